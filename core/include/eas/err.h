@@ -1,0 +1,99 @@
+/* Every fallible function of the core returns an eas_err: 0 is success, the rest name what went wrong
+ * precisely enough to act on it. The list is an X-macro so that the names and the messages (kept in ROM)
+ * cannot drift apart. Append new codes at the end of their group; never reuse a value. */
+#ifndef EAS_ERR_H
+#define EAS_ERR_H
+
+#define EAS_ERR_LIST(X)                                                                        \
+    X(EAS_OK, 0, "ok")                                                                         \
+    /* generic */                                                                              \
+    X(EAS_ERR_ARG, 1, "invalid argument")                                                      \
+    X(EAS_ERR_NOSPACE, 2, "buffer or capacity too small")                                      \
+    X(EAS_ERR_WOULD_BLOCK, 3, "operation would block")                                         \
+    X(EAS_ERR_STATE, 4, "call not valid in this state")                                        \
+    X(EAS_ERR_NOT_FOUND, 5, "not found")                                                       \
+    X(EAS_ERR_UNSUPPORTED, 6, "unsupported")                                                   \
+    X(EAS_ERR_IO, 7, "I/O error")                                                              \
+    X(EAS_ERR_SINK, 8, "output sink refused data")                                             \
+    X(EAS_ERR_ABORTED, 9, "aborted by the application")                                        \
+    /* WBXML input (MS-ASWBXML, WBXML 1.3) */                                                  \
+    X(EAS_ERR_WBXML_TRUNCATED, 20, "WBXML input ends inside a token or element")               \
+    X(EAS_ERR_WBXML_VERSION, 21, "unsupported WBXML version")                                  \
+    X(EAS_ERR_WBXML_PUBLIC_ID, 22, "unsupported WBXML public identifier")                      \
+    X(EAS_ERR_WBXML_CHARSET, 23, "unsupported WBXML charset (UTF-8 only)")                     \
+    X(EAS_ERR_WBXML_STRING_TABLE, 24, "WBXML string table not allowed")                        \
+    X(EAS_ERR_WBXML_MBUINT_OVERFLOW, 25, "mb_u_int32 longer than 5 bytes or over 32 bits")     \
+    X(EAS_ERR_WBXML_UNKNOWN_PAGE, 26, "unknown WBXML code page")                               \
+    X(EAS_ERR_WBXML_UNKNOWN_TOKEN, 27, "unknown WBXML tag token")                              \
+    X(EAS_ERR_WBXML_ATTRIBUTES, 28, "WBXML attributes are not used by ActiveSync")             \
+    X(EAS_ERR_WBXML_LITERAL, 29, "WBXML literal tags are not used by ActiveSync")              \
+    X(EAS_ERR_WBXML_STRING_REF, 30, "WBXML string table reference (STR_T) not allowed")        \
+    X(EAS_ERR_WBXML_ENTITY, 31, "WBXML ENTITY token not allowed")                              \
+    X(EAS_ERR_WBXML_EXTENSION, 32, "WBXML extension token not allowed")                        \
+    X(EAS_ERR_WBXML_PI, 33, "WBXML processing instruction not allowed")                        \
+    X(EAS_ERR_WBXML_DEPTH, 34, "WBXML nesting deeper than EAS_WBXML_MAX_DEPTH")                \
+    X(EAS_ERR_WBXML_UNBALANCED_END, 35, "WBXML END without a matching start tag")              \
+    X(EAS_ERR_WBXML_TRAILING, 36, "bytes after the WBXML root element")                        \
+    X(EAS_ERR_WBXML_CONTENT_OUTSIDE_ROOT, 37, "WBXML content outside the root element")        \
+    X(EAS_ERR_WBXML_STRING_TOO_LONG, 38, "WBXML string longer than allowed")                   \
+    X(EAS_ERR_WBXML_OPAQUE_TOO_LONG, 39, "WBXML opaque data longer than allowed")              \
+    X(EAS_ERR_WBXML_INVALID_RESERVED, 40, "reserved WBXML token")                              \
+    X(EAS_ERR_WBXML_EMPTY, 41, "WBXML document has no root element")                          \
+    X(EAS_ERR_WBXML_NUL_IN_OPAQUE, 42, "NUL byte inside an inline string")                     \
+    /* XML text (the eas-wbxml encode direction) */                                           \
+    X(EAS_ERR_XML_SYNTAX, 60, "XML syntax error")                                              \
+    X(EAS_ERR_XML_UNKNOWN_NAMESPACE, 61, "unknown XML namespace for ActiveSync")               \
+    X(EAS_ERR_XML_UNKNOWN_ELEMENT, 62, "element not in its ActiveSync code page")              \
+    X(EAS_ERR_XML_MISMATCHED_END, 63, "XML end tag does not match its start tag")              \
+    X(EAS_ERR_XML_BASE64, 64, "invalid base64 in opaque data")                                 \
+    /* HTTP / MS-ASHTTP */                                                                     \
+    X(EAS_ERR_HTTP_MALFORMED, 80, "malformed HTTP response")                                   \
+    X(EAS_ERR_HTTP_HEADER_TOO_LARGE, 81, "HTTP header larger than EAS_HTTP_HEADER_MAX")        \
+    X(EAS_ERR_HTTP_TRUNCATED, 82, "HTTP response ended early")                                 \
+    X(EAS_ERR_HTTP_STATUS, 83, "unexpected HTTP status")                                       \
+    X(EAS_ERR_HTTP_CHUNK, 84, "malformed HTTP chunked encoding")                               \
+    X(EAS_ERR_HTTP_CONTENT_TYPE, 85, "unexpected HTTP content type")                           \
+    X(EAS_ERR_HTTP_REDIRECT, 86, "server moved the mailbox (HTTP 451)")                        \
+    X(EAS_ERR_HTTP_URL, 87, "malformed URL")                                                   \
+    /* network and TLS */                                                                      \
+    X(EAS_ERR_NET_CONNECT, 100, "connection failed")                                           \
+    X(EAS_ERR_NET_CLOSED, 101, "connection closed by peer")                                    \
+    X(EAS_ERR_NET_RESOLVE, 102, "host name not resolved")                                      \
+    X(EAS_ERR_NET_TIMEOUT, 103, "network timeout")                                             \
+    X(EAS_ERR_NET_IO, 104, "network I/O error")                                                \
+    X(EAS_ERR_TLS_HANDSHAKE, 110, "TLS handshake failed")                                      \
+    X(EAS_ERR_TLS_VERIFY, 111, "TLS certificate verification failed")                         \
+    X(EAS_ERR_TLS_CONFIG, 112, "TLS configuration error")                                      \
+    X(EAS_ERR_TLS_IO, 113, "TLS record error")                                                 \
+    X(EAS_ERR_PLAIN_HTTP_REFUSED, 114, "plain http refused (allow_plain_http is false)")       \
+    /* account and protocol */                                                                 \
+    X(EAS_ERR_AUTH, 120, "authentication failed")                                              \
+    X(EAS_ERR_FORBIDDEN, 121, "access forbidden or device blocked")                            \
+    X(EAS_ERR_ACCOUNT, 122, "account blocked or password expired")                             \
+    X(EAS_ERR_PROVISION, 123, "provisioning required or refused")                              \
+    X(EAS_ERR_SERVER, 124, "server error")                                                     \
+    X(EAS_ERR_THROTTLED, 125, "server busy: retry later")                                      \
+    X(EAS_ERR_PROTOCOL, 126, "protocol error")                                                 \
+    X(EAS_ERR_VERSION, 127, "no common protocol version")                                      \
+    X(EAS_ERR_REMOTE_WIPE, 128, "remote wipe requested")                                       \
+    /* state store and flash */                                                                \
+    X(EAS_ERR_FLASH, 140, "flash operation failed")                                            \
+    X(EAS_ERR_STORE_CORRUPT, 141, "state store corrupt")                                       \
+    X(EAS_ERR_STORE_EMPTY, 142, "state store holds no state yet")                              \
+    X(EAS_ERR_STORE_FULL, 143, "state store full")                                             \
+    X(EAS_ERR_STORE_GEOMETRY, 144, "flash geometry not usable by the store")                   \
+    /* configuration */                                                                        \
+    X(EAS_ERR_CONFIG, 160, "configuration error")
+
+typedef enum {
+#define EAS_ERR_ENUM_(name, value, text) name = value,
+    EAS_ERR_LIST(EAS_ERR_ENUM_)
+#undef EAS_ERR_ENUM_
+} eas_err;
+
+/* A fixed English message for the code (never NULL; "unknown error" for values not in the list). */
+const char *eas_err_str(eas_err err);
+/* The enumerator's own name, e.g. "EAS_ERR_WBXML_TRUNCATED" (for tests and traces). */
+const char *eas_err_name(eas_err err);
+
+#endif
