@@ -453,10 +453,12 @@ eas_err eas_xml_to_wbxml(const char *xml, size_t len, eas_wbxml_writer *w, size_
 
 int eas_wbxml_tag_is_opaque(eas_tag tag)
 {
-    /* Values the specifications type as byte arrays and servers send as OPAQUE (MS-ASEMAIL
-     * ConversationId and ConversationIndex); every other value is an inline string, base64 text
-     * included (Calendar:TimeZone, Contacts:Picture). */
-    static const char *const opaque[][2] = {{"Email2", "ConversationId"}, {"Email2", "ConversationIndex"}};
+    /* Values the specifications type as byte arrays or MIME blobs carried as OPAQUE (MS-ASEMAIL
+     * ConversationId and ConversationIndex, MS-ASCMD Mime); every other value is an inline string,
+     * base64 text included (Calendar:Timezone, Contacts:Picture). */
+    static const char *const opaque[][2] = {{"Email2", "ConversationId"}, {"Email2", "ConversationIndex"},
+                                            {"ComposeMail", "Mime"}, {"Search", "ConversationId"},
+                                            {"ItemOperations", "ConversationId"}};
     for (size_t i = 0; i < sizeof opaque / sizeof opaque[0]; i++) {
         eas_tag t;
         if (eas_wbxml_tag_lookup(opaque[i][0], strlen(opaque[i][0]), opaque[i][1], strlen(opaque[i][1]), &t) &&
