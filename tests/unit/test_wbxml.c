@@ -356,3 +356,135 @@ TEST(wbxml_textbuf_never_cuts_a_utf8_sequence)
     CHECK(t.truncated);
     CHECK_STR(buf, "ab");
 }
+
+/* ---- every vector of tests/vectors/xml: encode, then every split point decodes the same ---- */
+
+#include <dirent.h>
+#include <stdlib.h>
+
+static int for_each_vector(void (*fn)(const char *name, const uint8_t *wbxml, size_t len, const char *xml, size_t xml_len))
+{
+    const char *dir_env = getenv("EAS_TEST_DIR");
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/vectors/xml", dir_env ? dir_env : "tests");
+    DIR *d = opendir(dir);
+    if (!d) return -1;
+    struct dirent *e;
+    int count = 0;
+    static char xml[65536];
+    static uint8_t wbxml[65536];
+    while ((e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (n < 5 || strcmp(e->d_name + n - 4, ".xml") != 0) continue;
+        char rel[600];
+        snprintf(rel, sizeof rel, "vectors/xml/%s", e->d_name);
+        long len = check_read_file(rel, (uint8_t *)xml, sizeof xml);
+        if (len < 0) continue;
+        mem_sink m = {wbxml, sizeof wbxml, 0};
+        eas_wbxml_writer w;
+        eas_wbxml_writer_init(&w, (eas_sink){mem_sink_write, &m});
+        size_t off = 0;
+        if (eas_xml_to_wbxml(xml, (size_t)len, &w, &off) != EAS_OK || eas_wbxml_writer_finish(&w) != EAS_OK) {
+            check_fail(__FILE__, __LINE__, "%s does not encode (offset %zu)", e->d_name, off);
+            continue;
+        }
+        fn(e->d_name, wbxml, m.len, xml, (size_t)len);
+        count++;
+    }
+    closedir(d);
+    return count;
+}
+
+static void split_every_point(const char *name, const uint8_t *doc, size_t n, const char *xml, size_t xml_len)
+{
+    (void)xml, (void)xml_len;
+    static char ref[65536], got[65536];
+    wbxml_log lref, lgot;
+    wbxml_log_init(&lref, ref, sizeof ref);
+    if (wbxml_decode_log(doc, n, 0, 0, &lref, NULL) != EAS_OK || lref.overflow) {
+        check_fail(__FILE__, __LINE__, "%s: reference decode failed", name);
+        return;
+    }
+    for (size_t split = 1; split < n; split++) {
+        wbxml_log_init(&lgot, got, sizeof got);
+        if (wbxml_decode_log(doc, n, split, 0, &lgot, NULL) != EAS_OK || strcmp(ref, got) != 0) {
+            check_fail(__FILE__, __LINE__, "%s: events differ when split at %zu", name, split);
+            return;
+        }
+    }
+    wbxml_log_init(&lgot, got, sizeof got);
+    if (wbxml_decode_log(doc, n, 0, 1, &lgot, NULL) != EAS_OK || strcmp(ref, got) != 0)
+        check_fail(__FILE__, __LINE__, "%s: events differ one byte at a time", name);
+    /* Every proper prefix is an incomplete document, never a success nor a crash. */
+    for (size_t cut = 0; cut < n; cut++) {
+        wbxml_log_init(&lgot, got, sizeof got);
+        eas_err e = wbxml_decode_log(doc, cut, 0, 0, &lgot, NULL);
+        if (e != EAS_ERR_WBXML_TRUNCATED && e != EAS_ERR_WBXML_EMPTY) {
+            check_fail(__FILE__, __LINE__, "%s: prefix of %zu bytes gave %s", name, cut, eas_err_name(e));
+            return;
+        }
+    }
+}
+
+TEST(wbxml_vectors_every_split_point)
+{
+    int n = for_each_vector(split_every_point);
+    CHECK_MSG(n >= 10, "expected the XML vectors in tests/vectors/xml, found %d", n);
+}
+
+static void print_then_encode(const char *name, const uint8_t *doc, size_t n, const char *xml, size_t xml_len)
+{
+    (void)xml, (void)xml_len;
+    static uint8_t printed[131072], again[65536];
+    mem_sink pm = {printed, sizeof printed - 1, 0};
+    eas_wbxml_xml_printer p;
+    eas_wbxml_xml_printer_init(&p, (eas_sink){mem_sink_write, &pm}, 0);
+    eas_wbxml_reader r;
+    eas_wbxml_reader_init(&r, &eas_wbxml_xml_handler, &p);
+    if (eas_wbxml_reader_feed(&r, doc, n) != EAS_OK || eas_wbxml_reader_finish(&r) != EAS_OK ||
+        eas_wbxml_xml_printer_finish(&p) != EAS_OK) {
+        check_fail(__FILE__, __LINE__, "%s: printing failed", name);
+        return;
+    }
+    mem_sink am = {again, sizeof again, 0};
+    eas_wbxml_writer w;
+    eas_wbxml_writer_init(&w, (eas_sink){mem_sink_write, &am});
+    size_t off = 0;
+    eas_err e = eas_xml_to_wbxml((const char *)printed, pm.len, &w, &off);
+    if (e != EAS_OK || am.len != n || memcmp(again, doc, n) != 0)
+        check_fail(__FILE__, __LINE__, "%s: printed XML re-encodes differently (%s at %zu)", name, eas_err_name(e), off);
+}
+
+TEST(wbxml_vectors_print_and_reencode_identically)
+{
+    CHECK(for_each_vector(print_then_encode) >= 10);
+}
+
+TEST(xml_encoder_rejects_bad_xml_with_offset)
+{
+    static const struct {
+        const char *xml;
+        eas_err err;
+        size_t offset;
+    } cases[] = {
+        {"<Sync xmlns=\"AirSync:\"><SyncKey>1</Sync>", EAS_ERR_XML_MISMATCHED_END, 33},
+        {"<Sync xmlns=\"NoSuch:\"/>", EAS_ERR_XML_UNKNOWN_NAMESPACE, 13},
+        {"<Sync/>", EAS_ERR_XML_UNKNOWN_NAMESPACE, 0},
+        {"<Sync xmlns=\"AirSync:\"><Bogus/></Sync>", EAS_ERR_XML_UNKNOWN_ELEMENT, 23},
+        {"<Sync xmlns=\"AirSync:\" a=\"1\"/>", EAS_ERR_XML_SYNTAX, 23},
+        {"<Sync xmlns=\"AirSync:\"><SyncKey>&bogus;</SyncKey></Sync>", EAS_ERR_XML_SYNTAX, 32},
+        {"<Sync xmlns=\"AirSync:\">text<SyncKey/></Sync>", EAS_ERR_XML_SYNTAX, 27},
+        {"<Sync xmlns=\"AirSync:\"><SyncKey>1</SyncKey>", EAS_ERR_XML_SYNTAX, 43},
+        {"<Sync xmlns=\"AirSync:\"/><Sync xmlns=\"AirSync:\"/>", EAS_ERR_XML_SYNTAX, 25},
+        {"<Sync xmlns=\"AirSync:\" xmlns:e2=\"Email2:\"><e2:ConversationId>!!</e2:ConversationId></Sync>",
+         EAS_ERR_XML_BASE64, 61},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        eas_wbxml_writer w;
+        eas_wbxml_writer_init(&w, (eas_sink){NULL, NULL});
+        size_t off = 0;
+        eas_err e = eas_xml_to_wbxml(cases[i].xml, strlen(cases[i].xml), &w, &off);
+        CHECK_MSG(e == cases[i].err, "case %zu: got %s, want %s", i, eas_err_name(e), eas_err_name(cases[i].err));
+        CHECK_MSG(off == cases[i].offset, "case %zu: offset %zu, want %zu", i, off, cases[i].offset);
+    }
+}
