@@ -26,6 +26,7 @@ void eas_wbxml_reader_init(eas_wbxml_reader *r, const eas_wbxml_handler *handler
     r->handler = handler;
     r->user = user;
     r->state = S_VERSION;
+    r->page_mask = eas_wbxml_page_mask(0);
 }
 
 static eas_err fail(eas_wbxml_reader *r, eas_err err, uint32_t offset)
@@ -105,7 +106,7 @@ static eas_err body_token(eas_wbxml_reader *r, uint8_t b, uint32_t at)
     /* A tag. 0x05..0x3F with the content and attribute bits above. */
     if (b & EAS_WBXML_TAG_ATTRIBUTES) return fail(r, EAS_ERR_WBXML_ATTRIBUTES, at);
     uint8_t token = b & 0x3Fu;
-    if (!eas_wbxml_tag_known(r->page, token)) return fail(r, EAS_ERR_WBXML_UNKNOWN_TOKEN, at);
+    if (!((r->page_mask >> token) & 1u)) return fail(r, EAS_ERR_WBXML_UNKNOWN_TOKEN, at);
     eas_tag tag = EAS_TAG_ID(r->page, token);
     int has_content = (b & EAS_WBXML_TAG_CONTENT) != 0;
     if (has_content) {
@@ -184,6 +185,7 @@ eas_err eas_wbxml_reader_feed(eas_wbxml_reader *r, const uint8_t *data, size_t l
         case S_SWITCH_PAGE:
             if (b >= EAS_WBXML_PAGE_COUNT) return fail(r, EAS_ERR_WBXML_UNKNOWN_PAGE, at);
             r->page = b;
+            r->page_mask = eas_wbxml_page_mask(b);
             r->state = S_BODY;
             i++;
             break;

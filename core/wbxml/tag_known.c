@@ -16,3 +16,5 @@ int eas_wbxml_tag_known(uint8_t page, uint8_t token)
     if (page >= EAS_PAGE_COUNT_ || token > 63u) return 0;
     return (int)((page_masks[page] >> token) & 1u);
 }
+
+uint64_t eas_wbxml_page_mask(uint8_t page) { return page < EAS_PAGE_COUNT_ ? page_masks[page] : 0; }

@@ -7,38 +7,57 @@
 
 typedef eas_wbxml_xml_printer printer;
 
-static void out(printer *p, const char *s, size_t len)
+static void flush(printer *p)
 {
-    if (p->sink_err != EAS_OK || len == 0) return;
-    if (p->sink.write) p->sink_err = p->sink.write(p->sink.ctx, (const uint8_t *)s, len);
+    if (p->out_len && p->sink_err == EAS_OK && p->sink.write)
+        p->sink_err = p->sink.write(p->sink.ctx, p->out_buf, p->out_len);
+    p->out_len = 0;
+}
+
+/* Output is gathered in a small buffer: the sink sees a few large writes, not one per token. */
+static void out_slow(printer *p, const char *s, size_t len)
+{
+    while (len > 0 && p->sink_err == EAS_OK) {
+        size_t room = sizeof p->out_buf - p->out_len;
+        if (room == 0) {
+            flush(p);
+            continue;
+        }
+        size_t n = len < room ? len : room;
+        memcpy(p->out_buf + p->out_len, s, n);
+        p->out_len += (uint16_t)n;
+        s += n;
+        len -= n;
+    }
+}
+
+static inline void out(printer *p, const char *s, size_t len)
+{
+    if (len <= sizeof p->out_buf - p->out_len) {
+        uint8_t *d = p->out_buf + p->out_len;
+        p->out_len += (uint16_t)len;
+        /* Most pieces are a few bytes long: a plain loop beats a call to memcpy. */
+        if (len <= 16) {
+            for (size_t i = 0; i < len; i++) d[i] = (uint8_t)s[i];
+        } else {
+            memcpy(d, s, len);
+        }
+        return;
+    }
+    out_slow(p, s, len);
 }
 
 static void outs(printer *p, const char *s) { out(p, s, strlen(s)); }
 
 static void indent(printer *p, unsigned depth)
 {
-    static const char spaces[] = "                                ";
-    size_t want = 2u * depth;
-    out(p, "\n", 1);
-    while (want > 0) {
-        size_t n = want < sizeof spaces - 1 ? want : sizeof spaces - 1;
-        out(p, spaces, n);
-        want -= n;
-    }
+    static const char line[] = "\n                                                ";
+    size_t want = 1 + 2u * depth;
+    if (want > sizeof line - 1) want = sizeof line - 1; /* deeper levels share the last indent */
+    out(p, line, want);
 }
 
-/* The prefix of a namespace is its name in lower case, as in MS-ASCMD's examples. */
-static void out_prefix(printer *p, uint8_t page)
-{
-    const char *ns = eas_wbxml_page_namespace(page);
-    char buf[32];
-    size_t n = 0;
-    for (; ns && ns[n] && n < sizeof buf; n++) {
-        char c = ns[n];
-        buf[n] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-    }
-    out(p, buf, n);
-}
+static void out_prefix(printer *p, uint8_t page) { outs(p, eas_wbxml_page_prefix(page)); }
 
 static void out_name(printer *p, eas_tag tag)
 {
@@ -130,6 +149,18 @@ static eas_err on_end(void *user, eas_tag tag)
     return p->sink_err;
 }
 
+/* Bytes that text cannot carry as they are; a raw CR would be folded into LF by XML parsers. */
+static const char *escape_of(uint8_t b)
+{
+    switch (b) {
+    case '&': return "&amp;";
+    case '<': return "&lt;";
+    case '>': return "&gt;";
+    case '\r': return "&#13;";
+    default: return NULL;
+    }
+}
+
 static eas_err on_text(void *user, const uint8_t *data, size_t len, int last)
 {
     printer *p = user;
@@ -137,19 +168,12 @@ static eas_err on_text(void *user, const uint8_t *data, size_t len, int last)
     close_start_tag(p);
     size_t run = 0;
     for (size_t i = 0; i < len; i++) {
-        const char *esc = NULL;
-        switch (data[i]) {
-        case '&': esc = "&amp;"; break;
-        case '<': esc = "&lt;"; break;
-        case '>': esc = "&gt;"; break;
-        case '\r': esc = "&#13;"; break; /* XML parsers would fold a raw CR into LF */
-        default: break;
-        }
-        if (esc) {
-            out(p, (const char *)data + run, i - run);
-            outs(p, esc);
-            run = i + 1;
-        }
+        uint8_t b = data[i];
+        /* One comparison passes almost every byte: all four specials are below '?' . */
+        if (b > '>' || (b != '&' && b != '<' && b != '>' && b != '\r')) continue;
+        out(p, (const char *)data + run, i - run);
+        outs(p, escape_of(b));
+        run = i + 1;
     }
     out(p, (const char *)data + run, len - run);
     return p->sink_err;
@@ -205,6 +229,7 @@ void eas_wbxml_xml_printer_init(printer *p, eas_sink sink, uint32_t declare_page
 eas_err eas_wbxml_xml_printer_finish(printer *p)
 {
     out(p, "\n", 1);
+    flush(p);
     return p->sink_err;
 }
 

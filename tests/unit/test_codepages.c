@@ -26,6 +26,10 @@ TEST(codepages_every_page_has_a_namespace)
         const char *ns = eas_wbxml_page_namespace((uint8_t)p);
         CHECK_MSG(ns != NULL, "page %u has no namespace", p);
         CHECK_EQ(eas_wbxml_page_lookup(ns, strlen(ns)), (int)p);
+        const char *prefix = eas_wbxml_page_prefix((uint8_t)p);
+        CHECK(prefix != NULL && strlen(prefix) == strlen(ns));
+        for (size_t i = 0; ns[i]; i++)
+            CHECK_MSG(prefix[i] == (ns[i] >= 'A' && ns[i] <= 'Z' ? ns[i] - 'A' + 'a' : ns[i]), "prefix of %s", ns);
     }
     CHECK(eas_wbxml_page_namespace((uint8_t)EAS_WBXML_PAGE_COUNT) == NULL);
     CHECK_EQ(eas_wbxml_page_lookup("NoSuch", 6), -1);

@@ -27,10 +27,75 @@
 #define EAS_WBXML_MAX_OPAQUE (4u * 1024u * 1024u)
 #endif
 
+/* Output buffer of the XML printer (traces, the eas-wbxml tool): the sink gets writes of this size. */
+#ifndef EAS_WBXML_XML_OUTBUF
+#define EAS_WBXML_XML_OUTBUF 512u
+#endif
+
 /* ---- logging ---- */
 /* 0 none, 1 error, 2 warning, 3 info, 4 debug. Levels above this compile to nothing. */
 #ifndef EAS_LOG_LEVEL
 #define EAS_LOG_LEVEL 2
+#endif
+
+/* ---- platform bindings (platform/) ---- */
+/* Bytes of the static arena cJSON allocates from (platform/json_arena.h); one document at a time. */
+#ifndef EAS_JSON_ARENA_SIZE
+#define EAS_JSON_ARENA_SIZE (16u * 1024u)
+#endif
+/* Longest host name the TLS binding keeps for SNI, verification and session reuse, NUL included. */
+#ifndef EAS_TLS_HOST_MAX
+#define EAS_TLS_HOST_MAX 256u
+#endif
+
+/* ---- HTTP and URLs (core/http/) ---- */
+/* Longest server URL accepted, and the host and path(+query) parts kept from it, NUL included. */
+#ifndef EAS_URL_MAX
+#define EAS_URL_MAX 512u
+#endif
+#ifndef EAS_URL_HOST_MAX
+#define EAS_URL_HOST_MAX 256u
+#endif
+#ifndef EAS_URL_PATH_MAX
+#define EAS_URL_PATH_MAX 256u
+#endif
+/* Bytes of the response parser's header buffer: it holds the header line being read plus the
+ * captured header values; a longer line or more captured text is EAS_ERR_HTTP_HEADER_TOO_LARGE.
+ * At most 65535. Also the limit of a chunked body's trailer section. */
+#ifndef EAS_HTTP_HEADER_MAX
+#define EAS_HTTP_HEADER_MAX 4096u
+#endif
+/* Most bytes a response head may take in all (status lines and headers, 1xx responses included),
+ * although uncaptured lines are dropped as they go: bounds the work a server can cause. */
+#ifndef EAS_HTTP_HEAD_TOTAL_MAX
+#define EAS_HTTP_HEAD_TOTAL_MAX (64u * 1024u)
+#endif
+/* Longest chunk-size line (size, extensions, CRLF) of a chunked body. */
+#ifndef EAS_HTTP_CHUNK_LINE_MAX
+#define EAS_HTTP_CHUNK_LINE_MAX 256u
+#endif
+/* Longest request target (path and query) and outgoing header value the request writer accepts. */
+#ifndef EAS_HTTP_TARGET_MAX
+#define EAS_HTTP_TARGET_MAX 1024u
+#endif
+
+/* ---- state store (core/store, docs/STORE.md) ---- */
+/* Largest value of one record, in bytes. Only a limit: the store holds no buffer of this size. */
+#ifndef EAS_STORE_MAX_VALUE
+#define EAS_STORE_MAX_VALUE 512u
+#endif
+/* Most records (puts and deletes) in one transaction. */
+#ifndef EAS_STORE_MAX_TXN_RECORDS
+#define EAS_STORE_MAX_TXN_RECORDS 64u
+#endif
+/* Largest flash program unit the store accepts (a power of two); entry slots are max(32, this). */
+#ifndef EAS_STORE_MAX_PROG_SIZE
+#define EAS_STORE_MAX_PROG_SIZE 32u
+#endif
+/* Copy buffer inside eas_store, used to move values during compaction (a multiple of
+ * EAS_STORE_MAX_PROG_SIZE). */
+#ifndef EAS_STORE_SCRATCH
+#define EAS_STORE_SCRATCH 64u
 #endif
 
 #endif

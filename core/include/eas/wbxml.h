@@ -69,6 +69,7 @@ typedef struct eas_wbxml_reader {
     uint32_t mb_value;
     uint32_t remaining; /* bytes left of an opaque block or of the string table */
     uint32_t total;     /* opaque: announced length; string: bytes so far */
+    uint64_t page_mask; /* tokens of the current page */
     eas_tag stack[EAS_WBXML_MAX_DEPTH];
 } eas_wbxml_reader;
 
@@ -150,12 +151,15 @@ typedef struct eas_wbxml_xml_printer {
     uint8_t empty_pending; /* an element without content was written; skip its end event */
     uint8_t b64_len;      /* bytes held for the base64 of an opaque block */
     uint8_t b64_hold[3];
+    uint16_t out_len;
+    uint8_t out_buf[EAS_WBXML_XML_OUTBUF];
     uint32_t scope[EAS_WBXML_MAX_DEPTH + 1]; /* pages declared in scope at each depth */
 } eas_wbxml_xml_printer;
 
 extern const eas_wbxml_handler eas_wbxml_xml_handler;
 void eas_wbxml_xml_printer_init(eas_wbxml_xml_printer *p, eas_sink sink, uint32_t declare_pages);
-/* Ends the output with a newline; returns the first sink error, if any. */
+/* Ends the output with a newline and flushes the printer's buffer to the sink; returns the first sink
+ * error, if any. */
 eas_err eas_wbxml_xml_printer_finish(eas_wbxml_xml_printer *p);
 
 /* A reader handler that only records which code pages a document uses (for declare_pages). */

@@ -1,5 +1,5 @@
 /* Tag identifiers of the ActiveSync code pages: EAS_<Namespace>_<Name>, e.g. EAS_AirSync_SyncKey,
- * EAS_Calendar_TimeZone. A tag id is (page << 8) | token, the pair the WBXML stream carries. */
+ * EAS_Calendar_Timezone. A tag id is (page << 8) | token, the pair the WBXML stream carries. */
 #ifndef EAS_WBXML_TAGS_H
 #define EAS_WBXML_TAGS_H
 
@@ -39,10 +39,13 @@ enum eas_wbxml_tag_id {
 
 /* Whether token is defined on page (cheap: a bitmask per page, used by the reader on every tag). */
 int eas_wbxml_tag_known(uint8_t page, uint8_t token);
+/* The tokens defined on page, bit n for token n (0 for an unknown page). */
+uint64_t eas_wbxml_page_mask(uint8_t page);
 
 /* Names, for XML conversion and traces (these pull the name tables into an image; the reader does
  * not need them). NULL when unknown. */
 const char *eas_wbxml_page_namespace(uint8_t page);          /* "AirSync", "Calendar", ... */
+const char *eas_wbxml_page_prefix(uint8_t page);             /* "airsync", "calendar", ... */
 const char *eas_wbxml_tag_name(eas_tag tag);                 /* "SyncKey", ... */
 /* Looks a tag up by namespace name (without ':') and element name; returns 0 when not found. */
 int eas_wbxml_tag_lookup(const char *ns, size_t ns_len, const char *name, size_t name_len, eas_tag *out);
