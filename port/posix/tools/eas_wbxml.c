@@ -1,6 +1,7 @@
 /* eas-wbxml: ActiveSync WBXML to XML and back, on the command line.
  *   eas-wbxml decode [--chunk N] [FILE]   WBXML in, XML out (FILE or standard input)
  *   eas-wbxml encode [FILE]               XML in, WBXML 1.3 out
+ *   eas-wbxml check [FILE]                validate only: prints element count and depth
  * Malformed input: exit status 1 and "eas-wbxml: error: ... at offset N" on standard error. */
 #include <errno.h>
 #include <stdio.h>
@@ -15,7 +16,8 @@
 static int usage(void)
 {
     fprintf(stderr, "usage: eas-wbxml decode [--chunk N] [FILE]\n"
-                    "       eas-wbxml encode [FILE]\n");
+                    "       eas-wbxml encode [FILE]\n"
+                    "       eas-wbxml check [--chunk N] [FILE]\n");
     return 2;
 }
 
@@ -83,6 +85,48 @@ static int decode(const char *path, size_t chunk)
     return 0;
 }
 
+typedef struct {
+    unsigned long elements;
+    unsigned depth, max_depth;
+} stats;
+
+static eas_err count_start(void *user, eas_tag tag, int has_content)
+{
+    stats *st = user;
+    (void)tag;
+    st->elements++;
+    if (has_content && ++st->depth > st->max_depth) st->max_depth = st->depth;
+    return EAS_OK;
+}
+
+static eas_err count_end(void *user, eas_tag tag)
+{
+    stats *st = user;
+    (void)tag;
+    if (st->depth) st->depth--;
+    return EAS_OK;
+}
+
+/* The reader alone, with no output: what a device pays to validate and walk a response. */
+static int check(const char *path, size_t chunk)
+{
+    static const eas_wbxml_handler counter = {count_start, count_end, NULL, NULL};
+    FILE *in = path ? fopen(path, "rb") : stdin;
+    if (!in) {
+        fprintf(stderr, "eas-wbxml: cannot open %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    stats st = {0, 0, 0};
+    eas_wbxml_reader r;
+    unsigned long offset = 0;
+    eas_wbxml_reader_init(&r, &counter, &st);
+    eas_err err = run_reader(in, &r, chunk, &offset);
+    if (path) fclose(in);
+    if (err != EAS_OK) return report(err, offset);
+    printf("ok: %lu bytes, %lu elements, depth %u\n", (unsigned long)r.offset, st.elements, st.max_depth);
+    return 0;
+}
+
 static int encode(const char *path)
 {
     FILE *in = path ? fopen(path, "rb") : stdin;
@@ -136,5 +180,6 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "decode")) return decode(path, chunk);
     if (!strcmp(cmd, "encode")) return encode(path);
+    if (!strcmp(cmd, "check")) return check(path, chunk);
     return usage();
 }

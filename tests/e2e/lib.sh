@@ -1,0 +1,124 @@
+# lib.sh - shell helpers for end-to-end tests. Source it (bash): . tests/e2e/lib.sh
+# It loads the E2E_* variables of `tests/e2e/server.sh env` unless they are already set.
+# Server-side data is made with CalDAV/CardDAV (curl, never our client), so a test can check what
+# the EAS client sees, and read back what the client wrote.
+#
+#   caldav_put_event USER NAME ICS [CAL]        PUT an iCalendar object (VEVENT or VTODO); 0 on 2xx
+#   caldav_put_task  USER NAME ICS [CAL]        the same, for readability
+#   caldav_get       USER NAME [CAL]            print the object; 0 on 2xx
+#   caldav_delete    USER NAME [CAL]            DELETE; 0 on 2xx
+#   caldav_list      USER [CAL]                 print the resource names in the collection, one per line
+#   caldav_mkcalendar USER CAL DISPLAYNAME [SYNC]  MKCALENDAR; SYNC=1 (default) makes EAS list it too
+#   carddav_put      USER NAME VCF [BOOK]       PUT a vCard; 0 on 2xx
+#   carddav_get / carddav_delete / carddav_list  as for CalDAV
+#   e2e_reset_user   USER                       remove the user's events, tasks, contacts, extra
+#                                               collections and EAS device state (needs root)
+#   e2e_pass USER                               print the user's password
+# NAME is the resource name as stored (e.g. "ev1.ics"); CAL and BOOK default to "personal".
+# Failures print the method, URL, HTTP code and body on stderr. Every request is bounded by
+# E2E_CURL_TIMEOUT seconds (default 20); E2E_HTTP_CODE holds the last status code.
+
+E2E_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+if [ -z "${E2E_DAV_URL:-}" ]; then
+    eval "$("$E2E_LIB_DIR/server.sh" env "${E2E_SERVER:-sogo}")"
+fi
+E2E_CURL_TIMEOUT=${E2E_CURL_TIMEOUT:-20}
+E2E_HTTP_CODE=
+
+e2e_pass() {
+    local pair
+    for pair in $E2E_USERS; do
+        [ "${pair%%:*}" = "$1" ] && { printf '%s\n' "${pair#*:}"; return 0; }
+    done
+    echo "e2e: unknown user '$1' (known: $E2E_USERS)" >&2
+    return 1
+}
+
+# _e2e_dav METHOD USER URL BODY_OUT [curl args...]: sets E2E_HTTP_CODE, returns 0 on 2xx.
+_e2e_dav() {
+    local method=$1 user=$2 url=$3 out=$4 pass
+    shift 4
+    pass=$(e2e_pass "$user") || return 1
+    E2E_HTTP_CODE=$(curl -sS -o "$out" -w '%{http_code}' --connect-timeout 5 --max-time "$E2E_CURL_TIMEOUT" \
+        -u "$user:$pass" -X "$method" "$@" "$url") || E2E_HTTP_CODE=${E2E_HTTP_CODE:-000}
+    case "$E2E_HTTP_CODE" in
+        2??) return 0 ;;
+        *)  echo "e2e: $method $url -> HTTP $E2E_HTTP_CODE" >&2
+            [ -s "$out" ] && head -c 600 "$out" >&2 && echo >&2
+            return 1 ;;
+    esac
+}
+
+# iCalendar and vCard lines end in CRLF; tests write them with plain newlines.
+_e2e_crlf() { printf '%s\n' "$1" | sed 's/\r*$/\r/'; }
+
+_e2e_put() {  # USER URL TEXT CONTENT-TYPE
+    local tmp body rc=0
+    tmp=$(mktemp); body=$(mktemp)
+    _e2e_crlf "$3" > "$body"
+    _e2e_dav PUT "$1" "$2" "$tmp" -H "Content-Type: $4; charset=utf-8" --data-binary "@$body" || rc=1
+    rm -f "$tmp" "$body"
+    return $rc
+}
+
+_e2e_get() {  # USER URL
+    local tmp rc=0
+    tmp=$(mktemp)
+    _e2e_dav GET "$1" "$2" "$tmp" && cat "$tmp" || rc=1
+    rm -f "$tmp"
+    return $rc
+}
+
+_e2e_delete() {  # USER URL
+    local tmp rc=0
+    tmp=$(mktemp)
+    _e2e_dav DELETE "$1" "$2" "$tmp" || rc=1
+    rm -f "$tmp"
+    return $rc
+}
+
+_e2e_list() {  # USER COLLECTION_URL
+    local tmp rc=0
+    tmp=$(mktemp)
+    if _e2e_dav PROPFIND "$1" "$2/" "$tmp" -H 'Depth: 1' -H 'Content-Type: application/xml; charset=utf-8' \
+        --data-binary '<?xml version="1.0" encoding="utf-8"?><D:propfind xmlns:D="DAV:"><D:prop><D:getetag/></D:prop></D:propfind>'; then
+        # Each <href> is a path; the collection's own ends in '/'.
+        grep -o '<[A-Za-z0-9]*:\{0,1\}href>[^<]*<' "$tmp" | sed 's/^<[^>]*>//; s/<$//' | grep -v '/$' | sed 's#.*/##' || true
+    else
+        rc=1
+    fi
+    rm -f "$tmp"
+    return $rc
+}
+
+_e2e_cal_url() { printf '%s/%s/Calendar/%s' "$E2E_DAV_URL" "$1" "${2:-$E2E_CALDAV_DEFAULT}"; }
+_e2e_card_url() { printf '%s/%s/Contacts/%s' "$E2E_DAV_URL" "$1" "${2:-$E2E_CARDDAV_DEFAULT}"; }
+
+caldav_put_event() { _e2e_put "$1" "$(_e2e_cal_url "$1" "${4:-}")/$2" "$3" text/calendar; }
+caldav_put_task() { caldav_put_event "$@"; }
+caldav_get() { _e2e_get "$1" "$(_e2e_cal_url "$1" "${3:-}")/$2"; }
+caldav_delete() { _e2e_delete "$1" "$(_e2e_cal_url "$1" "${3:-}")/$2"; }
+caldav_list() { _e2e_list "$1" "$(_e2e_cal_url "$1" "${2:-}")"; }
+
+carddav_put() { _e2e_put "$1" "$(_e2e_card_url "$1" "${4:-}")/$2" "$3" text/vcard; }
+carddav_get() { _e2e_get "$1" "$(_e2e_card_url "$1" "${3:-}")/$2"; }
+carddav_delete() { _e2e_delete "$1" "$(_e2e_card_url "$1" "${3:-}")/$2"; }
+carddav_list() { _e2e_list "$1" "$(_e2e_card_url "$1" "${2:-}")"; }
+
+caldav_mkcalendar() {  # USER CAL DISPLAYNAME [SYNC=1]
+    local tmp rc=0 name
+    name=$(printf '%s' "$3" | sed 's/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g')
+    tmp=$(mktemp)
+    _e2e_dav MKCALENDAR "$1" "$(_e2e_cal_url "$1" "$2")/" "$tmp" -H 'Content-Type: application/xml; charset=utf-8' \
+        --data-binary "<?xml version=\"1.0\" encoding=\"utf-8\"?><C:mkcalendar xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\"><D:set><D:prop><D:displayname>$name</D:displayname></D:prop></D:set></C:mkcalendar>" \
+        || rc=1
+    rm -f "$tmp"
+    [ $rc = 0 ] || return 1
+    if [ "${4:-1}" = 1 ]; then
+        "$E2E_LIB_DIR/server.sh" sync-folder "$1" Calendar "$2" "$E2E_SERVER" || return 1
+    fi
+}
+
+e2e_reset_user() {
+    "$E2E_LIB_DIR/server.sh" reset-user "$1" "$E2E_SERVER"
+}
