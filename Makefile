@@ -17,7 +17,7 @@ CLANG      ?= clang
 
 # Debian packages the host build and the host tests need.
 HOST_PKGS  := build-essential pkg-config libmbedtls-dev libcjson-dev
-TEST_PKGS  := $(HOST_PKGS) clang libclang-rt-14-dev libwbxml2-utils valgrind python3 binutils
+TEST_PKGS  := $(HOST_PKGS) clang libclang-rt-14-dev libwbxml2-utils valgrind python3 binutils time
 
 WARN       := -Wall -Wextra -Werror -Wshadow -Wvla -Wstrict-prototypes -Wmissing-prototypes
 CSTD       := -std=c11 -D_POSIX_C_SOURCE=200809L
@@ -95,7 +95,7 @@ check-no-malloc: $(CORE_OBJS)
 test: test-deps all $(ASAN)/unit-tests
 	@tests/run-all.sh
 
-bench: all
+bench: test-deps all
 	@tests/bench/run.sh
 
 size: $(CORE_OBJS)
