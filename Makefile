@@ -17,7 +17,7 @@ CLANG      ?= clang
 
 # Debian packages the host build and the host tests need.
 HOST_PKGS  := build-essential pkg-config libmbedtls-dev libcjson-dev
-TEST_PKGS  := $(HOST_PKGS) clang libclang-rt-14-dev libwbxml2-utils valgrind python3 binutils time
+TEST_PKGS  := $(HOST_PKGS) clang libclang-rt-14-dev libwbxml2-utils valgrind python3 binutils time openssl
 
 WARN       := -Wall -Wextra -Werror -Wshadow -Wvla -Wstrict-prototypes -Wmissing-prototypes
 CSTD       := -std=c11 -D_POSIX_C_SOURCE=200809L

@@ -98,4 +98,18 @@
 #define EAS_STORE_SCRATCH 64u
 #endif
 
+/* ---- ActiveSync account state ---- */
+#ifndef EAS_SYNC_KEY_MAX
+#define EAS_SYNC_KEY_MAX 65u /* MS-ASCMD: SyncKey is at most 64 characters; +1 for the NUL */
+#endif
+#ifndef EAS_FOLDER_ID_MAX
+#define EAS_FOLDER_ID_MAX 65u /* ServerId and ParentId: 64 characters at most */
+#endif
+#ifndef EAS_FOLDER_NAME_MAX
+#define EAS_FOLDER_NAME_MAX 65u /* DisplayName kept on the device; longer names are truncated and flagged */
+#endif
+#ifndef EAS_MAX_FOLDERS
+#define EAS_MAX_FOLDERS 64u /* folders of the hierarchy the device keeps */
+#endif
+
 #endif

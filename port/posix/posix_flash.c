@@ -1,0 +1,259 @@
+/* A file that behaves like NOR flash, strictly. See eas_posix.h.
+ *
+ * The image file is the flash content, byte for byte, so it can be inspected or copied. Beside it,
+ * PATH.prog holds one bit per prog unit, set by prog and cleared by erase: the content alone cannot tell
+ * an erased unit from one programmed with 0xFF, and programming such a unit again is exactly the mistake
+ * (ECC flash rejects it) that this simulation exists to catch. */
+#include "eas_posix.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define FLASH_CHUNK 512u /* bytes moved per read/write of the helpers below */
+#define FLASH_MAX_PATH 4096u
+#define FLASH_IO_TRIES 64 /* partial reads/writes of a regular file are rare; this many is broken */
+
+static uint64_t flash_size(const eas_posix_flash *f) { return (uint64_t)f->sector_size * f->sector_count; }
+static uint64_t flash_units(const eas_posix_flash *f) { return flash_size(f) / f->prog_size; }
+static uint64_t map_bytes(const eas_posix_flash *f) { return (flash_units(f) + 7u) / 8u; }
+
+static eas_err pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
+{
+    const uint8_t *p = buf;
+    for (int i = 0; len > 0 && i < FLASH_IO_TRIES; i++) {
+        ssize_t n = pwrite(fd, p, len, (off_t)off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return EAS_ERR_FLASH;
+        p += n;
+        off += (uint64_t)n;
+        len -= (size_t)n;
+    }
+    return len == 0 ? EAS_OK : EAS_ERR_FLASH;
+}
+
+static eas_err pread_all(int fd, void *buf, size_t len, uint64_t off)
+{
+    uint8_t *p = buf;
+    for (int i = 0; len > 0 && i < FLASH_IO_TRIES; i++) {
+        ssize_t n = pread(fd, p, len, (off_t)off);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return EAS_ERR_FLASH;
+        p += n;
+        off += (uint64_t)n;
+        len -= (size_t)n;
+    }
+    return len == 0 ? EAS_OK : EAS_ERR_FLASH;
+}
+
+/* Writes len bytes of value at off. */
+static eas_err fill_bytes(int fd, uint8_t value, uint64_t off, uint64_t len)
+{
+    uint8_t chunk[FLASH_CHUNK];
+    memset(chunk, value, sizeof chunk);
+    while (len > 0) {
+        size_t n = len > sizeof chunk ? sizeof chunk : (size_t)len;
+        eas_err e = pwrite_all(fd, chunk, n, off);
+        if (e != EAS_OK) return e;
+        off += n;
+        len -= n;
+    }
+    return EAS_OK;
+}
+
+/* Walks the bitmap bits of units [first, first + count): with set < 0 reports EAS_ERR_FLASH if any bit is
+ * set; with set 0 or 1 writes that value into all of them. */
+static eas_err map_walk(const eas_posix_flash *f, uint64_t first, uint64_t count, int set)
+{
+    uint8_t chunk[FLASH_CHUNK];
+    uint64_t end = first + count;
+    uint64_t unit = first;
+    while (unit < end) {
+        uint64_t byte0 = unit / 8u;
+        uint64_t byte_end = (end + 7u) / 8u;
+        size_t n = byte_end - byte0 > sizeof chunk ? sizeof chunk : (size_t)(byte_end - byte0);
+        eas_err e = pread_all(f->map_fd, chunk, n, byte0);
+        if (e != EAS_OK) return e;
+        uint64_t chunk_end = (byte0 + n) * 8u;
+        if (chunk_end > end) chunk_end = end;
+        for (uint64_t u = unit; u < chunk_end; u++) {
+            uint8_t *b = &chunk[u / 8u - byte0];
+            uint8_t bit = (uint8_t)(1u << (u % 8u));
+            if (set < 0) {
+                if (*b & bit) return EAS_ERR_FLASH;
+            } else if (set) {
+                *b |= bit;
+            } else {
+                *b &= (uint8_t)~bit;
+            }
+        }
+        if (set >= 0) {
+            e = pwrite_all(f->map_fd, chunk, n, byte0);
+            if (e != EAS_OK) return e;
+        }
+        unit = chunk_end;
+    }
+    return EAS_OK;
+}
+
+/* Rebuilds a missing or foreign bitmap from the content: a unit holding anything but 0xFF was
+ * programmed; one holding only 0xFF is taken as erased (the best the content can say). */
+static eas_err map_rebuild(const eas_posix_flash *f, int image_erased)
+{
+    if (ftruncate(f->map_fd, 0) != 0) return EAS_ERR_FLASH;
+    eas_err e = fill_bytes(f->map_fd, 0, 0, map_bytes(f));
+    if (e != EAS_OK || image_erased) return e;
+    uint8_t unit_buf[FLASH_CHUNK];
+    uint64_t units = flash_units(f);
+    for (uint64_t u = 0; u < units; u++) {
+        int programmed = 0;
+        for (uint32_t off = 0; off < f->prog_size && !programmed;) {
+            size_t n = f->prog_size - off > sizeof unit_buf ? sizeof unit_buf : f->prog_size - off;
+            e = pread_all(f->fd, unit_buf, n, u * f->prog_size + off);
+            if (e != EAS_OK) return e;
+            for (size_t i = 0; i < n; i++)
+                if (unit_buf[i] != 0xFF) programmed = 1;
+            off += (uint32_t)n;
+        }
+        if (programmed) {
+            e = map_walk(f, u, 1, 1);
+            if (e != EAS_OK) return e;
+        }
+    }
+    return EAS_OK;
+}
+
+eas_err eas_posix_flash_open(eas_posix_flash *f, const char *path, uint32_t sector_size, uint32_t sector_count,
+                             uint32_t prog_size, eas_flash *out)
+{
+    if (!f || !path || !out) return EAS_ERR_ARG;
+    if (!sector_size || !sector_count || !prog_size || sector_size % prog_size) return EAS_ERR_ARG;
+    /* Addresses are 32-bit. */
+    if ((uint64_t)sector_size * sector_count > UINT32_MAX) return EAS_ERR_ARG;
+    char map_path[FLASH_MAX_PATH];
+    int pn = snprintf(map_path, sizeof map_path, "%s.prog", path);
+    if (pn < 0 || (size_t)pn >= sizeof map_path) return EAS_ERR_ARG;
+
+    memset(f, 0, sizeof *f);
+    f->fd = -1;
+    f->map_fd = -1;
+    f->sector_size = sector_size;
+    f->sector_count = sector_count;
+    f->prog_size = prog_size;
+    f->cut_after = -1;
+
+    eas_err e = EAS_ERR_FLASH;
+    struct stat st;
+    f->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (f->fd < 0 || fstat(f->fd, &st) != 0) goto fail;
+    int fresh = st.st_size == 0;
+    if (fresh) {
+        e = fill_bytes(f->fd, 0xFF, 0, flash_size(f));
+        if (e != EAS_OK) goto fail;
+    } else if ((uint64_t)st.st_size != flash_size(f)) {
+        e = EAS_ERR_FLASH; /* another geometry's image: refuse rather than silently reshape it */
+        goto fail;
+    }
+    f->map_fd = open(map_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (f->map_fd < 0 || fstat(f->map_fd, &st) != 0) goto fail;
+    if (fresh || (uint64_t)st.st_size != map_bytes(f)) {
+        e = map_rebuild(f, fresh);
+        if (e != EAS_OK) goto fail;
+    }
+    out->ctx = f;
+    out->sector_size = sector_size;
+    out->sector_count = sector_count;
+    out->prog_size = prog_size;
+    out->read = eas_posix_flash_read;
+    out->prog = eas_posix_flash_prog;
+    out->erase = eas_posix_flash_erase;
+    return EAS_OK;
+
+fail:
+    eas_posix_flash_close(f);
+    return e;
+}
+
+void eas_posix_flash_close(eas_posix_flash *f)
+{
+    if (!f) return;
+    if (f->fd >= 0) close(f->fd);
+    if (f->map_fd >= 0) close(f->map_fd);
+    f->fd = -1;
+    f->map_fd = -1;
+    f->dead = 0;
+    f->cut_after = -1;
+}
+
+void eas_posix_flash_cut_power_after(eas_posix_flash *f, int32_t n) { f->cut_after = n < 0 ? -1 : n; }
+
+eas_err eas_posix_flash_read(void *ctx, uint32_t addr, void *buf, size_t len)
+{
+    eas_posix_flash *f = ctx;
+    if (!f || (!buf && len)) return EAS_ERR_ARG;
+    if (f->fd < 0 || f->dead) return EAS_ERR_FLASH;
+    if ((uint64_t)addr + len > flash_size(f)) return EAS_ERR_FLASH;
+    if (len == 0) return EAS_OK;
+    return pread_all(f->fd, buf, len, addr);
+}
+
+/* Counts down a planned power cut: nonzero when this operation is the one that gets cut. */
+static int flash_cut_now(eas_posix_flash *f)
+{
+    if (f->cut_after < 0) return 0;
+    if (f->cut_after == 0) {
+        f->cut_after = -1;
+        f->dead = 1;
+        return 1;
+    }
+    f->cut_after--;
+    return 0;
+}
+
+eas_err eas_posix_flash_prog(void *ctx, uint32_t addr, const void *buf, size_t len)
+{
+    eas_posix_flash *f = ctx;
+    if (!f || !buf) return EAS_ERR_ARG;
+    if (f->fd < 0 || f->dead) return EAS_ERR_FLASH;
+    if (len == 0 || addr % f->prog_size || len % f->prog_size) return EAS_ERR_FLASH;
+    if ((uint64_t)addr + len > flash_size(f)) return EAS_ERR_FLASH;
+    uint64_t first = addr / f->prog_size, count = len / f->prog_size;
+    eas_err e = map_walk(f, first, count, -1);
+    if (e != EAS_OK) return e;
+    if (flash_cut_now(f)) {
+        /* Half of the units land; all of them are in an unknown state until erased. */
+        size_t landed = (size_t)(count / 2u) * f->prog_size;
+        if (landed) (void)pwrite_all(f->fd, buf, landed, addr);
+        (void)map_walk(f, first, count, 1);
+        return EAS_ERR_FLASH;
+    }
+    /* Bitmap first: a crash of the host between the two writes leaves a unit marked programmed, which
+     * only costs an erase, never an undetected double program. */
+    e = map_walk(f, first, count, 1);
+    if (e == EAS_OK) e = pwrite_all(f->fd, buf, len, addr);
+    if (e == EAS_OK) f->progs++;
+    return e;
+}
+
+eas_err eas_posix_flash_erase(void *ctx, uint32_t sector)
+{
+    eas_posix_flash *f = ctx;
+    if (!f) return EAS_ERR_ARG;
+    if (f->fd < 0 || f->dead) return EAS_ERR_FLASH;
+    if (sector >= f->sector_count) return EAS_ERR_FLASH;
+    uint64_t addr = (uint64_t)sector * f->sector_size;
+    uint64_t first = addr / f->prog_size, count = f->sector_size / f->prog_size;
+    if (flash_cut_now(f)) {
+        (void)fill_bytes(f->fd, 0xFF, addr, f->sector_size / 2u);
+        (void)map_walk(f, first, count, 1);
+        return EAS_ERR_FLASH;
+    }
+    eas_err e = fill_bytes(f->fd, 0xFF, addr, f->sector_size);
+    if (e == EAS_OK) e = map_walk(f, first, count, 0);
+    if (e == EAS_OK) f->erases++;
+    return e;
+}

@@ -1,0 +1,221 @@
+/* The file-backed flash of the POSIX port: NOR rules enforced, content and programmed state persistent,
+ * power cuts simulated. Each test works in its own temporary directory. */
+#include "check.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "eas/err.h"
+#include "eas_posix.h"
+
+typedef struct {
+    char dir[256];
+    char image[300];
+    char map[310];
+} flash_tmp;
+
+static int flash_tmp_make(flash_tmp *t)
+{
+    const char *base = getenv("TMPDIR");
+    snprintf(t->dir, sizeof t->dir, "%s/eas-flash-XXXXXX", base ? base : "/tmp");
+    if (!mkdtemp(t->dir)) return 0;
+    snprintf(t->image, sizeof t->image, "%s/flash.img", t->dir);
+    snprintf(t->map, sizeof t->map, "%s/flash.img.prog", t->dir);
+    return 1;
+}
+
+static void flash_tmp_drop(flash_tmp *t)
+{
+    unlink(t->image);
+    unlink(t->map);
+    rmdir(t->dir);
+}
+
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+static int all_ff(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != 0xFF) return 0;
+    return 1;
+}
+
+/* 4 sectors of 256 bytes, programmed 16 bytes at a time. */
+#define SS 256u
+#define SC 4u
+#define PS 16u
+
+static void flash_geometry_body(flash_tmp *t)
+{
+    eas_posix_flash f;
+    eas_flash fl;
+    CHECK_EQ(eas_posix_flash_open(&f, t->image, 250, SC, PS, &fl), EAS_ERR_ARG); /* 250 % 16 != 0 */
+    CHECK_EQ(eas_posix_flash_open(&f, t->image, SS, 0, PS, &fl), EAS_ERR_ARG);
+    CHECK_EQ(eas_posix_flash_open(&f, t->image, SS, SC, 0, &fl), EAS_ERR_ARG);
+    CHECK_EQ(eas_posix_flash_open(&f, t->image, 65536u, 65537u, 16, &fl), EAS_ERR_ARG); /* over 4 GiB */
+    CHECK_EQ(file_size(t->image), -1);
+
+    CHECK_OK(eas_posix_flash_open(&f, t->image, SS, SC, PS, &fl));
+    CHECK_EQ(fl.sector_size, SS);
+    CHECK_EQ(fl.sector_count, SC);
+    CHECK_EQ(fl.prog_size, PS);
+    CHECK(fl.ctx == &f);
+    CHECK_EQ(file_size(t->image), SS * SC);
+    uint8_t buf[SS * SC];
+    CHECK_OK(fl.read(fl.ctx, 0, buf, sizeof buf));
+    CHECK(all_ff(buf, sizeof buf)); /* created erased */
+
+    uint8_t data[32];
+    for (size_t i = 0; i < sizeof data; i++) data[i] = (uint8_t)(i * 7 + 1);
+    CHECK_EQ(fl.prog(fl.ctx, 8, data, PS), EAS_ERR_FLASH);          /* address not aligned */
+    CHECK_EQ(fl.prog(fl.ctx, 16, data, 8), EAS_ERR_FLASH);          /* length not a multiple */
+    CHECK_EQ(fl.prog(fl.ctx, 16, data, 0), EAS_ERR_FLASH);          /* nothing to program */
+    CHECK_EQ(fl.prog(fl.ctx, SS * SC - PS, data, 32), EAS_ERR_FLASH); /* past the end */
+    CHECK_EQ(fl.read(fl.ctx, SS * SC - 4, buf, 8), EAS_ERR_FLASH);
+    CHECK_EQ(fl.erase(fl.ctx, SC), EAS_ERR_FLASH);
+    CHECK_OK(fl.read(fl.ctx, 0, buf, sizeof buf));
+    CHECK(all_ff(buf, sizeof buf)); /* refused calls changed nothing */
+
+    CHECK_OK(fl.prog(fl.ctx, 32, data, 32));
+    CHECK_OK(fl.read(fl.ctx, 30, buf, 36)); /* reads have no alignment rule */
+    CHECK_EQ(buf[0], 0xFF);
+    CHECK_EQ(buf[1], 0xFF);
+    CHECK_MEM(buf + 2, data, 32);
+    CHECK_EQ(buf[34], 0xFF);
+
+    /* Programming again without an erase is refused, even where it would only clear bits, and even for
+     * a unit that was programmed with 0xFF. */
+    uint8_t zeros[PS] = {0}, ffs[PS];
+    memset(ffs, 0xFF, sizeof ffs);
+    CHECK_EQ(fl.prog(fl.ctx, 48, zeros, PS), EAS_ERR_FLASH);
+    CHECK_OK(fl.prog(fl.ctx, 64, ffs, PS));
+    CHECK_EQ(fl.prog(fl.ctx, 64, zeros, PS), EAS_ERR_FLASH);
+    /* A range overlapping one programmed unit is refused as a whole. */
+    uint8_t two[2 * PS];
+    memset(two, 0x11, sizeof two);
+    CHECK_OK(fl.prog(fl.ctx, 80, zeros, PS));
+    CHECK_EQ(fl.prog(fl.ctx, 80, two, sizeof two), EAS_ERR_FLASH);
+    CHECK_OK(fl.read(fl.ctx, 80, buf, 2 * PS));
+    CHECK_MEM(buf, zeros, PS);
+    CHECK(all_ff(buf + PS, PS));
+    CHECK_OK(fl.prog(fl.ctx, 96, two, PS)); /* the untouched neighbour is still programmable */
+
+    /* Erase brings a whole sector back to 0xFF and makes it programmable; the others keep their data. */
+    CHECK_OK(fl.prog(fl.ctx, SS + 0, data, PS));
+    CHECK_OK(fl.erase(fl.ctx, 0));
+    CHECK_OK(fl.read(fl.ctx, 0, buf, SS));
+    CHECK(all_ff(buf, SS));
+    CHECK_OK(fl.read(fl.ctx, SS, buf, PS));
+    CHECK_MEM(buf, data, PS);
+    CHECK_OK(fl.prog(fl.ctx, 48, zeros, PS));
+    CHECK_OK(fl.prog(fl.ctx, 64, zeros, PS));
+    CHECK_EQ(f.erases, 1);
+    eas_posix_flash_close(&f);
+    CHECK_EQ(fl.read(fl.ctx, 0, buf, 1), EAS_ERR_FLASH); /* closed */
+}
+
+TEST(posix_flash_enforces_nor_rules)
+{
+    flash_tmp t;
+    CHECK(flash_tmp_make(&t));
+    flash_geometry_body(&t);
+    flash_tmp_drop(&t);
+}
+
+static void flash_persist_body(flash_tmp *t)
+{
+    eas_posix_flash f;
+    eas_flash fl;
+    uint8_t data[PS], buf[PS];
+    memset(data, 0xA5, sizeof data);
+    CHECK_OK(eas_posix_flash_open(&f, t->image, SS, SC, PS, &fl));
+    CHECK_OK(fl.prog(fl.ctx, SS * 2, data, PS));
+    uint8_t ffs[PS];
+    memset(ffs, 0xFF, sizeof ffs);
+    CHECK_OK(fl.prog(fl.ctx, SS * 3, ffs, PS));
+    eas_posix_flash_close(&f);
+
+    /* Reopen: the content and which units were programmed both survived. */
+    CHECK_OK(eas_posix_flash_open(&f, t->image, SS, SC, PS, &fl));
+    CHECK_OK(fl.read(fl.ctx, SS * 2, buf, PS));
+    CHECK_MEM(buf, data, PS);
+    CHECK_EQ(fl.prog(fl.ctx, SS * 2, data, PS), EAS_ERR_FLASH);
+    CHECK_EQ(fl.prog(fl.ctx, SS * 3, data, PS), EAS_ERR_FLASH);
+    CHECK_OK(fl.prog(fl.ctx, SS * 2 + PS, data, PS));
+    eas_posix_flash_close(&f);
+
+    /* Another geometry on the same image is refused rather than reinterpreted. */
+    CHECK_EQ(eas_posix_flash_open(&f, t->image, SS, SC * 2, PS, &fl), EAS_ERR_FLASH);
+    CHECK_EQ(file_size(t->image), SS * SC);
+
+    /* Without the bitmap, units are judged by their content: non-0xFF ones count as programmed. */
+    CHECK(unlink(t->map) == 0);
+    CHECK_OK(eas_posix_flash_open(&f, t->image, SS, SC, PS, &fl));
+    CHECK_EQ(fl.prog(fl.ctx, SS * 2, data, PS), EAS_ERR_FLASH);
+    CHECK_EQ(fl.prog(fl.ctx, SS * 2 + PS, data, PS), EAS_ERR_FLASH);
+    CHECK_OK(fl.prog(fl.ctx, SS * 2 + 2 * PS, data, PS));
+    CHECK_OK(fl.read(fl.ctx, SS * 2 + PS, buf, PS));
+    CHECK_MEM(buf, data, PS);
+    eas_posix_flash_close(&f);
+}
+
+TEST(posix_flash_persists_across_reopen)
+{
+    flash_tmp t;
+    CHECK(flash_tmp_make(&t));
+    flash_persist_body(&t);
+    flash_tmp_drop(&t);
+}
+
+static void flash_cut_body(flash_tmp *t)
+{
+    eas_posix_flash f;
+    eas_flash fl;
+    uint8_t data[4 * PS], buf[4 * PS];
+    memset(data, 0x3C, sizeof data);
+    CHECK_OK(eas_posix_flash_open(&f, t->image, SS, SC, PS, &fl));
+    eas_posix_flash_cut_power_after(&f, 1);
+    CHECK_OK(fl.prog(fl.ctx, 0, data, PS));                      /* the one that still completes */
+    CHECK_EQ(fl.prog(fl.ctx, SS, data, sizeof data), EAS_ERR_FLASH); /* cut half-way */
+    CHECK_EQ(fl.read(fl.ctx, 0, buf, PS), EAS_ERR_FLASH);        /* power is off */
+    CHECK_EQ(fl.erase(fl.ctx, 1), EAS_ERR_FLASH);
+    eas_posix_flash_close(&f);
+
+    CHECK_OK(eas_posix_flash_open(&f, t->image, SS, SC, PS, &fl)); /* reboot */
+    CHECK_OK(fl.read(fl.ctx, SS, buf, sizeof buf));
+    CHECK_MEM(buf, data, 2 * PS);          /* the first half landed */
+    CHECK(all_ff(buf + 2 * PS, 2 * PS));  /* the rest did not ... */
+    CHECK_EQ(fl.prog(fl.ctx, SS + 3 * PS, data, PS), EAS_ERR_FLASH); /* ... yet is not programmable */
+    CHECK_OK(fl.erase(fl.ctx, 1));
+    CHECK_OK(fl.prog(fl.ctx, SS + 3 * PS, data, PS));
+
+    /* An erase cut half-way leaves the sector unusable until erased again. */
+    CHECK_OK(fl.prog(fl.ctx, 2 * SS + SS - PS, data, PS));
+    eas_posix_flash_cut_power_after(&f, 0);
+    CHECK_EQ(fl.erase(fl.ctx, 2), EAS_ERR_FLASH);
+    eas_posix_flash_close(&f);
+    CHECK_OK(eas_posix_flash_open(&f, t->image, SS, SC, PS, &fl));
+    CHECK_OK(fl.read(fl.ctx, 2 * SS + SS - PS, buf, PS));
+    CHECK_MEM(buf, data, PS); /* the second half of the sector was not reached */
+    CHECK_EQ(fl.prog(fl.ctx, 2 * SS, data, PS), EAS_ERR_FLASH);
+    CHECK_OK(fl.erase(fl.ctx, 2));
+    CHECK_OK(fl.prog(fl.ctx, 2 * SS, data, PS));
+    eas_posix_flash_cut_power_after(&f, -1);
+    CHECK_OK(fl.prog(fl.ctx, 2 * SS + PS, data, PS));
+    eas_posix_flash_close(&f);
+}
+
+TEST(posix_flash_power_cut_simulation)
+{
+    flash_tmp t;
+    CHECK(flash_tmp_make(&t));
+    flash_cut_body(&t);
+    flash_tmp_drop(&t);
+}
