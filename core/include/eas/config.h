@@ -84,9 +84,9 @@
 #ifndef EAS_STORE_MAX_VALUE
 #define EAS_STORE_MAX_VALUE 512u
 #endif
-/* Most records (puts and deletes) in one transaction. */
+/* Most records (puts and deletes) in one transaction (a bound only: it costs no RAM). */
 #ifndef EAS_STORE_MAX_TXN_RECORDS
-#define EAS_STORE_MAX_TXN_RECORDS 64u
+#define EAS_STORE_MAX_TXN_RECORDS 128u
 #endif
 /* Largest flash program unit the store accepts (a power of two); entry slots are max(32, this). */
 #ifndef EAS_STORE_MAX_PROG_SIZE
@@ -109,7 +109,35 @@
 #define EAS_FOLDER_NAME_MAX 65u /* DisplayName kept on the device; longer names are truncated and flagged */
 #endif
 #ifndef EAS_MAX_FOLDERS
-#define EAS_MAX_FOLDERS 64u /* folders of the hierarchy the device keeps */
+#define EAS_MAX_FOLDERS 48u /* folders of the hierarchy the device keeps (at most 64, and a whole
+                               * hierarchy must fit one store transaction) */
+#endif
+
+/* ---- the agent ---- */
+/* A whole request (head and WBXML body) is built here before it is sent, so that a step can send it
+ * in as many pieces as the connection takes. */
+#ifndef EAS_REQUEST_MAX
+#define EAS_REQUEST_MAX 4096u
+#endif
+/* Bytes read from the connection per call; the response streams through, never held whole. */
+#ifndef EAS_RX_CHUNK
+#define EAS_RX_CHUNK 2048u
+#endif
+/* A request whose response has not completed after this long fails with EAS_ERR_NET_TIMEOUT. */
+#ifndef EAS_NET_TIMEOUT_MS
+#define EAS_NET_TIMEOUT_MS 60000u
+#endif
+/* Longest wait honoured for a 503's Retry-After; 503 is retried this many times. */
+#ifndef EAS_RETRY_AFTER_MAX_S
+#define EAS_RETRY_AFTER_MAX_S 600u
+#endif
+#ifndef EAS_THROTTLE_RETRIES
+#define EAS_THROTTLE_RETRIES 3u
+#endif
+/* Request/response traces as XML (the CLI's --trace). Off on boards unless wanted: it adds the XML
+ * printer and the tag names. */
+#ifndef EAS_ENABLE_TRACE
+#define EAS_ENABLE_TRACE 1
 #endif
 
 #endif

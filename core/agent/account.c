@@ -1,0 +1,166 @@
+/* The account's persistent state in the store: protocol version, policy key, the hierarchy's SyncKey,
+ * a redirect URL, and one record per folder. The agent keeps a RAM copy of the small values and an
+ * index of the folder slots (a hash of each ServerId), rebuilt from the store whenever an operation
+ * did not commit. */
+#include <string.h>
+
+#include "account.h"
+
+uint32_t eas_account_hash(const char *s)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; s[i] != '\0' && i < EAS_FOLDER_ID_MAX; i++) {
+        h ^= (uint8_t)s[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+/* A folder record: type, flags, then three length-prefixed strings (ServerId, ParentId, name). */
+size_t eas_account_folder_encode(const eas_folder *f, uint8_t *out, size_t cap)
+{
+    const char *parts[3] = {f->server_id, f->parent_id, f->display_name};
+    size_t n = 0;
+    if (cap < 2) return 0;
+    out[n++] = f->type;
+    out[n++] = f->name_truncated ? 1u : 0u;
+    for (int i = 0; i < 3; i++) {
+        size_t len = strlen(parts[i]);
+        if (len > 255 || n + 1 + len > cap) return 0;
+        out[n++] = (uint8_t)len;
+        memcpy(out + n, parts[i], len);
+        n += len;
+    }
+    return n;
+}
+
+eas_err eas_account_folder_decode(const uint8_t *in, size_t len, eas_folder *f)
+{
+    char *parts[3] = {f->server_id, f->parent_id, f->display_name};
+    const size_t caps[3] = {sizeof f->server_id, sizeof f->parent_id, sizeof f->display_name};
+    size_t n = 2;
+    memset(f, 0, sizeof *f);
+    if (len < 2) return EAS_ERR_STORE_CORRUPT;
+    f->type = in[0];
+    f->name_truncated = in[1] & 1u;
+    for (int i = 0; i < 3; i++) {
+        if (n >= len) return EAS_ERR_STORE_CORRUPT;
+        size_t l = in[n++];
+        if (l >= caps[i] || n + l > len) return EAS_ERR_STORE_CORRUPT;
+        memcpy(parts[i], in + n, l);
+        parts[i][l] = '\0';
+        n += l;
+    }
+    return n == len ? EAS_OK : EAS_ERR_STORE_CORRUPT;
+}
+
+static eas_err get_string(eas_store *st, uint32_t key, char *out, size_t cap)
+{
+    size_t len = 0;
+    eas_err e = eas_store_get(st, key, out, cap - 1, &len);
+    if (e == EAS_ERR_NOT_FOUND) {
+        out[0] = '\0';
+        return EAS_OK;
+    }
+    if (e != EAS_OK) return e == EAS_ERR_NOSPACE ? EAS_ERR_STORE_CORRUPT : e;
+    out[len] = '\0';
+    if (memchr(out, 0, len)) return EAS_ERR_STORE_CORRUPT;
+    return EAS_OK;
+}
+
+eas_err eas_account_load_index(eas_agent *a)
+{
+    uint8_t rec[3 + 3 * EAS_FOLDER_ID_MAX];
+    eas_folder f;
+    a->folder_used = 0;
+    for (unsigned slot = 0; slot < EAS_MAX_FOLDERS; slot++) {
+        size_t len = 0;
+        eas_err e = eas_store_get(a->store, EAS_KEY_FOLDER(slot), rec, sizeof rec, &len);
+        if (e == EAS_ERR_NOT_FOUND) continue;
+        if (e != EAS_OK) return e == EAS_ERR_NOSPACE ? EAS_ERR_STORE_CORRUPT : e;
+        if ((e = eas_account_folder_decode(rec, len, &f)) != EAS_OK) return e;
+        a->folder_used |= UINT64_C(1) << slot;
+        a->folder_hash[slot] = eas_account_hash(f.server_id);
+    }
+    return EAS_OK;
+}
+
+eas_err eas_account_load(eas_agent *a)
+{
+    uint8_t buf[EAS_URL_MAX + 1];
+    size_t len = 0;
+    eas_err e;
+
+    a->version = 0;
+    a->server_versions = 0;
+    e = eas_store_get(a->store, EAS_KEY_PROTOCOL, buf, sizeof buf, &len);
+    if (e == EAS_OK && len == 5) {
+        a->version = buf[0];
+        a->server_versions = (uint32_t)buf[1] | (uint32_t)buf[2] << 8 | (uint32_t)buf[3] << 16 | (uint32_t)buf[4] << 24;
+    } else if (e != EAS_ERR_NOT_FOUND) {
+        return e == EAS_OK ? EAS_ERR_STORE_CORRUPT : e;
+    }
+
+    a->provisioned = 0;
+    a->policy_key[0] = '\0';
+    e = eas_store_get(a->store, EAS_KEY_POLICY, buf, sizeof a->policy_key, &len);
+    if (e == EAS_OK && len >= 1 && len <= sizeof a->policy_key) {
+        a->provisioned = buf[0] ? 1 : 0;
+        memcpy(a->policy_key, buf + 1, len - 1);
+        a->policy_key[len - 1] = '\0';
+    } else if (e != EAS_ERR_NOT_FOUND) {
+        return e == EAS_OK || e == EAS_ERR_NOSPACE ? EAS_ERR_STORE_CORRUPT : e;
+    }
+
+    if ((e = get_string(a->store, EAS_KEY_FOLDER_SYNC_KEY, a->folder_key, sizeof a->folder_key)) != EAS_OK) return e;
+    if (a->folder_key[0] == '\0') memcpy(a->folder_key, "0", 2);
+
+    /* A server's redirect (451) replaces the configured URL until the configuration changes it. */
+    char *url = (char *)buf;
+    if ((e = get_string(a->store, EAS_KEY_URL, url, sizeof buf)) != EAS_OK) return e;
+    if (url[0] != '\0') {
+        size_t cfg_len = strlen(a->cfg->url);
+        const char *sep = memchr(url, '\n', strlen(url));
+        /* Stored as "configured-url\nredirect-url": kept only while the configuration is the same. */
+        if (sep && (size_t)(sep - url) == cfg_len && memcmp(url, a->cfg->url, cfg_len) == 0) {
+            eas_url moved;
+            if (eas_url_parse(sep + 1, strlen(sep + 1), &moved) == EAS_OK) a->url = moved;
+        }
+    }
+    return eas_account_load_index(a);
+}
+
+eas_err eas_account_save_protocol(eas_agent *a)
+{
+    uint8_t b[5] = {a->version, (uint8_t)a->server_versions, (uint8_t)(a->server_versions >> 8),
+                    (uint8_t)(a->server_versions >> 16), (uint8_t)(a->server_versions >> 24)};
+    return eas_store_put(a->store, EAS_KEY_PROTOCOL, b, sizeof b);
+}
+
+eas_err eas_account_save_policy(eas_agent *a)
+{
+    uint8_t b[sizeof a->policy_key];
+    size_t n = strlen(a->policy_key);
+    b[0] = a->provisioned;
+    memcpy(b + 1, a->policy_key, n);
+    return eas_store_put(a->store, EAS_KEY_POLICY, b, 1 + n);
+}
+
+eas_err eas_account_save_redirect(eas_agent *a, const char *location, size_t len)
+{
+    char b[2 * EAS_URL_MAX + 2];
+    size_t cfg_len = strlen(a->cfg->url);
+    if (cfg_len + 1 + len > sizeof b || cfg_len + 1 + len > EAS_STORE_MAX_VALUE) return EAS_ERR_NOSPACE;
+    memcpy(b, a->cfg->url, cfg_len);
+    b[cfg_len] = '\n';
+    memcpy(b + cfg_len + 1, location, len);
+    return eas_store_put(a->store, EAS_KEY_URL, b, cfg_len + 1 + len);
+}
+
+int eas_account_find_folder(const eas_agent *a, const char *server_id)
+{
+    uint32_t h = eas_account_hash(server_id);
+    for (unsigned slot = 0; slot < EAS_MAX_FOLDERS; slot++)
+        if (((a->folder_used >> slot) & 1u) && a->folder_hash[slot] == h) return (int)slot;
+    return -1;
+}

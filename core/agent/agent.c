@@ -1,0 +1,817 @@
+/* The agent's two state machines: the HTTP exchange (connect, send, receive) and, above it, the
+ * operation (which request comes next, and what a response means for the account). */
+#include "eas/agent.h"
+
+#include <string.h>
+
+#include "account.h"
+
+enum { X_IDLE, X_CONNECT, X_SEND, X_RECV, X_WAIT, X_DONE };
+
+enum {
+    PH_START,
+    PH_OPTIONS,
+    PH_PROVISION,
+    PH_PROVISION_ACK,
+    PH_WIPE_ACK,
+    PH_FOLDERSYNC,
+    PH_FINISHED,
+};
+
+/* Bounds on the retries a single operation may make. */
+#define MAX_REDIRECTS 3u
+#define MAX_PROVISIONS 2u
+#define MAX_RESETS 1u
+
+static uint64_t now_ms(const eas_agent *a)
+{
+    return a->pal->clock.monotonic_ms ? a->pal->clock.monotonic_ms(a->pal->clock.ctx) : 0;
+}
+
+static eas_transport *conn(eas_agent *a) { return a->url.scheme == EAS_URL_HTTPS ? a->tls : a->plain; }
+
+/* --------------------------------------------------------------------------------------- trace */
+
+#if EAS_ENABLE_TRACE
+static void trace_text(eas_agent *a, eas_trace_dir dir, const char *text, size_t len)
+{
+    if (a->ev.trace) a->ev.trace(a->ev.ctx, dir, text, len);
+}
+
+static eas_err trace_sink_req(void *ctx, const uint8_t *data, size_t len)
+{
+    trace_text(ctx, EAS_TRACE_REQUEST, (const char *)data, len);
+    return EAS_OK;
+}
+
+static eas_err trace_sink_resp(void *ctx, const uint8_t *data, size_t len)
+{
+    trace_text(ctx, EAS_TRACE_RESPONSE, (const char *)data, len);
+    return EAS_OK;
+}
+
+static int starts_with_ci(const char *s, size_t len, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    if (len < n) return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
+        if (c != prefix[i]) return 0;
+    }
+    return 1;
+}
+
+/* The request as it goes out: its head line by line with the credentials cut out, its body as XML. */
+static void trace_request(eas_agent *a)
+{
+    if (!a->ev.trace) return;
+    const char *head = (const char *)a->req;
+    size_t pos = 0;
+    while (pos < a->head_len) {
+        const char *line = head + pos;
+        const char *eol = memchr(line, '\r', a->head_len - pos);
+        size_t n = eol ? (size_t)(eol - line) : a->head_len - pos;
+        if (n == 0) break;
+        if (starts_with_ci(line, n, "authorization:"))
+            trace_text(a, EAS_TRACE_REQUEST, "Authorization: [redacted]\n", 26);
+        else {
+            trace_text(a, EAS_TRACE_REQUEST, line, n);
+            trace_text(a, EAS_TRACE_REQUEST, "\n", 1);
+        }
+        pos += n + 2;
+    }
+    if (a->req_len > a->head_len) {
+        eas_wbxml_reader r;
+        eas_wbxml_xml_printer_init(&a->trace_printer, (eas_sink){trace_sink_req, a}, 0);
+        eas_wbxml_reader_init(&r, &eas_wbxml_xml_handler, &a->trace_printer);
+        eas_wbxml_reader_feed(&r, a->req + a->head_len, a->req_len - a->head_len);
+        eas_wbxml_xml_printer_finish(&a->trace_printer);
+    }
+}
+/* The printer buffers: what it holds of a response goes out when the response ends, whole or not. */
+static void trace_flush_response(eas_agent *a)
+{
+    if (a->ev.trace && a->body_ok) eas_wbxml_xml_printer_finish(&a->trace_printer);
+}
+#else
+static void trace_request(eas_agent *a) { (void)a; }
+static void trace_flush_response(eas_agent *a) { (void)a; }
+#endif
+
+/* ------------------------------------------------------------------------- response decoding */
+
+/* Events go to the command's decoder and, when tracing, to the XML printer. */
+static const eas_wbxml_handler *decoder_of(const eas_agent *a)
+{
+    switch (a->cmd) {
+    case EAS_CMD_FOLDERSYNC: return &eas_foldersync_handler;
+    case EAS_CMD_PROVISION: return &eas_provision_handler;
+    default: return NULL;
+    }
+}
+
+static void *decoder_ctx(eas_agent *a) { return &a->dec; }
+
+#define TEE_TRACE(a) (EAS_ENABLE_TRACE && (a)->ev.trace)
+
+static eas_err tee_start(void *user, eas_tag tag, int has_content)
+{
+    eas_agent *a = user;
+    const eas_wbxml_handler *h = decoder_of(a);
+#if EAS_ENABLE_TRACE
+    if (TEE_TRACE(a)) eas_wbxml_xml_handler.start(&a->trace_printer, tag, has_content);
+#endif
+    return h && h->start ? h->start(decoder_ctx(a), tag, has_content) : EAS_OK;
+}
+
+static eas_err tee_end(void *user, eas_tag tag)
+{
+    eas_agent *a = user;
+    const eas_wbxml_handler *h = decoder_of(a);
+#if EAS_ENABLE_TRACE
+    if (TEE_TRACE(a)) eas_wbxml_xml_handler.end(&a->trace_printer, tag);
+#endif
+    return h && h->end ? h->end(decoder_ctx(a), tag) : EAS_OK;
+}
+
+static eas_err tee_text(void *user, const uint8_t *data, size_t len, int last)
+{
+    eas_agent *a = user;
+    const eas_wbxml_handler *h = decoder_of(a);
+#if EAS_ENABLE_TRACE
+    if (TEE_TRACE(a)) eas_wbxml_xml_handler.text(&a->trace_printer, data, len, last);
+#endif
+    return h && h->text ? h->text(decoder_ctx(a), data, len, last) : EAS_OK;
+}
+
+static eas_err tee_opaque(void *user, const uint8_t *data, size_t len, uint32_t total, int last)
+{
+    eas_agent *a = user;
+    const eas_wbxml_handler *h = decoder_of(a);
+#if EAS_ENABLE_TRACE
+    if (TEE_TRACE(a)) eas_wbxml_xml_handler.opaque(&a->trace_printer, data, len, total, last);
+#endif
+    return h && h->opaque ? h->opaque(decoder_ctx(a), data, len, total, last) : EAS_OK;
+}
+
+static const eas_wbxml_handler tee = {tee_start, tee_end, tee_text, tee_opaque};
+
+static eas_err body_write(void *ctx, const uint8_t *data, size_t len)
+{
+    eas_agent *a = ctx;
+    if (!a->body_ok) return EAS_OK; /* an error page: drained, not decoded */
+    eas_err e = eas_wbxml_reader_feed(&a->reader, data, len);
+    if (e != EAS_OK) a->failure.wbxml_offset = eas_wbxml_reader_error_offset(&a->reader);
+    return e;
+}
+
+static eas_err on_header(void *ctx, const char *name, size_t name_len, const char *value, size_t value_len)
+{
+#if EAS_ENABLE_TRACE
+    eas_agent *a = ctx;
+    if (a->ev.trace) {
+        trace_text(a, EAS_TRACE_RESPONSE, name, name_len);
+        trace_text(a, EAS_TRACE_RESPONSE, ": ", 2);
+        trace_text(a, EAS_TRACE_RESPONSE, value, value_len);
+        trace_text(a, EAS_TRACE_RESPONSE, "\n", 1);
+    }
+#else
+    (void)ctx, (void)name, (void)name_len, (void)value, (void)value_len;
+#endif
+    return EAS_OK;
+}
+
+static eas_err on_head(void *ctx, const eas_http_parser *p)
+{
+    eas_agent *a = ctx;
+    uint16_t status = eas_http_parser_status(p);
+#if EAS_ENABLE_TRACE
+    if (a->ev.trace) {
+        char line[24] = "HTTP status ";
+        line[12] = (char)('0' + status / 100 % 10);
+        line[13] = (char)('0' + status / 10 % 10);
+        line[14] = (char)('0' + status % 10);
+        line[15] = '\n';
+        trace_text(a, EAS_TRACE_RESPONSE, line, 16);
+        eas_wbxml_xml_printer_init(&a->trace_printer, (eas_sink){trace_sink_resp, a}, 0);
+    }
+#endif
+    /* Only a 200 carries a command response; other bodies are drained unread. */
+    a->body_ok = status == 200 && a->cmd != EAS_CMD_OPTIONS;
+    if (a->body_ok) eas_wbxml_reader_init(&a->reader, &tee, a);
+    return EAS_OK;
+}
+
+/* ------------------------------------------------------------------------------------ requests */
+
+typedef struct {
+    uint8_t *buf;
+    size_t cap, len;
+} req_sink;
+
+static eas_err req_write(void *ctx, const uint8_t *data, size_t len)
+{
+    req_sink *s = ctx;
+    if (len > s->cap - s->len) return EAS_ERR_NOSPACE;
+    memcpy(s->buf + s->len, data, len);
+    s->len += len;
+    return EAS_OK;
+}
+
+static eas_err encode_body(eas_agent *a, eas_wbxml_writer *w)
+{
+    const eas_agent_config *c = a->cfg;
+    switch (a->phase) {
+    case PH_PROVISION: {
+        eas_device_info info = {c->device_model, c->friendly_name, c->device_os, c->user_agent};
+        return eas_provision_request(w, a->version >= EAS_PROTO_14_1 ? &info : NULL);
+    }
+    case PH_PROVISION_ACK: return eas_provision_ack(w, a->temp_policy_key, EAS_PROVISION_OK);
+    case PH_WIPE_ACK: return eas_provision_wipe_ack(w, 1);
+    case PH_FOLDERSYNC: return eas_foldersync_request(w, a->folder_key);
+    default: return EAS_ERR_STATE;
+    }
+}
+
+static eas_err basic_auth(void *ctx, char *out, size_t cap, size_t *len)
+{
+    const eas_agent *a = ctx;
+    eas_basic_credentials cred = {a->cfg->user, strlen(a->cfg->user), a->cfg->password, strlen(a->cfg->password)};
+    return eas_auth_basic(&cred, out, cap, len);
+}
+
+static uint32_t policy_key_value(const eas_agent *a)
+{
+    uint32_t v = 0;
+    for (const char *p = a->policy_key; *p >= '0' && *p <= '9'; p++) v = v * 10u + (uint32_t)(*p - '0');
+    return v;
+}
+
+/* Builds the whole request for the current phase in a->req. */
+static eas_err build_request(eas_agent *a)
+{
+    eas_wbxml_writer counter, w;
+    req_sink rs = {a->req, sizeof a->req, 0};
+    eas_ashttp_request r;
+    eas_http_writer hw;
+    eas_auth auth = a->cfg->auth;
+    char scratch[EAS_HTTP_TARGET_MAX + 1];
+    eas_err e;
+
+    memset(&r, 0, sizeof r);
+    r.cmd = a->cmd;
+    r.version = a->version;
+    r.base64_query = a->cfg->base64_query && a->cmd != EAS_CMD_OPTIONS;
+    r.user = a->cfg->user;
+    r.device_id = a->cfg->device_id;
+    r.device_type = a->cfg->device_type;
+    r.user_agent = a->cfg->user_agent;
+    /* The policy key goes with every command but Provision's first phase. */
+    r.policy_key = a->phase == PH_PROVISION ? 0 : policy_key_value(a);
+    if (a->phase == PH_PROVISION_ACK || a->phase == PH_WIPE_ACK) r.policy_key = 0;
+
+    if (a->cmd != EAS_CMD_OPTIONS) {
+        eas_wbxml_writer_init(&counter, (eas_sink){NULL, NULL});
+        encode_body(a, &counter);
+        if ((e = eas_wbxml_writer_finish(&counter)) != EAS_OK) return e;
+        r.content_length = counter.bytes;
+    }
+    if (!auth.write) {
+        auth.write = basic_auth;
+        auth.ctx = a;
+    }
+    e = eas_ashttp_write_head(&hw, (eas_sink){req_write, &rs}, &a->url, &r, &auth, scratch, sizeof scratch);
+    memset(scratch, 0, sizeof scratch);
+    if (e != EAS_OK) return e;
+    a->head_len = rs.len;
+    if (a->cmd != EAS_CMD_OPTIONS) {
+        eas_wbxml_writer_init(&w, (eas_sink){req_write, &rs});
+        encode_body(a, &w);
+        if ((e = eas_wbxml_writer_finish(&w)) != EAS_OK) return e;
+    }
+    a->req_len = rs.len;
+    a->req_sent = 0;
+    trace_request(a);
+    return EAS_OK;
+}
+
+static void close_conn(eas_agent *a)
+{
+    if (a->connected) {
+        eas_transport *t = conn(a);
+        if (t && t->close) t->close(t->ctx);
+    }
+    a->connected = 0;
+}
+
+/* Starts an exchange for the current phase's command. */
+static eas_err start_exchange(eas_agent *a, eas_cmd cmd)
+{
+    a->cmd = cmd;
+    a->failure.cmd = cmd;
+    eas_err e = build_request(a);
+    /* The credentials were in the request buffer only while it was built; the head stays for sending. */
+    if (e != EAS_OK) return e;
+    a->conn_retry = 0;
+    a->rx_total = 0;
+    a->deadline_ms = now_ms(a) + EAS_NET_TIMEOUT_MS;
+    a->reused = a->connected;
+    a->xstate = a->connected ? X_SEND : X_CONNECT;
+    return EAS_OK;
+}
+
+/* ---------------------------------------------------------------------------- the operation */
+
+static void abort_txn(eas_agent *a)
+{
+    if (a->txn_open) {
+        eas_store_txn_abort(a->store);
+        a->txn_open = 0;
+        eas_account_load_index(a);
+    }
+}
+
+static eas_err fail(eas_agent *a, eas_err e)
+{
+    abort_txn(a);
+    a->phase = PH_FINISHED;
+    a->op = EAS_OP_NONE;
+    a->xstate = X_IDLE;
+    return e;
+}
+
+/* Folder changes of a FolderSync response, staged in a store transaction as they arrive. */
+static eas_err on_folder_change(void *ctx, eas_folder_change change, const eas_folder *f)
+{
+    eas_agent *a = ctx;
+    uint8_t rec[3 + 3 * EAS_FOLDER_ID_MAX];
+    eas_err e;
+    if (!a->txn_open) {
+        if ((e = eas_store_txn_begin(a->store)) != EAS_OK) return e;
+        a->txn_open = 1;
+    }
+    int slot = eas_account_find_folder(a, f->server_id);
+    if (change == EAS_FOLDER_DELETED_CHANGE) {
+        if (slot < 0) return EAS_OK; /* never known here */
+        a->folder_used &= ~(UINT64_C(1) << slot);
+        return eas_store_txn_del(a->store, EAS_KEY_FOLDER(slot));
+    }
+    if (slot < 0) {
+        for (unsigned s = 0; s < EAS_MAX_FOLDERS && slot < 0; s++)
+            if (!((a->folder_used >> s) & 1u)) slot = (int)s;
+        if (slot < 0) return EAS_ERR_STORE_FULL; /* more folders than EAS_MAX_FOLDERS */
+    }
+    size_t n = eas_account_folder_encode(f, rec, sizeof rec);
+    if (n == 0) return EAS_ERR_NOSPACE;
+    a->folder_used |= UINT64_C(1) << slot;
+    a->folder_hash[slot] = eas_account_hash(f->server_id);
+    return eas_store_txn_put(a->store, EAS_KEY_FOLDER(slot), rec, n);
+}
+
+/* Status 9 of FolderSync, or a reset asked for: the hierarchy is forgotten, SyncKey back to 0. */
+static eas_err reset_hierarchy(eas_agent *a)
+{
+    eas_err e = eas_store_txn_begin(a->store);
+    if (e != EAS_OK) return e;
+    for (unsigned s = 0; s < EAS_MAX_FOLDERS; s++)
+        if ((a->folder_used >> s) & 1u) eas_store_txn_del(a->store, EAS_KEY_FOLDER(s));
+    eas_store_txn_del(a->store, EAS_KEY_FOLDER_SYNC_KEY);
+    if ((e = eas_store_txn_commit(a->store)) != EAS_OK) return e;
+    a->folder_used = 0;
+    memcpy(a->folder_key, "0", 2);
+    return EAS_OK;
+}
+
+/* Common status codes (MS-ASCMD 2.2.3.177.1) that a command's Status may carry. */
+static int status_needs_provision(uint32_t s) { return s == 140 || (s >= 141 && s <= 144); }
+static int status_blocked(uint32_t s) { return (s >= 126 && s <= 131) || s == 177; }
+static int status_transient(uint32_t s) { return s == 110 || s == 111; }
+
+static eas_err retry_phase(eas_agent *a);
+
+/* Chooses and starts the next request of the operation, or ends it. */
+static eas_err next_step(eas_agent *a)
+{
+    for (int guard = 0; guard < 8; guard++) {
+        switch (a->phase) {
+        case PH_START:
+            if (a->version == 0) {
+                if (a->cfg->protocol_version) {
+                    a->version = a->cfg->protocol_version;
+                    continue;
+                }
+                a->phase = PH_OPTIONS;
+                return start_exchange(a, EAS_CMD_OPTIONS);
+            }
+            if (!a->provisioned) {
+                a->resume_phase = PH_START;
+                a->phase = PH_PROVISION;
+                return retry_phase(a);
+            }
+            if (a->op == EAS_OP_CONNECT) {
+                a->phase = PH_FINISHED;
+                continue;
+            }
+            a->phase = PH_FOLDERSYNC;
+            eas_foldersync_decoder_init(&a->dec.folders, on_folder_change, a);
+            return start_exchange(a, EAS_CMD_FOLDERSYNC);
+        case PH_FINISHED:
+            a->op = EAS_OP_NONE;
+            a->xstate = X_IDLE;
+            return EAS_OK;
+        default:
+            return EAS_ERR_STATE;
+        }
+    }
+    return EAS_ERR_STATE;
+}
+
+/* Provisioning is needed: run it, then go back to resume. */
+static eas_err provision_then(eas_agent *a, uint8_t resume)
+{
+    if (a->provisions++ >= MAX_PROVISIONS) return fail(a, EAS_ERR_PROVISION);
+    a->provisioned = 0;
+    a->resume_phase = resume;
+    a->phase = PH_PROVISION;
+    return retry_phase(a);
+}
+
+/* Restarts the exchange of the current phase (after a redirect, a wait or provisioning). */
+static eas_err retry_phase(eas_agent *a)
+{
+    switch (a->phase) {
+    case PH_OPTIONS: return start_exchange(a, EAS_CMD_OPTIONS);
+    case PH_FOLDERSYNC:
+        eas_foldersync_decoder_init(&a->dec.folders, on_folder_change, a);
+        return start_exchange(a, EAS_CMD_FOLDERSYNC);
+    case PH_PROVISION:
+    case PH_PROVISION_ACK:
+    case PH_WIPE_ACK:
+        eas_provision_decoder_init(&a->dec.provision);
+        return start_exchange(a, EAS_CMD_PROVISION);
+    default: return EAS_ERR_STATE;
+    }
+}
+
+static eas_err after_options(eas_agent *a)
+{
+    const char *v = NULL;
+    size_t vlen = 0;
+    uint32_t mask = 0;
+    uint8_t picked = 0;
+    eas_err e;
+    v = eas_http_parser_header(&a->http, EAS_HTTP_H_MS_ASPROTOCOLVERSIONS, &vlen);
+    if (!v) return fail(a, EAS_ERR_VERSION);
+    if ((e = eas_ashttp_parse_versions(v, vlen, &mask)) != EAS_OK) return fail(a, EAS_ERR_PROTOCOL);
+    if ((e = eas_ashttp_pick_version(mask, a->cfg->protocol_version, &picked)) != EAS_OK) return fail(a, e);
+    a->version = picked;
+    a->server_versions = mask;
+    if ((e = eas_account_save_protocol(a)) != EAS_OK) return fail(a, e);
+    a->phase = PH_START;
+    return next_step(a);
+}
+
+static eas_err after_provision(eas_agent *a)
+{
+    eas_provision_decoder *d = &a->dec.provision;
+    eas_err e = eas_provision_decoder_finish(d);
+    if (e != EAS_OK) return fail(a, e);
+    a->failure.eas_status = d->status;
+    if (d->remote_wipe || d->account_only_wipe) {
+        int agreed = a->ev.remote_wipe ? a->ev.remote_wipe(a->ev.ctx, d->account_only_wipe) : 0;
+        if (!agreed || a->phase == PH_WIPE_ACK) return fail(a, EAS_ERR_REMOTE_WIPE);
+        a->phase = PH_WIPE_ACK;
+        eas_provision_decoder_init(d);
+        return start_exchange(a, EAS_CMD_PROVISION);
+    }
+    if (a->phase == PH_WIPE_ACK) return fail(a, EAS_ERR_REMOTE_WIPE);
+    if (d->status != EAS_PROVISION_OK) {
+        if (status_blocked(d->status)) return fail(a, EAS_ERR_FORBIDDEN);
+        return fail(a, EAS_ERR_PROVISION);
+    }
+    if (a->phase == PH_PROVISION && d->policy_key[0] != '\0' && d->policy_status == 1) {
+        /* Phase 1 gave a temporary key: acknowledge the policy to get the final one. */
+        memcpy(a->temp_policy_key, d->policy_key, sizeof a->temp_policy_key);
+        a->phase = PH_PROVISION_ACK;
+        eas_provision_decoder_init(d);
+        return start_exchange(a, EAS_CMD_PROVISION);
+    }
+    if (d->policy_status != 0 && d->policy_status != 1 && d->policy_status != EAS_POLICY_NONE)
+        return fail(a, EAS_ERR_PROVISION);
+    /* Done: the final key, or none at all (a server without policies, such as SOGo). */
+    memcpy(a->policy_key, d->policy_key, sizeof a->policy_key);
+    a->provisioned = 1;
+    if ((e = eas_account_save_policy(a)) != EAS_OK) return fail(a, e);
+    a->phase = a->resume_phase;
+    if (a->phase == PH_FOLDERSYNC) return retry_phase(a);
+    a->phase = PH_START;
+    return next_step(a);
+}
+
+static eas_err after_foldersync(eas_agent *a)
+{
+    eas_foldersync_decoder *d = &a->dec.folders;
+    eas_err e = eas_foldersync_decoder_finish(d);
+    if (e != EAS_OK) return fail(a, e);
+    a->failure.eas_status = d->status;
+    if (d->status == EAS_FOLDERSYNC_OK) {
+        if (d->sync_key[0] == '\0') return fail(a, EAS_ERR_PROTOCOL);
+        if (!a->txn_open) {
+            if ((e = eas_store_txn_begin(a->store)) != EAS_OK) return fail(a, e);
+            a->txn_open = 1;
+        }
+        eas_store_txn_put(a->store, EAS_KEY_FOLDER_SYNC_KEY, d->sync_key, strlen(d->sync_key));
+        e = eas_store_txn_commit(a->store);
+        a->txn_open = 0;
+        if (e != EAS_OK) {
+            eas_account_load_index(a);
+            return fail(a, e);
+        }
+        memcpy(a->folder_key, d->sync_key, sizeof a->folder_key);
+        a->phase = PH_FINISHED;
+        return next_step(a);
+    }
+    abort_txn(a);
+    if (d->status == EAS_FOLDERSYNC_INVALID_KEY) {
+        if (a->resets++ >= MAX_RESETS) return fail(a, EAS_ERR_PROTOCOL);
+        if ((e = reset_hierarchy(a)) != EAS_OK) return fail(a, e);
+        return retry_phase(a);
+    }
+    if (status_needs_provision(d->status)) return provision_then(a, PH_FOLDERSYNC);
+    if (status_blocked(d->status)) return fail(a, EAS_ERR_FORBIDDEN);
+    if (status_transient(d->status)) return fail(a, EAS_ERR_THROTTLED);
+    return fail(a, EAS_ERR_PROTOCOL);
+}
+
+/* A whole response has arrived: what it means for the operation. */
+static eas_err finish_exchange(eas_agent *a)
+{
+    eas_ashttp_outcome out;
+    eas_err e;
+    int64_t wall = a->pal->clock.wall_time ? a->pal->clock.wall_time(a->pal->clock.ctx) : -1;
+    trace_flush_response(a);
+    if (!eas_http_parser_keep_alive(&a->http)) close_conn(a);
+    a->xstate = X_IDLE;
+    eas_ashttp_classify(&a->http, wall, &out);
+    a->failure.http_status = out.status;
+    switch (out.action) {
+    case EAS_ASHTTP_OK:
+        break;
+    case EAS_ASHTTP_OK_EMPTY:
+        if (a->cmd == EAS_CMD_OPTIONS) break;
+        /* A command answered with no content: what a quarantined device gets. */
+        return fail(a, EAS_ERR_FORBIDDEN);
+    case EAS_ASHTTP_PROVISION:
+        abort_txn(a);
+        return provision_then(a, a->phase == PH_FOLDERSYNC ? PH_FOLDERSYNC : PH_START);
+    case EAS_ASHTTP_REDIRECT: {
+        eas_url moved;
+        abort_txn(a);
+        if (!out.location || a->redirects++ >= MAX_REDIRECTS) return fail(a, EAS_ERR_HTTP_REDIRECT);
+        size_t len = strlen(out.location);
+        if (eas_url_parse(out.location, len, &moved) != EAS_OK) return fail(a, EAS_ERR_HTTP_REDIRECT);
+        if (moved.scheme == EAS_URL_HTTP && !a->cfg->allow_plain_http) return fail(a, EAS_ERR_PLAIN_HTTP_REFUSED);
+        if ((e = eas_account_save_redirect(a, out.location, len)) != EAS_OK) return fail(a, e);
+        close_conn(a);
+        a->url = moved;
+        return retry_phase(a);
+    }
+    case EAS_ASHTTP_RETRY_LATER: {
+        abort_txn(a);
+        if (a->throttles >= EAS_THROTTLE_RETRIES) return fail(a, EAS_ERR_THROTTLED);
+        uint32_t wait_s = out.retry_after_present ? out.retry_after_s
+                                                  : eas_backoff_next(a->throttles, 1, EAS_RETRY_AFTER_MAX_S, 0);
+        if (wait_s > EAS_RETRY_AFTER_MAX_S) return fail(a, EAS_ERR_THROTTLED);
+        a->throttles++;
+        a->wake_ms = now_ms(a) + (uint64_t)wait_s * 1000u;
+        a->xstate = X_WAIT;
+        return EAS_ERR_WOULD_BLOCK;
+    }
+    case EAS_ASHTTP_FAIL:
+    default:
+        return fail(a, out.err != EAS_OK ? out.err : EAS_ERR_HTTP_STATUS);
+    }
+    if (a->cmd != EAS_CMD_OPTIONS && (e = eas_wbxml_reader_finish(&a->reader)) != EAS_OK) {
+        a->failure.wbxml_offset = eas_wbxml_reader_error_offset(&a->reader);
+        return fail(a, e);
+    }
+    switch (a->phase) {
+    case PH_OPTIONS: return after_options(a);
+    case PH_PROVISION:
+    case PH_PROVISION_ACK:
+    case PH_WIPE_ACK: return after_provision(a);
+    case PH_FOLDERSYNC: return after_foldersync(a);
+    default: return fail(a, EAS_ERR_STATE);
+    }
+}
+
+/* ------------------------------------------------------------------------------ the exchange */
+
+static void begin_receive(eas_agent *a)
+{
+    eas_http_callbacks cb = {{body_write, a}, on_header, on_head, a};
+    eas_http_parser_init(&a->http, &cb, a->cmd == EAS_CMD_OPTIONS ? 0u : 0u);
+    a->body_ok = 0;
+    a->rx_total = 0;
+    a->xstate = X_RECV;
+}
+
+/* The connection failed under an exchange: a kept-alive connection that the server had already
+ * closed (sogod closes after every response without saying so) is retried once on a fresh one. */
+static eas_err connection_lost(eas_agent *a, eas_err e)
+{
+    close_conn(a);
+    if (a->reused && a->rx_total == 0 && !a->conn_retry) {
+        a->conn_retry = 1;
+        a->reused = 0;
+        a->req_sent = 0;
+        a->xstate = X_CONNECT;
+        abort_txn(a);
+        if (a->phase == PH_FOLDERSYNC) eas_foldersync_decoder_init(&a->dec.folders, on_folder_change, a);
+        if (a->cmd == EAS_CMD_PROVISION) eas_provision_decoder_init(&a->dec.provision);
+        return EAS_OK;
+    }
+    return fail(a, e);
+}
+
+static eas_err exchange_step(eas_agent *a, eas_wait *w)
+{
+    eas_transport *t = conn(a);
+    size_t done = 0;
+    eas_err e;
+    if (now_ms(a) > a->deadline_ms) {
+        close_conn(a);
+        return fail(a, EAS_ERR_NET_TIMEOUT);
+    }
+    w->until_ms = a->deadline_ms;
+    switch (a->xstate) {
+    case X_CONNECT:
+        e = t->connect(t->ctx, a->url.host, a->url.port);
+        if (e == EAS_ERR_WOULD_BLOCK) {
+            w->what = EAS_WAIT_CONNECT;
+            return e;
+        }
+        if (e != EAS_OK) {
+            t->close(t->ctx);
+            return fail(a, e);
+        }
+        a->connected = 1;
+        a->xstate = X_SEND;
+        return EAS_OK;
+    case X_SEND:
+        e = t->send(t->ctx, a->req + a->req_sent, a->req_len - a->req_sent, &done);
+        if (e == EAS_ERR_WOULD_BLOCK) {
+            w->what = EAS_WAIT_WRITE;
+            return e;
+        }
+        if (e != EAS_OK) return connection_lost(a, e);
+        a->req_sent += done;
+        if (a->req_sent == a->req_len) begin_receive(a);
+        return EAS_OK;
+    case X_RECV:
+        e = t->recv(t->ctx, a->rx, sizeof a->rx, &done);
+        if (e == EAS_ERR_WOULD_BLOCK) {
+            w->what = EAS_WAIT_READ;
+            return e;
+        }
+        if (e == EAS_ERR_NET_CLOSED) {
+            a->connected = 0;
+            t->close(t->ctx);
+            if (a->rx_total == 0) return connection_lost(a, EAS_ERR_NET_CLOSED);
+            e = eas_http_parser_eof(&a->http);
+            if (e != EAS_OK) {
+                trace_flush_response(a);
+                return fail(a, e);
+            }
+            return finish_exchange(a);
+        }
+        if (e != EAS_OK) return connection_lost(a, e);
+        a->rx_total += (uint32_t)done;
+        size_t used = 0;
+        e = eas_http_parser_feed(&a->http, a->rx, done, &used);
+        if (e != EAS_OK) {
+            trace_flush_response(a);
+            close_conn(a);
+            return fail(a, e);
+        }
+        if (eas_http_parser_done(&a->http)) {
+            if (used < done) close_conn(a); /* bytes after the response: the connection is not reusable */
+            return finish_exchange(a);
+        }
+        return EAS_OK;
+    default:
+        return EAS_ERR_STATE;
+    }
+}
+
+/* ----------------------------------------------------------------------------------- public */
+
+eas_err eas_agent_init(eas_agent *a, const eas_agent_config *cfg, const eas_pal *pal, eas_transport *tls,
+                       eas_transport *plain, eas_store *store, const eas_agent_events *events)
+{
+    memset(a, 0, sizeof *a);
+    if (!cfg || !pal || !store || !cfg->url || !cfg->user || !cfg->device_id || !cfg->device_type ||
+        (!cfg->password && !cfg->auth.write))
+        return EAS_ERR_CONFIG;
+    a->cfg = cfg;
+    a->pal = pal;
+    a->tls = tls;
+    a->plain = plain;
+    a->store = store;
+    if (events) a->ev = *events;
+    eas_err e = eas_url_parse(cfg->url, strlen(cfg->url), &a->url);
+    if (e != EAS_OK) return e;
+    if (a->url.scheme == EAS_URL_HTTP && (!cfg->allow_plain_http || !plain)) return EAS_ERR_PLAIN_HTTP_REFUSED;
+    if (a->url.scheme == EAS_URL_HTTPS && !tls) return EAS_ERR_CONFIG;
+    e = eas_account_load(a);
+    if (e != EAS_OK) return e;
+    /* A stored redirect must obey the same rule as the configured URL. */
+    if (a->url.scheme == EAS_URL_HTTP && (!cfg->allow_plain_http || !plain)) return EAS_ERR_PLAIN_HTTP_REFUSED;
+    /* A configured fixed version wins over what was negotiated before. */
+    if (cfg->protocol_version) a->version = cfg->protocol_version;
+    return EAS_OK;
+}
+
+eas_err eas_agent_begin(eas_agent *a, eas_op op)
+{
+    if (a->op != EAS_OP_NONE) return EAS_ERR_STATE;
+    if (op != EAS_OP_CONNECT && op != EAS_OP_FOLDER_SYNC) return EAS_ERR_ARG;
+    a->op = (uint8_t)op;
+    a->phase = PH_START;
+    a->redirects = a->provisions = a->throttles = a->resets = 0;
+    memset(&a->failure, 0, sizeof a->failure);
+    a->xstate = X_IDLE;
+    return EAS_OK;
+}
+
+eas_err eas_agent_step(eas_agent *a, eas_wait *w)
+{
+    eas_wait dummy;
+    if (!w) w = &dummy;
+    w->what = 0;
+    w->until_ms = 0;
+    /* Each pass either finishes, waits, or moves the exchange on; the bound only guards a bug. */
+    for (int guard = 0; guard < 64; guard++) {
+        eas_err e;
+        if (a->op == EAS_OP_NONE && a->xstate == X_IDLE) return EAS_ERR_STATE;
+        switch (a->xstate) {
+        case X_IDLE:
+            e = next_step(a);
+            if (e != EAS_OK) return fail(a, e);
+            if (a->op == EAS_OP_NONE) return EAS_OK;
+            continue;
+        case X_WAIT:
+            if (now_ms(a) < a->wake_ms) {
+                w->what = EAS_WAIT_TIME;
+                w->until_ms = a->wake_ms;
+                return EAS_ERR_WOULD_BLOCK;
+            }
+            e = retry_phase(a);
+            if (e != EAS_OK) return fail(a, e);
+            continue;
+        default:
+            e = exchange_step(a, w);
+            if (e == EAS_ERR_WOULD_BLOCK) {
+                if (a->xstate == X_WAIT) {
+                    w->what = EAS_WAIT_TIME;
+                    w->until_ms = a->wake_ms;
+                }
+                return e;
+            }
+            if (e != EAS_OK) return e;
+            if (a->op == EAS_OP_NONE) return EAS_OK;
+            continue;
+        }
+    }
+    w->what = EAS_WAIT_TIME;
+    w->until_ms = now_ms(a);
+    return EAS_ERR_WOULD_BLOCK;
+}
+
+void eas_agent_close(eas_agent *a) { close_conn(a); }
+
+const eas_agent_failure *eas_agent_last_failure(const eas_agent *a) { return &a->failure; }
+
+uint8_t eas_agent_version(const eas_agent *a) { return a->version; }
+
+unsigned eas_agent_folder_count(const eas_agent *a)
+{
+    unsigned n = 0;
+    for (unsigned s = 0; s < EAS_MAX_FOLDERS; s++) n += (unsigned)((a->folder_used >> s) & 1u);
+    return n;
+}
+
+eas_err eas_agent_folder_get(eas_agent *a, unsigned i, eas_folder *out)
+{
+    uint8_t rec[3 + 3 * EAS_FOLDER_ID_MAX];
+    for (unsigned s = 0; s < EAS_MAX_FOLDERS; s++) {
+        if (!((a->folder_used >> s) & 1u)) continue;
+        if (i-- > 0) continue;
+        size_t len = 0;
+        eas_err e = eas_store_get(a->store, EAS_KEY_FOLDER(s), rec, sizeof rec, &len);
+        if (e != EAS_OK) return e;
+        return eas_account_folder_decode(rec, len, out);
+    }
+    return EAS_ERR_NOT_FOUND;
+}

@@ -1,0 +1,170 @@
+/* The agent: one ActiveSync account on one device, as a non-blocking state machine.
+ *
+ * The application owns an eas_agent (sized by eas/config.h), starts an operation with
+ * eas_agent_begin() and then calls eas_agent_step() whenever what the last step waited for has happened
+ * (the connection became readable or writable, or a time came). A step does all the work possible now
+ * and never blocks, so the same agent runs in a bare-metal superloop, an RTOS task or a poll() loop.
+ *
+ * What an operation does on the wire follows MS-ASHTTP and MS-ASCMD: version negotiation (OPTIONS),
+ * provisioning when the account has not been provisioned or the server asks for it (HTTP 449, status
+ * 142-144), FolderSync, redirects (451), throttling (503 with Retry-After), and keeps its state in the
+ * power-loss-safe store: a response that does not arrive whole changes nothing. */
+#ifndef EAS_AGENT_H
+#define EAS_AGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "eas/ashttp.h"
+#include "eas/config.h"
+#include "eas/err.h"
+#include "eas/foldersync.h"
+#include "eas/http.h"
+#include "eas/provision.h"
+#include "eas/store.h"
+#include "eas/url.h"
+#include "eas/wbxml.h"
+#include "pal.h"
+
+#if EAS_MAX_FOLDERS > 64
+#error "EAS_MAX_FOLDERS is at most 64 (the folder index is a 64-bit set)"
+#endif
+#if EAS_STORE_MAX_TXN_RECORDS < EAS_MAX_FOLDERS + 2
+#error "EAS_STORE_MAX_TXN_RECORDS must hold a whole hierarchy and its SyncKey"
+#endif
+
+typedef struct eas_agent_config {
+    const char *url;      /* https://host[:port]/Microsoft-Server-ActiveSync */
+    const char *user;     /* as the server knows it: "alice", "alice@example.com", "DOMAIN\\alice" */
+    const char *password; /* for Basic authentication when auth.write is NULL; never logged */
+    eas_auth auth;        /* another Authorization scheme (OAuth Bearer): writes the header's value */
+    const char *device_id;   /* letters and digits, at most 32 */
+    const char *device_type; /* e.g. "easagent" */
+    const char *device_model;
+    const char *device_os;
+    const char *friendly_name;
+    const char *user_agent;
+    uint8_t protocol_version; /* 0: negotiate with OPTIONS; else EAS_PROTO_* */
+    uint8_t allow_plain_http; /* http:// URLs (and redirects to them) are refused unless set */
+    uint8_t base64_query;     /* the MS-ASHTTP base64-encoded query form */
+} eas_agent_config;
+
+/* Operations. */
+typedef enum {
+    EAS_OP_NONE = 0,
+    EAS_OP_CONNECT,    /* negotiate the version and provision, as needed */
+    EAS_OP_FOLDER_SYNC /* EAS_OP_CONNECT, then FolderSync (incremental, or full after status 9) */
+} eas_op;
+
+/* What a step waits for before the next one can progress. */
+#define EAS_WAIT_READ 0x01u    /* the connection has data (or closed) */
+#define EAS_WAIT_WRITE 0x02u   /* the connection can take data */
+#define EAS_WAIT_CONNECT 0x04u /* a connection (TCP or TLS handshake) is in progress */
+#define EAS_WAIT_TIME 0x08u    /* nothing to do before until_ms (a retry after 503) */
+typedef struct eas_wait {
+    uint8_t what;
+    uint64_t until_ms; /* monotonic: call step again by then at the latest (network timeout, retry) */
+} eas_wait;
+
+/* Directions of trace text. */
+typedef enum { EAS_TRACE_REQUEST = 1, EAS_TRACE_RESPONSE = 2 } eas_trace_dir;
+
+typedef struct eas_agent_events {
+    void *ctx;
+    /* The server asks this device to wipe itself. Return 1 to acknowledge (the application wipes its
+     * data), 0 to refuse: the operation then fails with EAS_ERR_REMOTE_WIPE either way. */
+    int (*remote_wipe)(void *ctx, int account_only);
+    /* Trace text: request and response heads with Authorization redacted, bodies as XML. NULL: off.
+     * Compiled in only with EAS_ENABLE_TRACE. */
+    void (*trace)(void *ctx, eas_trace_dir dir, const char *text, size_t len);
+} eas_agent_events;
+
+/* Why the last operation failed, beyond its eas_err. */
+typedef struct eas_agent_failure {
+    uint16_t http_status;  /* 0 when no HTTP status was involved */
+    uint32_t eas_status;   /* the command's Status, 0 when none */
+    eas_cmd cmd;           /* the command that failed */
+    uint32_t tls_flags;    /* unused by the core; the port may fill it */
+    uint32_t wbxml_offset; /* byte offset of a malformed body */
+} eas_agent_failure;
+
+typedef struct eas_agent {
+    /* set by eas_agent_init */
+    const eas_agent_config *cfg;
+    const eas_pal *pal;
+    eas_transport *tls;
+    eas_transport *plain;
+    eas_store *store;
+    eas_agent_events ev;
+    /* account state, a RAM copy of what the store holds */
+    eas_url url;
+    uint8_t version;
+    uint8_t provisioned;
+    uint32_t server_versions; /* eas_proto_bit() set from OPTIONS */
+    char policy_key[11];
+    char folder_key[EAS_SYNC_KEY_MAX];
+    uint64_t folder_used;                 /* folder slots in use */
+    uint32_t folder_hash[EAS_MAX_FOLDERS]; /* FNV-1a of each slot's ServerId */
+    /* the operation */
+    uint8_t op;
+    uint8_t phase;
+    uint8_t resume_phase; /* where to go back after provisioning */
+    uint8_t xstate;       /* of the HTTP exchange */
+    uint8_t connected;
+    uint8_t reused;       /* this exchange runs on a connection kept from the last one */
+    uint8_t conn_retry;   /* resent once on a fresh connection */
+    uint8_t redirects;
+    uint8_t provisions;
+    uint8_t throttles;
+    uint8_t resets;
+    uint8_t txn_open;
+    uint8_t body_ok; /* the response body is WBXML for the decoder */
+    eas_cmd cmd;
+    uint64_t deadline_ms;
+    uint64_t wake_ms;
+    eas_agent_failure failure;
+    size_t req_len, req_sent, head_len;
+    uint32_t rx_total;
+    eas_http_parser http;
+    eas_wbxml_reader reader;
+    union {
+        eas_foldersync_decoder folders;
+        eas_provision_decoder provision;
+    } dec;
+    char temp_policy_key[11];
+    uint8_t req[EAS_REQUEST_MAX];
+    uint8_t rx[EAS_RX_CHUNK];
+#if EAS_ENABLE_TRACE
+    eas_wbxml_xml_printer trace_printer;
+    eas_err trace_err_;
+#endif
+} eas_agent;
+
+/* Loads the account's state from the store (an empty store is a new account) and checks the
+ * configuration: EAS_ERR_CONFIG for a missing field, EAS_ERR_PLAIN_HTTP_REFUSED for an http:// URL
+ * without allow_plain_http, EAS_ERR_HTTP_URL for a malformed one. tls carries https, plain http (may be
+ * NULL). Everything passed must outlive the agent. */
+eas_err eas_agent_init(eas_agent *a, const eas_agent_config *cfg, const eas_pal *pal, eas_transport *tls,
+                       eas_transport *plain, eas_store *store, const eas_agent_events *events);
+eas_err eas_agent_begin(eas_agent *a, eas_op op);
+/* EAS_ERR_WOULD_BLOCK: call again after *wait; EAS_OK: the operation is done; any other error: it
+ * failed (eas_agent_last_failure says more) and the stored state is what it was before. */
+eas_err eas_agent_step(eas_agent *a, eas_wait *wait);
+/* Closes the connection (e.g. before the process ends). */
+void eas_agent_close(eas_agent *a);
+
+const eas_agent_failure *eas_agent_last_failure(const eas_agent *a);
+uint8_t eas_agent_version(const eas_agent *a);
+
+/* The folders the store holds: count, and the i-th in slot order (EAS_ERR_NOT_FOUND past the end). */
+unsigned eas_agent_folder_count(const eas_agent *a);
+eas_err eas_agent_folder_get(eas_agent *a, unsigned i, eas_folder *out);
+
+/* Store keys of the account state (the rest of the key space belongs to later parts). */
+#define EAS_KEY_PROTOCOL 0x00000001u
+#define EAS_KEY_POLICY 0x00000002u
+#define EAS_KEY_FOLDER_SYNC_KEY 0x00000003u
+#define EAS_KEY_URL 0x00000004u
+#define EAS_KEY_FOLDER(slot) (0x00010000u + (uint32_t)(slot))
+
+#endif

@@ -1,0 +1,144 @@
+#include "agent_config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eas/ashttp.h"
+#include "json_arena.h"
+
+typedef enum { T_STRING, T_BOOL } key_type;
+
+typedef struct {
+    const char *name;
+    key_type type;
+    size_t offset; /* of the field in eas_cli_config, for strings and booleans */
+    size_t cap;    /* string capacity */
+} key_spec;
+
+#define STR_KEY(name, field) {name, T_STRING, offsetof(eas_cli_config, field), sizeof(((eas_cli_config *)0)->field)}
+
+static const key_spec keys[] = {
+    STR_KEY("url", url),
+    STR_KEY("user", user),
+    STR_KEY("password", password),
+    {"password_env", T_STRING, 0, 0},
+    STR_KEY("device_id", device_id),
+    STR_KEY("device_type", device_type),
+    STR_KEY("device_model", device_model),
+    STR_KEY("user_agent", user_agent),
+    {"protocol_version", T_STRING, 0, 0},
+    STR_KEY("ca_file", ca_file),
+    {"allow_plain_http", T_BOOL, offsetof(eas_cli_config, allow_plain_http), 0},
+    STR_KEY("state_file", state_file),
+    STR_KEY("timezone", timezone),
+};
+
+static eas_err bad(char *msg, size_t cap, const char *fmt, const char *key)
+{
+    snprintf(msg, cap, fmt, key);
+    return EAS_ERR_CONFIG;
+}
+
+static eas_err copy(char *dst, size_t cap, const char *src, const char *key, char *msg, size_t msg_cap)
+{
+    size_t n = strlen(src);
+    if (n >= cap) return bad(msg, msg_cap, "value of key \"%s\" is too long", key);
+    memcpy(dst, src, n + 1);
+    return EAS_OK;
+}
+
+static eas_err parse_version(const char *v, uint8_t *out)
+{
+    static const struct {
+        const char *name;
+        uint8_t value;
+    } versions[] = {{"auto", 0},
+                    {"12.1", EAS_PROTO_12_1},
+                    {"14.0", EAS_PROTO_14_0},
+                    {"14.1", EAS_PROTO_14_1},
+                    {"16.0", EAS_PROTO_16_0},
+                    {"16.1", EAS_PROTO_16_1}};
+    for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++) {
+        if (!strcmp(v, versions[i].name)) {
+            *out = versions[i].value;
+            return EAS_OK;
+        }
+    }
+    return EAS_ERR_CONFIG;
+}
+
+static int device_id_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 32) return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return 0;
+    }
+    return 1;
+}
+
+eas_err eas_cli_config_parse(const char *text, size_t len, const char *config_path, eas_cli_config *out, char *msg,
+                             size_t cap)
+{
+    cJSON *root = NULL;
+    size_t err_at = 0;
+    eas_err e;
+    memset(out, 0, sizeof *out);
+    eas_json_arena_install();
+    e = eas_json_parse(text, len, &root, &err_at);
+    if (e != EAS_OK) {
+        snprintf(msg, cap, "configuration is not valid JSON (at byte %zu)", err_at);
+        return EAS_ERR_CONFIG;
+    }
+    if (!cJSON_IsObject(root)) return bad(msg, cap, "configuration must be a JSON object%s", "");
+
+    const char *password_env = NULL;
+    int have_version = 0;
+    for (const cJSON *item = root->child; item; item = item->next) {
+        const key_spec *k = NULL;
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0] && !k; i++)
+            if (item->string && !strcmp(item->string, keys[i].name)) k = &keys[i];
+        if (!k) return bad(msg, cap, "unknown key \"%s\"", item->string ? item->string : "");
+        if (k->type == T_STRING && !cJSON_IsString(item)) return bad(msg, cap, "key \"%s\" must be a string", k->name);
+        if (k->type == T_BOOL && !cJSON_IsBool(item)) return bad(msg, cap, "key \"%s\" must be true or false", k->name);
+        if (!strcmp(k->name, "password_env")) {
+            password_env = item->valuestring;
+        } else if (!strcmp(k->name, "protocol_version")) {
+            if (parse_version(item->valuestring, &out->protocol_version) != EAS_OK)
+                return bad(msg, cap, "key \"%s\" must be \"auto\", \"12.1\", \"14.0\", \"14.1\", \"16.0\" or \"16.1\"",
+                           k->name);
+            have_version = 1;
+        } else if (k->type == T_BOOL) {
+            *((uint8_t *)out + k->offset) = cJSON_IsTrue(item) ? 1 : 0;
+        } else if ((e = copy((char *)out + k->offset, k->cap, item->valuestring, k->name, msg, cap)) != EAS_OK) {
+            return e;
+        }
+    }
+    (void)have_version;
+    if (password_env) {
+        if (out->password[0]) return bad(msg, cap, "give either \"password\" or \"%s\", not both", "password_env");
+        const char *v = getenv(password_env);
+        if (!v) {
+            snprintf(msg, cap, "key \"password_env\": environment variable %.64s is not set", password_env);
+            return EAS_ERR_CONFIG;
+        }
+        if ((e = copy(out->password, sizeof out->password, v, "password_env", msg, cap)) != EAS_OK) return e;
+    }
+    if (!out->url[0]) return bad(msg, cap, "missing key \"%s\"", "url");
+    if (!out->user[0]) return bad(msg, cap, "missing key \"%s\"", "user");
+    if (!out->password[0]) return bad(msg, cap, "missing key \"%s\" (or \"password_env\")", "password");
+    if (!out->device_id[0]) return bad(msg, cap, "missing key \"%s\"", "device_id");
+    if (!device_id_ok(out->device_id)) return bad(msg, cap, "key \"%s\" must be 1 to 32 letters and digits", "device_id");
+    if (!out->device_type[0]) memcpy(out->device_type, "easagent", 9);
+    if (!out->device_model[0]) memcpy(out->device_model, "easagent-posix", 15);
+    if (!out->user_agent[0]) memcpy(out->user_agent, "easagent/0.1", 13);
+    if (!out->timezone[0]) memcpy(out->timezone, "UTC0", 5);
+    if (!out->state_file[0]) {
+        if (snprintf(out->state_file, sizeof out->state_file, "%s.state", config_path) >= (int)sizeof out->state_file)
+            return bad(msg, cap, "key \"%s\": the default path is too long", "state_file");
+    }
+    eas_json_arena_reset();
+    return EAS_OK;
+}

@@ -1,0 +1,33 @@
+/* The eas-agent configuration file: JSON, parsed with cJSON on the static arena. Every key is known
+ * by name and type; an unknown key or a wrong type is an error that names the key. */
+#ifndef EAS_POSIX_AGENT_CONFIG_H
+#define EAS_POSIX_AGENT_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "eas/err.h"
+
+#define EAS_CLI_STR_MAX 512
+
+typedef struct eas_cli_config {
+    char url[EAS_CLI_STR_MAX];
+    char user[256];
+    char password[256]; /* from "password", or from the variable named by "password_env" */
+    char device_id[33];
+    char device_type[64];
+    char device_model[64];
+    char user_agent[128];
+    char ca_file[EAS_CLI_STR_MAX];
+    char state_file[EAS_CLI_STR_MAX];
+    char timezone[128];
+    uint8_t protocol_version; /* 0: auto */
+    uint8_t allow_plain_http;
+} eas_cli_config;
+
+/* Parses text (len bytes). config_path is used for the default state_file (config_path + ".state").
+ * On error, msg (cap bytes) says what is wrong, naming the key; the result is EAS_ERR_CONFIG. */
+eas_err eas_cli_config_parse(const char *text, size_t len, const char *config_path, eas_cli_config *out, char *msg,
+                             size_t cap);
+
+#endif

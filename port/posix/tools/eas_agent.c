@@ -1,0 +1,299 @@
+/* eas-agent: the sync agent on Linux.
+ *   eas-agent --config FILE [--trace] folders [--json]
+ * Exit status: 0 success, 1 usage or configuration, 2 network or TLS, 3 authentication or account
+ * state (401, 403, 456, 457, blocked or quarantined), 4 protocol or server error. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "agent_config.h"
+#include "eas/agent.h"
+#include "eas/foldersync.h"
+#include "eas/store.h"
+#include "eas_posix.h"
+#include "tls.h"
+
+enum { EXIT_USAGE = 1, EXIT_NETWORK = 2, EXIT_ACCOUNT = 3, EXIT_PROTOCOL = 4 };
+
+/* Geometry of the state file: 64 sectors of 4 KiB, programmed in 16-byte units, like a small NOR
+ * part. */
+#define STATE_SECTOR_SIZE 4096u
+#define STATE_SECTORS 64u
+#define STATE_PROG_SIZE 16u
+
+static struct {
+    eas_cli_config cfg;
+    eas_posix_pal pp;
+    eas_pal pal;
+    eas_store store;
+    eas_tls tls;
+    eas_transport tls_t, tcp_t;
+    eas_agent agent;
+    eas_agent_config acfg;
+    int trace;
+    int json;
+} g;
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: eas-agent --config FILE [--trace] COMMAND\n"
+                    "commands:\n"
+                    "  folders [--json]   list the folder hierarchy (FolderSync first)\n");
+    return EXIT_USAGE;
+}
+
+static int exit_code_of(eas_err e)
+{
+    switch (e) {
+    case EAS_OK: return 0;
+    case EAS_ERR_CONFIG:
+    case EAS_ERR_PLAIN_HTTP_REFUSED:
+    case EAS_ERR_HTTP_URL:
+    case EAS_ERR_TLS_CONFIG: return EXIT_USAGE;
+    case EAS_ERR_NET_CONNECT:
+    case EAS_ERR_NET_CLOSED:
+    case EAS_ERR_NET_RESOLVE:
+    case EAS_ERR_NET_TIMEOUT:
+    case EAS_ERR_NET_IO:
+    case EAS_ERR_TLS_HANDSHAKE:
+    case EAS_ERR_TLS_VERIFY:
+    case EAS_ERR_TLS_IO:
+    case EAS_ERR_HTTP_TRUNCATED: return EXIT_NETWORK;
+    case EAS_ERR_AUTH:
+    case EAS_ERR_FORBIDDEN:
+    case EAS_ERR_ACCOUNT:
+    case EAS_ERR_REMOTE_WIPE: return EXIT_ACCOUNT;
+    default: return EXIT_PROTOCOL;
+    }
+}
+
+static void trace_out(void *ctx, eas_trace_dir dir, const char *text, size_t len)
+{
+    static int last_dir;
+    static int at_line_start = 1;
+    (void)ctx;
+    /* Each line is marked with its direction, as curl -v does. */
+    for (size_t i = 0; i < len; i++) {
+        if (at_line_start || last_dir != (int)dir) {
+            if (!at_line_start) fputc('\n', stderr);
+            fputs(dir == EAS_TRACE_REQUEST ? "> " : "< ", stderr);
+            at_line_start = 0;
+            last_dir = (int)dir;
+        }
+        fputc(text[i], stderr);
+        if (text[i] == '\n') at_line_start = 1;
+    }
+}
+
+static int read_file(const char *path, char **out, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    size_t cap = 4096, n = 0, r;
+    char *buf = malloc(cap + 1);
+    while (buf && (r = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += r;
+        if (n == cap) {
+            char *b = realloc(buf, (cap *= 2) + 1);
+            if (!b) free(buf);
+            buf = b;
+        }
+    }
+    fclose(f);
+    if (!buf) return -1;
+    buf[n] = '\0';
+    *out = buf;
+    *len = n;
+    return 0;
+}
+
+static int setup(const char *config_path)
+{
+    char *text = NULL, msg[256];
+    size_t len = 0;
+    eas_err e;
+    if (read_file(config_path, &text, &len) != 0) {
+        fprintf(stderr, "eas-agent: cannot read %s: %s\n", config_path, strerror(errno));
+        return EXIT_USAGE;
+    }
+    e = eas_cli_config_parse(text, len, config_path, &g.cfg, msg, sizeof msg);
+    free(text);
+    if (e != EAS_OK) {
+        fprintf(stderr, "eas-agent: %s: %s\n", config_path, msg);
+        return EXIT_USAGE;
+    }
+
+    eas_posix_pal_config pc = {g.cfg.state_file, STATE_SECTOR_SIZE, STATE_SECTORS, STATE_PROG_SIZE, EAS_LOG_WARN};
+    if ((e = eas_posix_pal_init(&g.pal, &g.pp, &pc)) != EAS_OK) {
+        fprintf(stderr, "eas-agent: state file %s: %s\n", g.cfg.state_file, eas_err_str(e));
+        return EXIT_USAGE;
+    }
+    e = eas_store_mount(&g.store, &g.pal.flash);
+    if (e == EAS_ERR_STORE_EMPTY) e = eas_store_format(&g.store, &g.pal.flash);
+    if (e != EAS_OK) {
+        fprintf(stderr, "eas-agent: state file %s: %s\n", g.cfg.state_file, eas_err_str(e));
+        return EXIT_USAGE;
+    }
+
+    /* TLS: the configured CA (a private server's), or the system's bundle. */
+    const char *ca_path = g.cfg.ca_file[0] ? g.cfg.ca_file : "/etc/ssl/certs/ca-certificates.crt";
+    char *ca = NULL;
+    size_t ca_len = 0;
+    g.tcp_t = g.pal.tcp;
+    if (read_file(ca_path, &ca, &ca_len) != 0) {
+        fprintf(stderr, "eas-agent: cannot read CA file %s: %s\n", ca_path, strerror(errno));
+        return EXIT_USAGE;
+    }
+    eas_tls_config tc = {(const uint8_t *)ca, ca_len + 1, NULL};
+    e = eas_tls_init(&g.tls, &g.pal.tcp, &g.pal.entropy, &tc);
+    free(ca);
+    if (e != EAS_OK) {
+        fprintf(stderr, "eas-agent: CA file %s: %s\n", ca_path, eas_err_str(e));
+        return EXIT_USAGE;
+    }
+    g.tls_t = eas_tls_transport(&g.tls);
+
+    eas_agent_config *c = &g.acfg;
+    c->url = g.cfg.url;
+    c->user = g.cfg.user;
+    c->password = g.cfg.password;
+    c->device_id = g.cfg.device_id;
+    c->device_type = g.cfg.device_type;
+    c->device_model = g.cfg.device_model;
+    c->device_os = "Linux";
+    c->friendly_name = g.cfg.device_model;
+    c->user_agent = g.cfg.user_agent;
+    c->protocol_version = g.cfg.protocol_version;
+    c->allow_plain_http = g.cfg.allow_plain_http;
+    eas_agent_events ev = {NULL, NULL, g.trace ? trace_out : NULL};
+    e = eas_agent_init(&g.agent, c, &g.pal, &g.tls_t, &g.tcp_t, &g.store, &ev);
+    if (e == EAS_ERR_PLAIN_HTTP_REFUSED) {
+        fprintf(stderr, "eas-agent: %s: plain http refused; set \"allow_plain_http\": true to allow it\n", config_path);
+        return EXIT_USAGE;
+    }
+    if (e != EAS_OK) {
+        fprintf(stderr, "eas-agent: %s: %s\n", config_path, eas_err_str(e));
+        return exit_code_of(e);
+    }
+    return 0;
+}
+
+/* Drives one operation to its end, sleeping in poll() while the agent waits. */
+static eas_err run(eas_op op)
+{
+    eas_err e = eas_agent_begin(&g.agent, op);
+    if (e != EAS_OK) return e;
+    for (;;) {
+        eas_wait w;
+        e = eas_agent_step(&g.agent, &w);
+        if (e != EAS_ERR_WOULD_BLOCK) return e;
+        if ((w.what & EAS_WAIT_READ) && eas_tls_has_pending(&g.tls)) continue;
+        uint64_t now = g.pal.clock.monotonic_ms(g.pal.clock.ctx);
+        int timeout = w.until_ms > now ? (int)((w.until_ms - now) < 60000 ? (w.until_ms - now) : 60000) : 0;
+        int fd = eas_posix_tcp_fd(&g.pp.tcp);
+        if ((w.what & EAS_WAIT_TIME) || fd < 0) {
+            struct timespec ts = {timeout / 1000, (long)(timeout % 1000) * 1000000L};
+            nanosleep(&ts, NULL);
+            continue;
+        }
+        int want_write = (w.what & EAS_WAIT_WRITE) != 0;
+        if (w.what & EAS_WAIT_CONNECT)
+            want_write = g.agent.url.scheme == EAS_URL_HTTPS ? eas_tls_want_write(&g.tls)
+                                                            : eas_posix_tcp_want_write(&g.pp.tcp);
+        eas_posix_wait(fd, !want_write, want_write, timeout);
+    }
+}
+
+static void report_failure(eas_err e)
+{
+    const eas_agent_failure *f = eas_agent_last_failure(&g.agent);
+    fprintf(stderr, "eas-agent: error: %s", eas_err_str(e));
+    if (e == EAS_ERR_TLS_VERIFY) {
+        char why[160];
+        if (eas_tls_verify_describe(eas_tls_verify_flags(&g.tls), why, sizeof why) == EAS_OK) fprintf(stderr, " (%s)", why);
+    }
+    if (f->http_status && f->http_status != 200) fprintf(stderr, " (HTTP %u)", f->http_status);
+    if (f->eas_status > 1) fprintf(stderr, " (%s status %lu)", eas_cmd_name(f->cmd), (unsigned long)f->eas_status);
+    if (e >= EAS_ERR_WBXML_TRUNCATED && e <= EAS_ERR_WBXML_NUL_IN_OPAQUE)
+        fprintf(stderr, " at offset %lu of the %s response", (unsigned long)f->wbxml_offset, eas_cmd_name(f->cmd));
+    fputc('\n', stderr);
+}
+
+static const char *folder_type_name(uint8_t t)
+{
+    static const char *const names[] = {"",         "generic",       "inbox",        "drafts",       "deleted",
+                                        "sent",     "outbox",        "tasks",        "calendar",     "contacts",
+                                        "notes",    "journal",       "user-mail",    "user-calendar", "user-contacts",
+                                        "user-tasks", "user-journal", "user-notes",  "unknown",      "recipient-cache"};
+    return t < sizeof names / sizeof names[0] ? names[t] : "unknown";
+}
+
+static void json_string(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') printf("\\%c", c);
+        else if (c < 0x20) printf("\\u%04x", c);
+        else putchar(c);
+    }
+    putchar('"');
+}
+
+static int cmd_folders(void)
+{
+    eas_err e = run(EAS_OP_FOLDER_SYNC);
+    eas_agent_close(&g.agent);
+    if (e != EAS_OK) {
+        report_failure(e);
+        return exit_code_of(e);
+    }
+    unsigned n = eas_agent_folder_count(&g.agent);
+    eas_folder f;
+    if (g.json) putchar('[');
+    for (unsigned i = 0; i < n; i++) {
+        if ((e = eas_agent_folder_get(&g.agent, i, &f)) != EAS_OK) {
+            fprintf(stderr, "eas-agent: error: state: %s\n", eas_err_str(e));
+            return EXIT_PROTOCOL;
+        }
+        if (g.json) {
+            printf(i ? ",\n {" : "\n {");
+            printf("\"server_id\": ");
+            json_string(f.server_id);
+            printf(", \"parent_id\": ");
+            json_string(f.parent_id);
+            printf(", \"display_name\": ");
+            json_string(f.display_name);
+            printf(", \"type\": %u, \"class\": \"%s\"}", f.type, folder_type_name(f.type));
+        } else {
+            printf("%-32s %-14s %s\n", f.server_id, folder_type_name(f.type), f.display_name);
+        }
+    }
+    if (g.json) printf(n ? "\n]\n" : "]\n");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *config = NULL, *command = NULL;
+    int i;
+    for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--config") && i + 1 < argc) config = argv[++i];
+        else if (!strcmp(argv[i], "--trace")) g.trace = 1;
+        else if (!strcmp(argv[i], "--json")) g.json = 1;
+        else if (argv[i][0] == '-') return usage();
+        else if (!command) command = argv[i];
+        else return usage();
+    }
+    if (!config || !command) return usage();
+    if (strcmp(command, "folders") != 0) return usage();
+    int rc = setup(config);
+    if (rc != 0) return rc;
+    rc = cmd_folders();
+    eas_tls_free(&g.tls);
+    eas_posix_pal_deinit(&g.pp);
+    return rc;
+}

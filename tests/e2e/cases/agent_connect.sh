@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# eas-agent against the real server: version negotiation, provisioning, FolderSync over verified TLS,
+# incremental FolderSync after a change made through CalDAV, TLS refusals, plain http refusal,
+# credentials never in a trace, exit codes. Prints 'e2e-agent: N passed, N failed'.
+set -uo pipefail
+cd "$(dirname "$0")/../../.."
+. tests/e2e/lib.sh
+AGENT=build/host/eas-agent
+T=build/e2e/cases/agent_connect
+rm -rf "$T"; mkdir -p "$T"
+pass=0; fail=0
+ok()   { pass=$((pass + 1)); echo "  ok   $*"; }
+bad()  { fail=$((fail + 1)); echo "  FAIL $*"; }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+
+# config NAME URL [extra JSON members]: a fresh device (its own state file)
+config() {
+    local name=$1 url=$2 extra=${3:-}
+    cat > "$T/$name.json" <<JSON
+{"url": "$url", "user": "$E2E_USER", "password_env": "E2E_TEST_PASSWORD", "device_id": "e2e$(echo "$name" | tr -cd 'a-z0-9' | cut -c1-20)",
+ "ca_file": "$E2E_CA", "state_file": "$T/$name.state"$extra}
+JSON
+}
+export E2E_TEST_PASSWORD=$E2E_PASS
+agent() { timeout 60 "$AGENT" --config "$T/$1.json" "${@:2}"; }
+
+e2e_reset_user "$E2E_USER" >/dev/null 2>&1 || true
+
+# 1. First contact: OPTIONS picks 14.1, Provision (SOGo sends no policy key), FolderSync from 0.
+config main "$E2E_EAS_URL"
+agent main --trace folders --json > "$T/folders.json" 2> "$T/trace.txt"; rc=$?
+check "first folders run exits 0 (got $rc)" [ $rc = 0 ]
+check "OPTIONS negotiated protocol 14.1" grep -q '^> MS-ASProtocolVersion: 14.1' "$T/trace.txt"
+check "server's version list was read" grep -q '^< MS-ASProtocolVersions: .*14.1' "$T/trace.txt"
+check "both Provision phases or SOGo's single answer handled" grep -q 'Cmd=Provision' "$T/trace.txt"
+check "FolderSync started from SyncKey 0" grep -q '^>   <SyncKey>0</SyncKey>' "$T/trace.txt"
+check "three folders listed as JSON" python3 - "$T/folders.json" <<'PY'
+import json, sys
+f = json.load(open(sys.argv[1]))
+ids = {x["server_id"]: x for x in f}
+assert len(f) == 3, f
+assert ids["vevent%2Fpersonal"]["type"] == 8 and ids["vevent%2Fpersonal"]["class"] == "calendar"
+assert ids["vtodo%2Fpersonal"]["type"] == 7
+assert ids["vcard%2Fpersonal"]["type"] == 9 and ids["vcard%2Fpersonal"]["display_name"]
+PY
+b64=$(printf '%s:%s' "$E2E_USER" "$E2E_PASS" | base64)
+check "trace redacts Authorization" grep -q '^> Authorization: \[redacted\]' "$T/trace.txt"
+check "trace holds neither the password nor the Basic credentials" \
+    bash -c "! grep -q -e '$E2E_PASS' -e '$b64' '$T/trace.txt'"
+
+# 2. Second run: no OPTIONS, no Provision, incremental FolderSync with the stored key.
+agent main --trace folders > "$T/folders2.txt" 2> "$T/trace2.txt"; rc=$?
+check "second run exits 0" [ $rc = 0 ]
+check "second run reuses the stored version (no OPTIONS)" bash -c "! grep -q '^> OPTIONS' '$T/trace2.txt'"
+check "second run does not provision again" bash -c "! grep -q 'Cmd=Provision' '$T/trace2.txt'"
+check "second run sends the stored SyncKey" bash -c "grep '^>   <SyncKey>' '$T/trace2.txt' | grep -vq '>0<'"
+check "second run lists the same three folders" [ "$(wc -l < "$T/folders2.txt")" = 3 ]
+
+# 3. A calendar made through CalDAV (MKCALENDAR) appears in the next incremental FolderSync.
+if caldav_mkcalendar "$E2E_USER" e2ework "E2E Work" >/dev/null 2>&1; then
+    agent main --trace folders --json > "$T/folders3.json" 2> "$T/trace3.txt"; rc=$?
+    check "incremental FolderSync after MKCALENDAR exits 0" [ $rc = 0 ]
+    check "the new calendar is listed" python3 - "$T/folders3.json" <<'PY'
+import json, sys
+f = json.load(open(sys.argv[1]))
+# SOGo shows a calendar collection as two folders: its events (user calendar, type 13) and its
+# tasks (user tasks, type 15), each under the matching default folder.
+ids = {x["server_id"]: x for x in f}
+assert len(f) == 5, f
+assert ids["vevent%2Fe2ework"]["type"] == 13 and ids["vevent%2Fe2ework"]["display_name"] == "E2E Work"
+assert ids["vevent%2Fe2ework"]["parent_id"] == "vevent%2Fpersonal"
+assert ids["vtodo%2Fe2ework"]["type"] == 15
+PY
+    check "the change came as an incremental Add" grep -q '^<     <Add>' "$T/trace3.txt"
+else
+    bad "MKCALENDAR through CalDAV failed"
+fi
+
+# 4. TLS refusals: wrong host name, expired certificate, untrusted CA. Exit 2, nothing stored.
+for case in WRONGHOST:mismatch EXPIRED:expired UNTRUSTED:trust; do
+    port=${case%%:*}; word=${case##*:}
+    var=E2E_EAS_URL_$port
+    config "tls$port" "${!var}"
+    agent "tls$port" folders > /dev/null 2> "$T/tls$port.err"; rc=$?
+    check "TLS $port refused with exit 2 (got $rc)" [ $rc = 2 ]
+    check "TLS $port error names the reason ($word)" grep -qi "$word" "$T/tls$port.err"
+done
+
+# 5. Plain http: refused without allow_plain_http (exit 1), works with it.
+config plain "$E2E_EAS_URL_HTTP"
+agent plain folders > /dev/null 2> "$T/plain.err"; rc=$?
+check "plain http refused without allow_plain_http (exit $rc)" [ $rc = 1 ]
+check "the refusal says how to allow it" grep -q allow_plain_http "$T/plain.err"
+config plainok "$E2E_EAS_URL_HTTP" ', "allow_plain_http": true'
+agent plainok folders > "$T/plainok.txt" 2>&1; rc=$?
+check "plain http works when allowed (exit $rc)" [ $rc = 0 ]
+
+# 6. Wrong password: exit 3 (HTTP 401), and the configuration errors exit 1 naming the key.
+config wrongpw "$E2E_EAS_URL"
+E2E_TEST_PASSWORD=not-the-password agent wrongpw folders > /dev/null 2> "$T/wrongpw.err"; rc=$?
+check "wrong password exits 3 (got $rc)" [ $rc = 3 ]
+check "wrong password reports HTTP 401" grep -q 'HTTP 401' "$T/wrongpw.err"
+echo '{"url": "https://x/", "user": "a", "password": "b", "device_id": "d1", "colour": "red"}' > "$T/unknown.json"
+timeout 10 "$AGENT" --config "$T/unknown.json" folders 2> "$T/unknown.err"; rc=$?
+check "unknown key exits 1 naming it" bash -c "[ $rc = 1 ] && grep -q colour '$T/unknown.err'"
+echo '{"url": "https://x/", "user": "a", "password": "b", "device_id": "d1", "allow_plain_http": "yes"}' > "$T/type.json"
+timeout 10 "$AGENT" --config "$T/type.json" folders 2> "$T/type.err"; rc=$?
+check "wrong type exits 1 naming the key" bash -c "[ $rc = 1 ] && grep -q allow_plain_http '$T/type.err'"
+
+echo "e2e-agent: $pass passed, $fail failed"
+[ $fail = 0 ]

@@ -1,0 +1,425 @@
+/* The agent against a scripted connection and the emulated flash: every byte at which a response can
+ * be cut, and every flash operation at which power can fail, leave the account in its old state or
+ * its new one, never in between. (The scripted connection is a stand-in for a server; the real one is
+ * exercised by tests/e2e.) */
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "eas/agent.h"
+#include "eas/store.h"
+#include "eas/wbxml.h"
+#include "flash_emu.h"
+#include "wbxml_log.h"
+
+/* ---- a scripted server connection ---- */
+
+#define MAX_RESP 8
+
+typedef struct {
+    uint8_t resp[MAX_RESP][2048];
+    size_t resp_len[MAX_RESP];
+    int nresp;
+    int next;         /* response served to the next request */
+    size_t cut;       /* if > 0: the response `cut_resp` stops after this many bytes and the peer closes */
+    int cut_resp;
+    int serving;      /* index of the response being read, -1 when none */
+    size_t pos;
+    int open;         /* connected */
+    int peer_closed;  /* the server closed after its last response (as sogod does) */
+    int blocky;       /* every other call would block */
+    int calls;
+    char requests[16384];
+    size_t req_len;
+    int connects;
+} script;
+
+static eas_err s_connect(void *ctx, const char *host, uint16_t port)
+{
+    script *s = ctx;
+    (void)host, (void)port;
+    if (s->blocky && (s->calls++ & 1)) return EAS_ERR_WOULD_BLOCK;
+    s->open = 1;
+    s->peer_closed = 0;
+    s->connects++;
+    return EAS_OK;
+}
+
+static eas_err s_send(void *ctx, const uint8_t *buf, size_t len, size_t *done)
+{
+    script *s = ctx;
+    if (!s->open) return EAS_ERR_NET_IO;
+    if (s->peer_closed) return EAS_ERR_NET_CLOSED;
+    if (s->blocky && (s->calls++ & 1)) return EAS_ERR_WOULD_BLOCK;
+    size_t n = len > 100 ? 100 : len; /* partial sends */
+    if (s->req_len + n < sizeof s->requests) {
+        /* NUL bytes of the WBXML body would end the log as a string: they are logged as '.' */
+        for (size_t i = 0; i < n; i++) s->requests[s->req_len + i] = buf[i] ? (char)buf[i] : '.';
+        s->req_len += n;
+        s->requests[s->req_len] = '\0';
+    }
+    *done = n;
+    s->serving = -1;
+    return EAS_OK;
+}
+
+static eas_err s_recv(void *ctx, uint8_t *buf, size_t len, size_t *done)
+{
+    script *s = ctx;
+    if (!s->open) return EAS_ERR_NET_IO;
+    if (s->serving < 0) {
+        if (s->peer_closed || s->next >= s->nresp) return EAS_ERR_NET_CLOSED;
+        s->serving = s->next++;
+        s->pos = 0;
+    }
+    if (s->blocky && (s->calls++ & 1)) return EAS_ERR_WOULD_BLOCK;
+    size_t total = s->resp_len[s->serving];
+    if (s->cut && s->serving == s->cut_resp && total > s->cut) total = s->cut;
+    if (s->pos >= total) {
+        s->peer_closed = 1;
+        return EAS_ERR_NET_CLOSED;
+    }
+    size_t n = total - s->pos;
+    if (n > len) n = len;
+    if (n > 37) n = 37; /* small pieces: every parser boundary gets crossed */
+    memcpy(buf, s->resp[s->serving] + s->pos, n);
+    s->pos += n;
+    if (s->pos == s->resp_len[s->serving]) s->peer_closed = 1;
+    *done = n;
+    return EAS_OK;
+}
+
+static void s_close(void *ctx)
+{
+    script *s = ctx;
+    s->open = 0;
+}
+
+/* Appends a response: status line, headers, and the WBXML encoding of xml (NULL: no body). */
+static void add_response(script *s, int status, const char *extra_headers, const char *xml)
+{
+    uint8_t body[1024];
+    size_t body_len = 0;
+    if (xml) {
+        mem_sink m = {body, sizeof body, 0};
+        eas_wbxml_writer w;
+        eas_wbxml_writer_init(&w, (eas_sink){mem_sink_write, &m});
+        size_t off;
+        if (eas_xml_to_wbxml(xml, strlen(xml), &w, &off) != EAS_OK) {
+            check_fail(__FILE__, __LINE__, "bad test XML at %zu", off);
+            return;
+        }
+        body_len = m.len;
+    }
+    char *r = (char *)s->resp[s->nresp];
+    int n = snprintf(r, sizeof s->resp[0], "HTTP/1.1 %d X\r\n%sContent-Type: application/vnd.ms-sync.wbxml\r\nContent-Length: %zu\r\n\r\n",
+                     status, extra_headers ? extra_headers : "", body_len);
+    memcpy(r + n, body, body_len);
+    s->resp_len[s->nresp] = (size_t)n + body_len;
+    s->nresp++;
+}
+
+/* ---- a fake clock and the PAL ---- */
+
+static uint64_t fake_ms;
+static uint64_t clock_ms(void *ctx) { (void)ctx; return fake_ms; }
+static int64_t clock_wall(void *ctx) { (void)ctx; return 1795000000; }
+
+static const char *const FOLDERSYNC_K1 =
+    "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K1</SyncKey><Changes><Count>3</Count>"
+    "<Add><ServerId>cal</ServerId><ParentId>0</ParentId><DisplayName>Calendar</DisplayName><Type>8</Type></Add>"
+    "<Add><ServerId>tasks</ServerId><ParentId>0</ParentId><DisplayName>Tasks</DisplayName><Type>7</Type></Add>"
+    "<Add><ServerId>contacts</ServerId><ParentId>0</ParentId><DisplayName>Contacts</DisplayName><Type>9</Type></Add>"
+    "</Changes></FolderSync>";
+static const char *const FOLDERSYNC_K2 =
+    "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K2</SyncKey><Changes><Count>3</Count>"
+    "<Add><ServerId>work</ServerId><ParentId>cal</ParentId><DisplayName>Work</DisplayName><Type>13</Type></Add>"
+    "<Update><ServerId>cal</ServerId><ParentId>0</ParentId><DisplayName>Main calendar</DisplayName><Type>8</Type></Update>"
+    "<Delete><ServerId>tasks</ServerId></Delete>"
+    "</Changes></FolderSync>";
+static const char *const PROVISION_NO_KEY =
+    "<Provision xmlns=\"Provision:\"><Status>1</Status><Policies><Policy><PolicyType>MS-EAS-Provisioning-WBXML</PolicyType>"
+    "<Status>1</Status></Policy></Policies></Provision>";
+
+typedef struct {
+    flash_emu flash;
+    eas_pal pal;
+    eas_store store;
+    script conn;
+    eas_transport t;
+    eas_agent agent;
+    eas_agent_config cfg;
+} rig;
+
+static rig R;
+
+static void rig_init(void)
+{
+    memset(&R.conn, 0, sizeof R.conn);
+    R.conn.serving = -1;
+    R.t = (eas_transport){&R.conn, s_connect, s_send, s_recv, s_close};
+    memset(&R.pal, 0, sizeof R.pal);
+    R.pal.clock = (eas_clock){NULL, clock_ms, clock_wall};
+    memset(&R.cfg, 0, sizeof R.cfg);
+    R.cfg.url = "https://eas.test/Microsoft-Server-ActiveSync";
+    R.cfg.user = "alice";
+    R.cfg.password = "alice-pass";
+    R.cfg.device_id = "dev1";
+    R.cfg.device_type = "easagent";
+}
+
+static int rig_flash(void)
+{
+    flash_emu_free(&R.flash);
+    if (flash_emu_init(&R.flash, 1024, 16, 16) != 0) return -1;
+    R.pal.flash = R.flash.flash;
+    return eas_store_format(&R.store, &R.pal.flash) == EAS_OK ? 0 : -1;
+}
+
+/* Mounts the store again (as after a reboot) and starts a fresh agent on it. */
+static eas_err rig_agent(void)
+{
+    eas_err e = eas_store_mount(&R.store, &R.pal.flash);
+    if (e != EAS_OK) return e;
+    return eas_agent_init(&R.agent, &R.cfg, &R.pal, &R.t, NULL, &R.store, NULL);
+}
+
+static eas_err rig_run(eas_op op)
+{
+    eas_err e = eas_agent_begin(&R.agent, op);
+    for (int i = 0; e == EAS_OK && i < 100000; i++) {
+        eas_wait w;
+        e = eas_agent_step(&R.agent, &w);
+        if (e != EAS_ERR_WOULD_BLOCK) return e;
+        fake_ms += (w.what & EAS_WAIT_TIME) ? (w.until_ms > fake_ms ? w.until_ms - fake_ms : 1) : 1;
+        e = EAS_OK;
+    }
+    return e;
+}
+
+static int has_folder(const char *id, const char *name)
+{
+    eas_folder f;
+    for (unsigned i = 0; eas_agent_folder_get(&R.agent, i, &f) == EAS_OK; i++)
+        if (!strcmp(f.server_id, id)) return !name || !strcmp(f.display_name, name);
+    return 0;
+}
+
+/* Brings a new account to K1 with three folders. */
+static int first_sync(void)
+{
+    rig_init();
+    if (rig_flash() != 0) return -1;
+    add_response(&R.conn, 200, "MS-ASProtocolVersions: 2.5,12.0,12.1,14.0,14.1\r\n", NULL);
+    add_response(&R.conn, 200, NULL, PROVISION_NO_KEY);
+    add_response(&R.conn, 200, NULL, FOLDERSYNC_K1);
+    if (rig_agent() != EAS_OK) return -1;
+    eas_err e = rig_run(EAS_OP_FOLDER_SYNC);
+    if (e != EAS_OK) printf("    first_sync: %s (HTTP %u)\n", eas_err_name(e), eas_agent_last_failure(&R.agent)->http_status);
+    return e == EAS_OK ? 0 : -1;
+}
+
+TEST(agent_first_contact_negotiates_provisions_and_syncs_folders)
+{
+    CHECK(first_sync() == 0);
+    CHECK_EQ(eas_agent_version(&R.agent), EAS_PROTO_14_1);
+    CHECK_EQ(eas_agent_folder_count(&R.agent), 3);
+    CHECK(has_folder("cal", "Calendar") && has_folder("tasks", "Tasks") && has_folder("contacts", NULL));
+    CHECK(strstr(R.conn.requests, "OPTIONS /Microsoft-Server-ActiveSync HTTP/1.1") != NULL);
+    CHECK(strstr(R.conn.requests, "Cmd=Provision") != NULL);
+    CHECK(strstr(R.conn.requests, "MS-ASProtocolVersion: 14.1") != NULL);
+    /* sogod closed after each response: every request after the first reconnected once */
+    CHECK_EQ(R.conn.connects, 3);
+    /* after a reboot the state is all there */
+    CHECK_OK(rig_agent());
+    CHECK_EQ(eas_agent_folder_count(&R.agent), 3);
+    CHECK_EQ(eas_agent_version(&R.agent), EAS_PROTO_14_1);
+}
+
+TEST(agent_incremental_foldersync_applies_add_update_delete)
+{
+    CHECK(first_sync() == 0);
+    memset(&R.conn, 0, sizeof R.conn);
+    R.conn.serving = -1;
+    R.conn.blocky = 1; /* and the connection would-blocks every other call */
+    add_response(&R.conn, 200, NULL, FOLDERSYNC_K2);
+    CHECK_OK(rig_agent());
+    CHECK_OK(rig_run(EAS_OP_FOLDER_SYNC));
+    CHECK(strstr(R.conn.requests, "Cmd=FolderSync") != NULL);
+    CHECK(strstr(R.conn.requests, "OPTIONS") == NULL); /* the version was stored */
+    CHECK_EQ(eas_agent_folder_count(&R.agent), 3);
+    CHECK(has_folder("work", "Work") && has_folder("cal", "Main calendar") && !has_folder("tasks", NULL));
+}
+
+TEST(agent_response_cut_at_any_byte_changes_nothing)
+{
+    CHECK(first_sync() == 0);
+    static flash_emu saved;
+    if (!saved.mem) CHECK(flash_emu_init(&saved, 1024, 16, 16) == 0);
+    flash_emu_copy_image(&saved, &R.flash);
+    script probe;
+    memset(&probe, 0, sizeof probe);
+    add_response(&probe, 200, NULL, FOLDERSYNC_K2);
+    size_t total = probe.resp_len[0];
+    CHECK(total > 100);
+    for (size_t cut = 1; cut < total; cut++) {
+        flash_emu_copy_image(&R.flash, &saved);
+        memset(&R.conn, 0, sizeof R.conn);
+        R.conn.serving = -1;
+        add_response(&R.conn, 200, NULL, FOLDERSYNC_K2);
+        R.conn.cut = cut;
+        R.conn.cut_resp = 0;
+        CHECK_OK(rig_agent());
+        eas_err e = rig_run(EAS_OP_FOLDER_SYNC);
+        CHECK_MSG(e != EAS_OK, "cut at %zu of %zu bytes was taken as a whole response", cut, total);
+        /* In RAM and after a reboot: K1 and the three old folders. */
+        CHECK_MSG(eas_agent_folder_count(&R.agent) == 3 && has_folder("tasks", "Tasks") && !has_folder("work", NULL),
+                  "cut at %zu changed the folders in RAM", cut);
+        CHECK_OK(rig_agent());
+        CHECK_MSG(!strcmp(R.agent.folder_key, "K1"), "cut at %zu: stored SyncKey %s", cut, R.agent.folder_key);
+        CHECK_MSG(eas_agent_folder_count(&R.agent) == 3 && has_folder("tasks", "Tasks") && has_folder("cal", "Calendar"),
+                  "cut at %zu changed the stored folders", cut);
+    }
+}
+
+TEST(agent_power_cut_at_any_flash_operation_keeps_old_or_new_state)
+{
+    CHECK(first_sync() == 0);
+    static flash_emu saved;
+    if (!saved.mem) CHECK(flash_emu_init(&saved, 1024, 16, 16) == 0);
+    flash_emu_copy_image(&saved, &R.flash);
+    int old_seen = 0, new_seen = 0;
+    for (unsigned long cut = 1; cut < 400; cut++) {
+        flash_emu_copy_image(&R.flash, &saved);
+        memset(&R.conn, 0, sizeof R.conn);
+        R.conn.serving = -1;
+        add_response(&R.conn, 200, NULL, FOLDERSYNC_K2);
+        CHECK_OK(rig_agent());
+        flash_emu_cut_after(&R.flash, cut);
+        eas_err e = rig_run(EAS_OP_FOLDER_SYNC);
+        int cut_happened = R.flash.cuts > 0;
+        flash_emu_power_on(&R.flash);
+        CHECK_OK(rig_agent()); /* reboot */
+        int is_old = !strcmp(R.agent.folder_key, "K1") && eas_agent_folder_count(&R.agent) == 3 &&
+                     has_folder("tasks", "Tasks") && has_folder("cal", "Calendar") && !has_folder("work", NULL);
+        int is_new = !strcmp(R.agent.folder_key, "K2") && eas_agent_folder_count(&R.agent) == 3 &&
+                     has_folder("work", "Work") && has_folder("cal", "Main calendar") && !has_folder("tasks", NULL);
+        CHECK_MSG(is_old || is_new, "power cut at flash operation %lu left a mixed state (key %s)", cut, R.agent.folder_key);
+        old_seen += is_old;
+        new_seen += is_new;
+        if (!cut_happened) {
+            CHECK_OK(e);
+            CHECK(is_new);
+            break; /* the operation needed fewer flash operations than cut: all cut points covered */
+        }
+    }
+    CHECK(old_seen > 0 && new_seen > 0);
+}
+
+TEST(agent_status_9_resets_the_hierarchy)
+{
+    CHECK(first_sync() == 0);
+    memset(&R.conn, 0, sizeof R.conn);
+    R.conn.serving = -1;
+    add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>9</Status></FolderSync>");
+    add_response(&R.conn, 200, NULL,
+                 "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>R1</SyncKey><Changes><Count>1</Count>"
+                 "<Add><ServerId>only</ServerId><ParentId>0</ParentId><DisplayName>Only</DisplayName><Type>8</Type></Add>"
+                 "</Changes></FolderSync>");
+    CHECK_OK(rig_agent());
+    CHECK_OK(rig_run(EAS_OP_FOLDER_SYNC));
+    const char *second = strstr(strstr(R.conn.requests, "Cmd=FolderSync") + 1, "Cmd=FolderSync");
+    CHECK(second != NULL);
+    CHECK_EQ(eas_agent_folder_count(&R.agent), 1);
+    CHECK(has_folder("only", "Only"));
+    CHECK_OK(rig_agent());
+    CHECK(!strcmp(R.agent.folder_key, "R1"));
+}
+
+TEST(agent_449_provisions_with_both_phases_then_retries)
+{
+    CHECK(first_sync() == 0);
+    memset(&R.conn, 0, sizeof R.conn);
+    R.conn.serving = -1;
+    add_response(&R.conn, 449, NULL, NULL);
+    add_response(&R.conn, 200, NULL,
+                 "<Provision xmlns=\"Provision:\"><Status>1</Status><Policies><Policy><PolicyType>MS-EAS-Provisioning-WBXML"
+                 "</PolicyType><Status>1</Status><PolicyKey>1111</PolicyKey><Data><EASProvisionDoc><DevicePasswordEnabled>0"
+                 "</DevicePasswordEnabled></EASProvisionDoc></Data></Policy></Policies></Provision>");
+    add_response(&R.conn, 200, NULL,
+                 "<Provision xmlns=\"Provision:\"><Status>1</Status><Policies><Policy><PolicyType>MS-EAS-Provisioning-WBXML"
+                 "</PolicyType><Status>1</Status><PolicyKey>2222</PolicyKey></Policy></Policies></Provision>");
+    add_response(&R.conn, 200, NULL, FOLDERSYNC_K2);
+    CHECK_OK(rig_agent());
+    CHECK_OK(rig_run(EAS_OP_FOLDER_SYNC));
+    /* The acknowledgement carried the temporary key; the retried FolderSync the final one. */
+    const char *last = strstr(R.conn.requests, "X-MS-PolicyKey: 2222");
+    CHECK(last != NULL);
+    CHECK(strstr(last, "Cmd=FolderSync") == NULL); /* the header comes after the request line */
+    CHECK(has_folder("work", "Work"));
+    CHECK_OK(rig_agent());
+    CHECK(!strcmp(R.agent.policy_key, "2222"));
+}
+
+TEST(agent_503_waits_for_retry_after)
+{
+    CHECK(first_sync() == 0);
+    memset(&R.conn, 0, sizeof R.conn);
+    R.conn.serving = -1;
+    add_response(&R.conn, 503, "Retry-After: 30\r\n", NULL);
+    add_response(&R.conn, 200, NULL, FOLDERSYNC_K2);
+    CHECK_OK(rig_agent());
+    uint64_t t0 = fake_ms;
+    CHECK_OK(rig_run(EAS_OP_FOLDER_SYNC));
+    CHECK(fake_ms - t0 >= 30000);
+    CHECK(has_folder("work", "Work"));
+}
+
+TEST(agent_http_failures_map_to_errors_and_keep_state)
+{
+    static const struct {
+        int status;
+        eas_err err;
+    } cases[] = {{401, EAS_ERR_AUTH}, {403, EAS_ERR_FORBIDDEN}, {456, EAS_ERR_ACCOUNT}, {457, EAS_ERR_ACCOUNT},
+                 {500, EAS_ERR_SERVER}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        CHECK(first_sync() == 0);
+        memset(&R.conn, 0, sizeof R.conn);
+        R.conn.serving = -1;
+        add_response(&R.conn, cases[i].status, NULL, NULL);
+        CHECK_OK(rig_agent());
+        eas_err e = rig_run(EAS_OP_FOLDER_SYNC);
+        CHECK_MSG(e == cases[i].err, "HTTP %d gave %s", cases[i].status, eas_err_name(e));
+        CHECK_EQ(eas_agent_last_failure(&R.agent)->http_status, cases[i].status);
+        CHECK_OK(rig_agent());
+        CHECK(!strcmp(R.agent.folder_key, "K1"));
+    }
+}
+
+TEST(agent_malformed_body_fails_with_offset_and_keeps_state)
+{
+    CHECK(first_sync() == 0);
+    memset(&R.conn, 0, sizeof R.conn);
+    R.conn.serving = -1;
+    const char *php = "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.ms-sync.wbxml\r\nContent-Length: 38\r\n\r\n"
+                      "<b>Fatal error</b>: Allowed memory ...";
+    memcpy(R.conn.resp[0], php, strlen(php));
+    R.conn.resp_len[0] = strlen(php);
+    R.conn.nresp = 1;
+    CHECK_OK(rig_agent());
+    eas_err e = rig_run(EAS_OP_FOLDER_SYNC);
+    CHECK_EQ(e, EAS_ERR_WBXML_VERSION);
+    CHECK_EQ(eas_agent_last_failure(&R.agent)->wbxml_offset, 0);
+    CHECK_OK(rig_agent());
+    CHECK(!strcmp(R.agent.folder_key, "K1"));
+}
+
+TEST(agent_refuses_plain_http_unless_allowed)
+{
+    rig_init();
+    CHECK(rig_flash() == 0);
+    R.cfg.url = "http://eas.test/Microsoft-Server-ActiveSync";
+    CHECK_EQ(eas_agent_init(&R.agent, &R.cfg, &R.pal, &R.t, &R.t, &R.store, NULL), EAS_ERR_PLAIN_HTTP_REFUSED);
+    R.cfg.allow_plain_http = 1;
+    CHECK_OK(eas_agent_init(&R.agent, &R.cfg, &R.pal, &R.t, &R.t, &R.store, NULL));
+}
