@@ -107,4 +107,4 @@ fuzz: test-deps
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(HOST) $(ASAN) -name '*.d' -type f 2>/dev/null)
