@@ -19,3 +19,20 @@ eas_err eas_account_save_redirect(eas_agent *a, const char *location, size_t len
 int eas_account_find_folder(const eas_agent *a, const char *server_id);
 
 #endif
+
+/* ---- collections and their items (core/agent/items.c) ---- */
+#define EAS_KEY_COLL_SYNC_KEY(slot) (0x00020000u + (uint32_t)(slot))
+#define EAS_KEY_ITEM_BASE(slot) (0x40000000u + ((uint32_t)(slot) << 24))
+#define EAS_KEY_ITEM_LAST(slot) (EAS_KEY_ITEM_BASE(slot) + 0x00FFFFFFu)
+
+/* The SyncKey of a collection ("0" when it has none yet). */
+eas_err eas_coll_get_key(eas_agent *a, unsigned slot, char *out, size_t cap);
+/* Finds the store key of the item with this ServerId in the collection: *key is its key when found
+ * (returns 1), or the free key to insert it at (returns 0). Keys written by the open transaction count
+ * as taken. EAS_ERR_STORE_FULL when the probe sequence is exhausted. */
+eas_err eas_item_locate(eas_agent *a, unsigned slot, const char *server_id, size_t id_len, uint32_t *key, int *found);
+/* Stages an item record / a deletion in the open transaction. */
+eas_err eas_item_stage_put(eas_agent *a, unsigned slot, const uint8_t *rec, size_t len, int *was_new);
+eas_err eas_item_stage_del(eas_agent *a, unsigned slot, const char *server_id, size_t id_len, int *existed);
+/* Stages the removal of every item of the collection and of its SyncKey (a reset). */
+eas_err eas_coll_stage_reset(eas_agent *a, unsigned slot);

@@ -15,6 +15,10 @@ enum {
     PH_PROVISION_ACK,
     PH_WIPE_ACK,
     PH_FOLDERSYNC,
+    PH_SYNC_SELECT, /* choose the next collection to sync */
+    PH_SYNC_INIT,   /* Sync with SyncKey 0: the server hands out the first key */
+    PH_ESTIMATE,    /* GetItemEstimate, for progress */
+    PH_SYNC,        /* Sync with GetChanges, window after window */
     PH_FINISHED,
 };
 
@@ -107,6 +111,8 @@ static const eas_wbxml_handler *decoder_of(const eas_agent *a)
     switch (a->cmd) {
     case EAS_CMD_FOLDERSYNC: return &eas_foldersync_handler;
     case EAS_CMD_PROVISION: return &eas_provision_handler;
+    case EAS_CMD_SYNC: return &eas_sync_handler;
+    case EAS_CMD_GETITEMESTIMATE: return &eas_estimate_handler;
     default: return NULL;
     }
 }
@@ -219,10 +225,34 @@ static eas_err req_write(void *ctx, const uint8_t *data, size_t len)
     return EAS_OK;
 }
 
+static uint8_t filter_of(const eas_agent *a, uint8_t cls)
+{
+    switch (cls) {
+    case EAS_CLASS_CALENDAR: return a->cfg->calendar_filter;
+    case EAS_CLASS_EMAIL: return a->cfg->email_filter ? a->cfg->email_filter : 3;
+    default: return EAS_FILTER_NONE;
+    }
+}
+
 static eas_err encode_body(eas_agent *a, eas_wbxml_writer *w)
 {
     const eas_agent_config *c = a->cfg;
     switch (a->phase) {
+    case PH_SYNC_INIT:
+    case PH_SYNC: {
+        eas_sync_request r;
+        memset(&r, 0, sizeof r);
+        r.sync_key = a->coll_key;
+        r.collection_id = a->coll_id;
+        r.cls = a->coll_cls;
+        r.get_changes = 1;
+        r.filter_type = filter_of(a, a->coll_cls);
+        r.body_type = 1; /* plain text */
+        r.truncation = EAS_SYNC_TRUNCATION;
+        r.window_size = EAS_SYNC_WINDOW;
+        return eas_sync_request_write(w, &r);
+    }
+    case PH_ESTIMATE: return eas_estimate_request_write(w, a->coll_key, a->coll_id, filter_of(a, a->coll_cls));
     case PH_PROVISION: {
         eas_device_info info = {c->device_model, c->friendly_name, c->device_os, c->user_agent};
         return eas_provision_request(w, a->version >= EAS_PROTO_14_1 ? &info : NULL);
@@ -328,8 +358,42 @@ static void abort_txn(eas_agent *a)
     if (a->txn_open) {
         eas_store_txn_abort(a->store);
         a->txn_open = 0;
+        a->txn_keys = 0;
         eas_account_load_index(a);
     }
+}
+
+static eas_err txn_begin(eas_agent *a)
+{
+    if (a->txn_open) return EAS_OK;
+    eas_err e = eas_store_txn_begin(a->store);
+    if (e != EAS_OK) return e;
+    a->txn_open = 1;
+    a->txn_keys = 0;
+    return EAS_OK;
+}
+
+/* Commits the open transaction, then tells the application about the items it held: only what is on
+ * flash is announced. */
+static eas_err txn_commit_notify(eas_agent *a)
+{
+    eas_err e = eas_store_txn_commit(a->store);
+    a->txn_open = 0;
+    if (e != EAS_OK) {
+        a->txn_keys = 0;
+        eas_account_load_index(a);
+        return e;
+    }
+    if (a->ev.item) {
+        uint8_t rec[EAS_ITEM_RECORD_MAX];
+        for (unsigned i = 0; i < a->txn_keys; i++) {
+            size_t len = 0;
+            if (eas_store_get(a->store, a->txn_key[i], rec, sizeof rec, &len) != EAS_OK) continue;
+            a->ev.item(a->ev.ctx, (eas_class)a->coll_cls, a->coll_id, (eas_item_change)a->txn_change[i], rec, len);
+        }
+    }
+    a->txn_keys = 0;
+    return EAS_OK;
 }
 
 static eas_err fail(eas_agent *a, eas_err e)
@@ -346,11 +410,8 @@ static eas_err on_folder_change(void *ctx, eas_folder_change change, const eas_f
 {
     eas_agent *a = ctx;
     uint8_t rec[3 + 3 * EAS_FOLDER_ID_MAX];
-    eas_err e;
-    if (!a->txn_open) {
-        if ((e = eas_store_txn_begin(a->store)) != EAS_OK) return e;
-        a->txn_open = 1;
-    }
+    eas_err e = txn_begin(a);
+    if (e != EAS_OK) return e;
     int slot = eas_account_find_folder(a, f->server_id);
     if (change == EAS_FOLDER_DELETED_CHANGE) {
         if (slot < 0) return EAS_OK; /* never known here */
@@ -383,12 +444,70 @@ static eas_err reset_hierarchy(eas_agent *a)
     return EAS_OK;
 }
 
+/* A server change of the Sync response, staged in the window's transaction. */
+static eas_err on_sync_item(void *ctx, eas_item_change change, const uint8_t *rec, size_t len)
+{
+    eas_agent *a = ctx;
+    eas_err e = txn_begin(a);
+    int flag = 0;
+    if (e != EAS_OK) return e;
+    if (change == EAS_ITEM_ADD || change == EAS_ITEM_CHANGE) {
+        e = eas_item_stage_put(a, a->coll_slot, rec, len, &flag);
+    } else {
+        size_t id_len = 0;
+        const char *id = eas_item_id(rec, len, &id_len);
+        if (!id) return EAS_ERR_PROTOCOL;
+        e = eas_item_stage_del(a, a->coll_slot, id, id_len, &flag);
+    }
+    if (e != EAS_OK) return e;
+    a->coll_done++;
+    if (a->ev.progress) a->ev.progress(a->ev.ctx, (eas_class)a->coll_cls, a->coll_id, a->coll_done, a->coll_estimate);
+    return EAS_OK;
+}
+
 /* Common status codes (MS-ASCMD 2.2.3.177.1) that a command's Status may carry. */
 static int status_needs_provision(uint32_t s) { return s == 140 || (s >= 141 && s <= 144); }
 static int status_blocked(uint32_t s) { return (s >= 126 && s <= 131) || s == 177; }
 static int status_transient(uint32_t s) { return s == 110 || s == 111; }
 
 static eas_err retry_phase(eas_agent *a);
+
+static int class_wanted(const eas_agent *a, uint8_t cls)
+{
+    uint8_t mask = a->cfg->sync_classes ? a->cfg->sync_classes
+                                        : (uint8_t)(EAS_SYNC_CLASS(EAS_CLASS_CALENDAR) | EAS_SYNC_CLASS(EAS_CLASS_CONTACTS) |
+                                                    EAS_SYNC_CLASS(EAS_CLASS_TASKS));
+    return cls != EAS_CLASS_NONE && ((mask >> cls) & 1u);
+}
+
+/* The next collection (in folder-slot order, from coll_slot on) of a class the device keeps. */
+static eas_err select_collection(eas_agent *a)
+{
+    uint8_t rec[3 + 3 * EAS_FOLDER_ID_MAX];
+    eas_folder f;
+    for (unsigned s = a->coll_slot; s < EAS_MAX_FOLDERS; s++) {
+        if (!((a->folder_used >> s) & 1u)) continue;
+        size_t len = 0;
+        eas_err e = eas_store_get(a->store, EAS_KEY_FOLDER(s), rec, sizeof rec, &len);
+        if (e != EAS_OK) return e;
+        if ((e = eas_account_folder_decode(rec, len, &f)) != EAS_OK) return e;
+        uint8_t cls = (uint8_t)eas_class_of_folder_type(f.type);
+        if (!class_wanted(a, cls)) continue;
+        a->coll_slot = (uint8_t)s;
+        a->coll_cls = cls;
+        a->coll_resets = 0;
+        a->coll_done = 0;
+        a->coll_estimate = 0;
+        memcpy(a->coll_id, f.server_id, sizeof a->coll_id);
+        if ((e = eas_coll_get_key(a, s, a->coll_key, sizeof a->coll_key)) != EAS_OK) return e;
+        a->phase = strcmp(a->coll_key, "0") == 0 ? PH_SYNC_INIT : (a->ev.progress ? PH_ESTIMATE : PH_SYNC);
+        return retry_phase(a);
+    }
+    a->phase = PH_FINISHED;
+    a->op = EAS_OP_NONE;
+    a->xstate = X_IDLE;
+    return EAS_OK;
+}
 
 /* Chooses and starts the next request of the operation, or ends it. */
 static eas_err next_step(eas_agent *a)
@@ -416,6 +535,8 @@ static eas_err next_step(eas_agent *a)
             a->phase = PH_FOLDERSYNC;
             eas_foldersync_decoder_init(&a->dec.folders, on_folder_change, a);
             return start_exchange(a, EAS_CMD_FOLDERSYNC);
+        case PH_SYNC_SELECT:
+            return select_collection(a);
         case PH_FINISHED:
             a->op = EAS_OP_NONE;
             a->xstate = X_IDLE;
@@ -450,6 +571,15 @@ static eas_err retry_phase(eas_agent *a)
     case PH_WIPE_ACK:
         eas_provision_decoder_init(&a->dec.provision);
         return start_exchange(a, EAS_CMD_PROVISION);
+    case PH_SYNC_INIT:
+    case PH_SYNC: {
+        eas_sync_events ev = {a, on_sync_item, NULL};
+        eas_sync_decoder_init(&a->dec.sync, (eas_class)a->coll_cls, &ev);
+        return start_exchange(a, EAS_CMD_SYNC);
+    }
+    case PH_ESTIMATE:
+        eas_estimate_decoder_init(&a->dec.estimate);
+        return start_exchange(a, EAS_CMD_GETITEMESTIMATE);
     default: return EAS_ERR_STATE;
     }
 }
@@ -504,8 +634,7 @@ static eas_err after_provision(eas_agent *a)
     a->provisioned = 1;
     if ((e = eas_account_save_policy(a)) != EAS_OK) return fail(a, e);
     a->phase = a->resume_phase;
-    if (a->phase == PH_FOLDERSYNC) return retry_phase(a);
-    a->phase = PH_START;
+    if (a->phase != PH_START) return retry_phase(a);
     return next_step(a);
 }
 
@@ -517,10 +646,7 @@ static eas_err after_foldersync(eas_agent *a)
     a->failure.eas_status = d->status;
     if (d->status == EAS_FOLDERSYNC_OK) {
         if (d->sync_key[0] == '\0') return fail(a, EAS_ERR_PROTOCOL);
-        if (!a->txn_open) {
-            if ((e = eas_store_txn_begin(a->store)) != EAS_OK) return fail(a, e);
-            a->txn_open = 1;
-        }
+        if ((e = txn_begin(a)) != EAS_OK) return fail(a, e);
         eas_store_txn_put(a->store, EAS_KEY_FOLDER_SYNC_KEY, d->sync_key, strlen(d->sync_key));
         e = eas_store_txn_commit(a->store);
         a->txn_open = 0;
@@ -529,7 +655,7 @@ static eas_err after_foldersync(eas_agent *a)
             return fail(a, e);
         }
         memcpy(a->folder_key, d->sync_key, sizeof a->folder_key);
-        a->phase = PH_FINISHED;
+        a->phase = a->op == EAS_OP_SYNC ? PH_SYNC_SELECT : PH_FINISHED;
         return next_step(a);
     }
     abort_txn(a);
@@ -541,6 +667,75 @@ static eas_err after_foldersync(eas_agent *a)
     if (status_needs_provision(d->status)) return provision_then(a, PH_FOLDERSYNC);
     if (status_blocked(d->status)) return fail(a, EAS_ERR_FORBIDDEN);
     if (status_transient(d->status)) return fail(a, EAS_ERR_THROTTLED);
+    return fail(a, EAS_ERR_PROTOCOL);
+}
+
+/* The collection is done (or has nothing more): on to the next one. */
+static eas_err next_collection(eas_agent *a)
+{
+    a->coll_slot++;
+    a->phase = PH_SYNC_SELECT;
+    return next_step(a);
+}
+
+static eas_err after_estimate(eas_agent *a)
+{
+    eas_estimate_decoder *d = &a->dec.estimate;
+    if (d->status == 1 && d->have_estimate) a->coll_estimate = d->estimate;
+    if (a->ev.progress) a->ev.progress(a->ev.ctx, (eas_class)a->coll_cls, a->coll_id, 0, a->coll_estimate);
+    /* An estimate is only for the progress line: whatever it says, the sync goes on. */
+    a->phase = PH_SYNC;
+    return retry_phase(a);
+}
+
+static eas_err after_sync(eas_agent *a, int empty)
+{
+    eas_sync_decoder *d = &a->dec.sync;
+    eas_err e;
+    if (empty) {
+        /* No content: nothing changed (SOGo answers so when there is nothing new). */
+        abort_txn(a);
+        if (a->phase == PH_SYNC_INIT) return fail(a, EAS_ERR_PROTOCOL);
+        return next_collection(a);
+    }
+    if ((e = eas_sync_decoder_finish(d)) != EAS_OK) return fail(a, e);
+    uint32_t status = d->status ? d->status : d->top_status;
+    a->failure.eas_status = status;
+    if (status == EAS_SYNC_OK) {
+        if (d->sync_key[0] == '\0') return fail(a, EAS_ERR_PROTOCOL);
+        if ((e = txn_begin(a)) != EAS_OK) return fail(a, e);
+        if ((e = eas_store_txn_put(a->store, EAS_KEY_COLL_SYNC_KEY(a->coll_slot), d->sync_key, strlen(d->sync_key))) !=
+            EAS_OK)
+            return fail(a, e);
+        if ((e = txn_commit_notify(a)) != EAS_OK) return fail(a, e);
+        memcpy(a->coll_key, d->sync_key, sizeof a->coll_key);
+        if (a->phase == PH_SYNC_INIT) {
+            a->phase = a->ev.progress ? PH_ESTIMATE : PH_SYNC;
+            return retry_phase(a);
+        }
+        if (d->more_available) return retry_phase(a);
+        return next_collection(a);
+    }
+    abort_txn(a);
+    if (status == EAS_SYNC_INVALID_KEY) {
+        /* The server forgot this collection's state: start it again from 0 (once). */
+        if (a->coll_resets++ >= 1) return fail(a, EAS_ERR_PROTOCOL);
+        if ((e = txn_begin(a)) != EAS_OK) return fail(a, e);
+        if ((e = eas_coll_stage_reset(a, a->coll_slot)) != EAS_OK) return fail(a, e);
+        if ((e = txn_commit_notify(a)) != EAS_OK) return fail(a, e);
+        memcpy(a->coll_key, "0", 2);
+        a->phase = PH_SYNC_INIT;
+        return retry_phase(a);
+    }
+    if (status == EAS_SYNC_HIERARCHY_CHANGED) {
+        /* The folder hierarchy changed: FolderSync, then go on from this collection (once). */
+        if (a->hierarchy_syncs++ >= 1) return fail(a, EAS_ERR_PROTOCOL);
+        a->phase = PH_FOLDERSYNC;
+        return retry_phase(a);
+    }
+    if (status_needs_provision(status)) return provision_then(a, a->phase);
+    if (status_blocked(status)) return fail(a, EAS_ERR_FORBIDDEN);
+    if (status == EAS_SYNC_RETRY || status_transient(status)) return fail(a, EAS_ERR_THROTTLED);
     return fail(a, EAS_ERR_PROTOCOL);
 }
 
@@ -560,7 +755,8 @@ static eas_err finish_exchange(eas_agent *a)
         break;
     case EAS_ASHTTP_OK_EMPTY:
         if (a->cmd == EAS_CMD_OPTIONS) break;
-        /* A command answered with no content: what a quarantined device gets. */
+        if (a->cmd == EAS_CMD_SYNC) return after_sync(a, 1);
+        /* Any other command answered with no content: what a quarantined device gets. */
         return fail(a, EAS_ERR_FORBIDDEN);
     case EAS_ASHTTP_PROVISION:
         abort_txn(a);
@@ -602,6 +798,9 @@ static eas_err finish_exchange(eas_agent *a)
     case PH_PROVISION_ACK:
     case PH_WIPE_ACK: return after_provision(a);
     case PH_FOLDERSYNC: return after_foldersync(a);
+    case PH_SYNC_INIT:
+    case PH_SYNC: return after_sync(a, 0);
+    case PH_ESTIMATE: return after_estimate(a);
     default: return fail(a, EAS_ERR_STATE);
     }
 }
@@ -736,10 +935,11 @@ eas_err eas_agent_init(eas_agent *a, const eas_agent_config *cfg, const eas_pal 
 eas_err eas_agent_begin(eas_agent *a, eas_op op)
 {
     if (a->op != EAS_OP_NONE) return EAS_ERR_STATE;
-    if (op != EAS_OP_CONNECT && op != EAS_OP_FOLDER_SYNC) return EAS_ERR_ARG;
+    if (op != EAS_OP_CONNECT && op != EAS_OP_FOLDER_SYNC && op != EAS_OP_SYNC) return EAS_ERR_ARG;
     a->op = (uint8_t)op;
     a->phase = PH_START;
-    a->redirects = a->provisions = a->throttles = a->resets = 0;
+    a->redirects = a->provisions = a->throttles = a->resets = a->hierarchy_syncs = 0;
+    a->coll_slot = 0;
     memset(&a->failure, 0, sizeof a->failure);
     a->xstate = X_IDLE;
     return EAS_OK;
@@ -814,4 +1014,30 @@ eas_err eas_agent_folder_get(eas_agent *a, unsigned i, eas_folder *out)
         return eas_account_folder_decode(rec, len, out);
     }
     return EAS_ERR_NOT_FOUND;
+}
+
+eas_err eas_agent_items(eas_agent *a, eas_class cls, eas_item_visit_fn fn, void *ctx)
+{
+    uint8_t frec[3 + 3 * EAS_FOLDER_ID_MAX];
+    uint8_t rec[EAS_ITEM_RECORD_MAX];
+    eas_folder f;
+    for (unsigned s = 0; s < EAS_MAX_FOLDERS; s++) {
+        if (!((a->folder_used >> s) & 1u)) continue;
+        size_t len = 0;
+        eas_err e = eas_store_get(a->store, EAS_KEY_FOLDER(s), frec, sizeof frec, &len);
+        if (e != EAS_OK) return e;
+        if ((e = eas_account_folder_decode(frec, len, &f)) != EAS_OK) return e;
+        if (cls != EAS_CLASS_NONE && eas_class_of_folder_type(f.type) != cls) continue;
+        uint32_t from = EAS_KEY_ITEM_BASE(s), key;
+        /* Bounded by the live items of the folder: each step moves past one key. */
+        while ((e = eas_store_next(a->store, from, EAS_KEY_ITEM_LAST(s), &key, &len)) == EAS_OK) {
+            e = eas_store_get(a->store, key, rec, sizeof rec, &len);
+            if (e != EAS_OK) return e;
+            if (!(eas_item_flags(rec, len) & EAS_ITEM_TOMB) && (e = fn(ctx, &f, rec, len)) != EAS_OK) return e;
+            if (key == EAS_KEY_ITEM_LAST(s)) break;
+            from = key + 1;
+        }
+        if (e != EAS_ERR_NOT_FOUND && e != EAS_OK) return e;
+    }
+    return EAS_OK;
 }

@@ -47,12 +47,14 @@ static void txn_end(eas_store *st)
     st->txn_broken = 0;
 }
 
+/* Whether sector s is part of the store. No sector is newer than the head: one that claims to be was
+ * unreadable when the store was mounted (its records were not counted then), so it stays out. */
 static eas_err sector_valid(eas_store *st, uint32_t s, int *valid)
 {
     int kind;
     uint32_t gen, base;
     eas_err err = stf_read_header(st, s, &kind, &gen, &base);
-    *valid = err == EAS_OK && kind == STF_SEC_VALID;
+    *valid = err == EAS_OK && kind == STF_SEC_VALID && gen <= st->head_gen;
     return err;
 }
 

@@ -279,7 +279,14 @@ eas_err stf_append(eas_store *st, stf_ent *e, const stf_src *src, uint32_t reser
             err = stf_value_ok(st, st->head, e, &ok);
             if (err != EAS_OK) return err;
         }
-        if (ok) return EAS_OK;
+        if (ok) {
+            /* A record is only as readable as its sector's header: with both copies damaged the
+             * sector is not part of the store any more, so the write must not count as done. */
+            uint32_t gen, base;
+            err = stf_read_header(st, st->head, &kind, &gen, &base);
+            if (err != EAS_OK) return err;
+            return kind == STF_SEC_VALID && gen == st->head_gen ? EAS_OK : EAS_ERR_FLASH;
+        }
     }
     return EAS_ERR_FLASH;
 }

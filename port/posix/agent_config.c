@@ -7,7 +7,7 @@
 #include "eas/ashttp.h"
 #include "json_arena.h"
 
-typedef enum { T_STRING, T_BOOL } key_type;
+typedef enum { T_STRING, T_BOOL, T_ARRAY } key_type;
 
 typedef struct {
     const char *name;
@@ -32,6 +32,7 @@ static const key_spec keys[] = {
     {"allow_plain_http", T_BOOL, offsetof(eas_cli_config, allow_plain_http), 0},
     STR_KEY("state_file", state_file),
     STR_KEY("timezone", timezone),
+    {"classes", T_ARRAY, 0, 0},
 };
 
 static eas_err bad(char *msg, size_t cap, const char *fmt, const char *key)
@@ -103,6 +104,21 @@ eas_err eas_cli_config_parse(const char *text, size_t len, const char *config_pa
         if (!k) return bad(msg, cap, "unknown key \"%s\"", item->string ? item->string : "");
         if (k->type == T_STRING && !cJSON_IsString(item)) return bad(msg, cap, "key \"%s\" must be a string", k->name);
         if (k->type == T_BOOL && !cJSON_IsBool(item)) return bad(msg, cap, "key \"%s\" must be true or false", k->name);
+        if (k->type == T_ARRAY) {
+            static const char *const names[] = {"", "calendar", "contacts", "tasks", "email"};
+            if (!cJSON_IsArray(item)) return bad(msg, cap, "key \"%s\" must be a list", k->name);
+            for (const cJSON *c = item->child; c; c = c->next) {
+                int found = 0;
+                for (int i = 1; i < 5; i++)
+                    if (cJSON_IsString(c) && !strcmp(c->valuestring, names[i])) {
+                        out->sync_classes |= (uint8_t)(1u << i);
+                        found = 1;
+                    }
+                if (!found)
+                    return bad(msg, cap, "key \"%s\" takes \"calendar\", \"contacts\", \"tasks\" and \"email\"", k->name);
+            }
+            continue;
+        }
         if (!strcmp(k->name, "password_env")) {
             password_env = item->valuestring;
         } else if (!strcmp(k->name, "protocol_version")) {

@@ -22,6 +22,7 @@
 #include "eas/http.h"
 #include "eas/provision.h"
 #include "eas/store.h"
+#include "eas/sync.h"
 #include "eas/url.h"
 #include "eas/wbxml.h"
 #include "pal.h"
@@ -47,13 +48,19 @@ typedef struct eas_agent_config {
     uint8_t protocol_version; /* 0: negotiate with OPTIONS; else EAS_PROTO_* */
     uint8_t allow_plain_http; /* http:// URLs (and redirects to them) are refused unless set */
     uint8_t base64_query;     /* the MS-ASHTTP base64-encoded query form */
+    uint8_t sync_classes;     /* EAS_SYNC_CLASS_* bits: what EAS_OP_SYNC keeps; 0: calendar, contacts, tasks */
+    uint8_t calendar_filter;  /* FilterType for calendars: 0 all, 4 two weeks back (default), 5-7 more */
+    uint8_t email_filter;     /* FilterType for mail: 1 one day ... 5 one month; 0: 3 (one week) */
 } eas_agent_config;
+
+#define EAS_SYNC_CLASS(cls) (1u << (cls)) /* cls: eas_class */
 
 /* Operations. */
 typedef enum {
     EAS_OP_NONE = 0,
     EAS_OP_CONNECT,    /* negotiate the version and provision, as needed */
-    EAS_OP_FOLDER_SYNC /* EAS_OP_CONNECT, then FolderSync (incremental, or full after status 9) */
+    EAS_OP_FOLDER_SYNC, /* EAS_OP_CONNECT, then FolderSync (incremental, or full after status 9) */
+    EAS_OP_SYNC         /* EAS_OP_FOLDER_SYNC, then Sync of every collection of the configured classes */
 } eas_op;
 
 /* What a step waits for before the next one can progress. */
@@ -77,6 +84,13 @@ typedef struct eas_agent_events {
     /* Trace text: request and response heads with Authorization redacted, bodies as XML. NULL: off.
      * Compiled in only with EAS_ENABLE_TRACE. */
     void (*trace)(void *ctx, eas_trace_dir dir, const char *text, size_t len);
+    /* An item was added, changed or deleted in the store (after the window that brought it was
+     * committed: what the application sees is what survives a power cut). For deletions, rec holds
+     * only the id. */
+    void (*item)(void *ctx, eas_class cls, const char *folder_id, eas_item_change change, const uint8_t *rec,
+                 size_t len);
+    /* Progress of a collection's sync: items received so far of the server's estimate (0: unknown). */
+    void (*progress)(void *ctx, eas_class cls, const char *folder_id, uint32_t done, uint32_t estimate);
 } eas_agent_events;
 
 /* Why the last operation failed, beyond its eas_err. */
@@ -127,9 +141,24 @@ typedef struct eas_agent {
     uint32_t rx_total;
     eas_http_parser http;
     eas_wbxml_reader reader;
+    /* the collection being synced */
+    uint8_t coll_slot;
+    uint8_t coll_cls;
+    uint8_t coll_resets;
+    uint8_t hierarchy_syncs;
+    uint32_t coll_done, coll_estimate;
+    char coll_id[EAS_FOLDER_ID_MAX];
+    char coll_key[EAS_SYNC_KEY_MAX];
+    /* the keys the open store transaction wrote (the store shows them only after the commit) */
+    unsigned txn_keys;
+    uint32_t txn_key[EAS_STORE_MAX_TXN_RECORDS];
+    uint32_t txn_hash[EAS_STORE_MAX_TXN_RECORDS];
+    uint8_t txn_change[EAS_STORE_MAX_TXN_RECORDS];
     union {
         eas_foldersync_decoder folders;
         eas_provision_decoder provision;
+        eas_sync_decoder sync;
+        eas_estimate_decoder estimate;
     } dec;
     char temp_policy_key[11];
     uint8_t req[EAS_REQUEST_MAX];
@@ -159,6 +188,11 @@ uint8_t eas_agent_version(const eas_agent *a);
 /* The folders the store holds: count, and the i-th in slot order (EAS_ERR_NOT_FOUND past the end). */
 unsigned eas_agent_folder_count(const eas_agent *a);
 eas_err eas_agent_folder_get(eas_agent *a, unsigned i, eas_folder *out);
+
+/* Calls fn for every item the store holds in the folders of class cls (EAS_CLASS_NONE: all), folder by
+ * folder; a non-EAS_OK return from fn stops the walk and is returned. */
+typedef eas_err (*eas_item_visit_fn)(void *ctx, const eas_folder *folder, const uint8_t *rec, size_t len);
+eas_err eas_agent_items(eas_agent *a, eas_class cls, eas_item_visit_fn fn, void *ctx);
 
 /* Store keys of the account state (the rest of the key space belongs to later parts). */
 #define EAS_KEY_PROTOCOL 0x00000001u

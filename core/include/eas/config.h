@@ -140,4 +140,43 @@
 #define EAS_ENABLE_TRACE 1
 #endif
 
+/* ---- items ---- */
+/* ServerId and ClientId of an item: 64 characters at most (MS-ASCMD), +1 for the NUL. */
+#ifndef EAS_ITEM_ID_MAX
+#define EAS_ITEM_ID_MAX 65u
+#endif
+/* Largest item record kept (at most EAS_STORE_MAX_VALUE): fields past it are dropped and flagged. */
+#ifndef EAS_ITEM_RECORD_MAX
+#define EAS_ITEM_RECORD_MAX 480u
+#endif
+/* Longest body preview kept per item (at most 254). */
+#ifndef EAS_ITEM_BODY_MAX
+#define EAS_ITEM_BODY_MAX 160u
+#endif
+/* Items asked for per Sync round trip; a window and its new SyncKey are committed in one store
+ * transaction, so this stays below EAS_STORE_MAX_TXN_RECORDS. */
+#ifndef EAS_SYNC_WINDOW
+#define EAS_SYNC_WINDOW 50u
+#endif
+/* Body preview asked of the server (AirSyncBase TruncationSize). */
+#ifndef EAS_SYNC_TRUNCATION
+#define EAS_SYNC_TRUNCATION 512u
+#endif
+
+/* ---- calendar math (core/calendar, docs/CALENDAR.md) ---- */
+/* Bytes kept of each time zone name of a TimeZone blob (UTF-8, NUL included). 97 holds any 32
+ * UTF-16 units; shorter buffers truncate at a character boundary and say so. */
+#ifndef EAS_TZ_NAME_MAX
+#define EAS_TZ_NAME_MAX 97u
+#endif
+/* Most exceptions one recurring event may carry into the occurrence iterator (each next() scans
+ * them all, so this bounds its work). */
+#ifndef EAS_RECUR_MAX_EXCEPTIONS
+#define EAS_RECUR_MAX_EXCEPTIONS 64u
+#endif
+/* Most occurrence iterators one eas_cal_merge interleaves. */
+#ifndef EAS_CAL_MERGE_MAX
+#define EAS_CAL_MERGE_MAX 8u
+#endif
+
 #endif

@@ -83,7 +83,14 @@
     X(EAS_ERR_STORE_FULL, 143, "state store full")                                             \
     X(EAS_ERR_STORE_GEOMETRY, 144, "flash geometry not usable by the store")                   \
     /* configuration */                                                                        \
-    X(EAS_ERR_CONFIG, 160, "configuration error")
+    X(EAS_ERR_CONFIG, 160, "configuration error")                                              \
+    /* calendar math: time zones and recurrences (core/calendar) */                            \
+    X(EAS_ERR_TZ_BLOB, 180, "malformed ActiveSync TimeZone blob")                              \
+    X(EAS_ERR_TZ_STRING, 181, "malformed POSIX TZ string")                                     \
+    X(EAS_ERR_TIME_RANGE, 182, "date or time outside years 1-9999")                            \
+    X(EAS_ERR_TIME_SKIPPED, 183, "local time skipped by a daylight-saving change")             \
+    X(EAS_ERR_TIME_REPEATED, 184, "local time repeated by a daylight-saving change")           \
+    X(EAS_ERR_RECUR, 185, "invalid recurrence rule")
 
 typedef enum {
 #define EAS_ERR_ENUM_(name, value, text) name = value,

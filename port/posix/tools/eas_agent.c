@@ -1,5 +1,7 @@
 /* eas-agent: the sync agent on Linux.
- *   eas-agent --config FILE [--trace] folders [--json]
+ *   eas-agent --config FILE [--trace] folders [--json]       FolderSync, then the hierarchy
+ *   eas-agent --config FILE [--trace] sync [--json]          sync every collection kept
+ *   eas-agent --config FILE events|contacts|tasks|mail [--json]   what the device holds (no network)
  * Exit status: 0 success, 1 usage or configuration, 2 network or TLS, 3 authentication or account
  * state (401, 403, 456, 457, blocked or quarantined), 4 protocol or server error. */
 #include <errno.h>
@@ -8,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "agent_config.h"
 #include "eas/agent.h"
@@ -41,7 +44,9 @@ static int usage(void)
 {
     fprintf(stderr, "usage: eas-agent --config FILE [--trace] COMMAND\n"
                     "commands:\n"
-                    "  folders [--json]   list the folder hierarchy (FolderSync first)\n");
+                    "  folders [--json]   list the folder hierarchy (FolderSync first)\n"
+                    "  sync [--json]      sync calendars, contacts and tasks (progress on stderr)\n"
+                    "  events|contacts|tasks|mail [--json]   list what the device holds, without network\n");
     return EXIT_USAGE;
 }
 
@@ -86,6 +91,51 @@ static void trace_out(void *ctx, eas_trace_dir dir, const char *text, size_t len
         fputc(text[i], stderr);
         if (text[i] == '\n') at_line_start = 1;
     }
+}
+
+/* ---- sync: counts per collection, progress on stderr ---- */
+
+#define MAX_SUMMARY 48
+static struct {
+    char folder[EAS_FOLDER_ID_MAX];
+    eas_class cls;
+    unsigned added, changed, deleted;
+} summary[MAX_SUMMARY];
+static unsigned summary_n;
+static int progress_shown;
+
+static unsigned summary_of(eas_class cls, const char *folder)
+{
+    for (unsigned i = 0; i < summary_n; i++)
+        if (!strcmp(summary[i].folder, folder)) return i;
+    if (summary_n == MAX_SUMMARY) return MAX_SUMMARY - 1;
+    snprintf(summary[summary_n].folder, sizeof summary[0].folder, "%s", folder);
+    summary[summary_n].cls = cls;
+    return summary_n++;
+}
+
+static void on_item(void *ctx, eas_class cls, const char *folder_id, eas_item_change change, const uint8_t *rec,
+                    size_t len)
+{
+    (void)ctx, (void)rec, (void)len;
+    unsigned i = summary_of(cls, folder_id);
+    if (change == EAS_ITEM_ADD) summary[i].added++;
+    else if (change == EAS_ITEM_CHANGE) summary[i].changed++;
+    else summary[i].deleted++;
+}
+
+static void on_progress(void *ctx, eas_class cls, const char *folder_id, uint32_t done, uint32_t estimate)
+{
+    (void)ctx;
+    summary_of(cls, folder_id);
+    if (done % 100 != 0 && done != estimate) return; /* a line per hundred items is enough */
+    /* On a terminal the line is rewritten in place; in a log, each update is a line of its own. */
+    const char *lead = isatty(2) ? "\r" : "";
+    if (estimate) fprintf(stderr, "%ssync %s %s: %lu of %lu", lead, eas_class_name(cls), folder_id, (unsigned long)done,
+                          (unsigned long)estimate);
+    else fprintf(stderr, "%ssync %s %s: %lu", lead, eas_class_name(cls), folder_id, (unsigned long)done);
+    if (!isatty(2)) fputc('\n', stderr);
+    progress_shown = isatty(2);
 }
 
 static int read_file(const char *path, char **out, size_t *len)
@@ -168,7 +218,9 @@ static int setup(const char *config_path)
     c->user_agent = g.cfg.user_agent;
     c->protocol_version = g.cfg.protocol_version;
     c->allow_plain_http = g.cfg.allow_plain_http;
-    eas_agent_events ev = {NULL, NULL, g.trace ? trace_out : NULL};
+    c->calendar_filter = 4; /* two weeks back and everything ahead */
+    c->sync_classes = g.cfg.sync_classes;
+    eas_agent_events ev = {NULL, NULL, g.trace ? trace_out : NULL, on_item, on_progress};
     e = eas_agent_init(&g.agent, c, &g.pal, &g.tls_t, &g.tcp_t, &g.store, &ev);
     if (e == EAS_ERR_PLAIN_HTTP_REFUSED) {
         fprintf(stderr, "eas-agent: %s: plain http refused; set \"allow_plain_http\": true to allow it\n", config_path);
@@ -276,6 +328,108 @@ static int cmd_folders(void)
     return 0;
 }
 
+static int cmd_sync(void)
+{
+    eas_err e = run(EAS_OP_SYNC);
+    eas_agent_close(&g.agent);
+    if (progress_shown) fputc('\n', stderr);
+    if (e != EAS_OK) {
+        report_failure(e);
+        return exit_code_of(e);
+    }
+    if (g.json) putchar('[');
+    for (unsigned i = 0; i < summary_n; i++) {
+        if (g.json) {
+            printf(i ? ",\n {\"class\": " : "\n {\"class\": ");
+            json_string(eas_class_name(summary[i].cls));
+            printf(", \"folder\": ");
+            json_string(summary[i].folder);
+            printf(", \"added\": %u, \"changed\": %u, \"deleted\": %u}", summary[i].added, summary[i].changed,
+                   summary[i].deleted);
+        } else {
+            printf("%-9s %-32s %u added, %u changed, %u deleted\n", eas_class_name(summary[i].cls), summary[i].folder,
+                   summary[i].added, summary[i].changed, summary[i].deleted);
+        }
+    }
+    if (g.json) printf(summary_n ? "\n]\n" : "]\n");
+    return 0;
+}
+
+/* ---- listing what the device holds ---- */
+
+typedef struct {
+    eas_class cls;
+    unsigned n;
+} listing;
+
+static void json_field(const uint8_t *rec, size_t len, const char *name, eas_tag tag)
+{
+    char v[EAS_ITEM_VALUE_MAX + 1];
+    if (!eas_item_get_str(rec, len, tag, v, sizeof v)) return;
+    printf(", \"%s\": ", name);
+    json_string(v);
+}
+
+static eas_err list_item(void *ctx, const eas_folder *folder, const uint8_t *rec, size_t len)
+{
+    listing *l = ctx;
+    size_t id_len = 0;
+    const char *id = eas_item_id(rec, len, &id_len);
+    char sid[EAS_ITEM_ID_MAX];
+    snprintf(sid, sizeof sid, "%.*s", (int)id_len, id ? id : "");
+    static const struct {
+        eas_class cls;
+        const char *name;
+        eas_tag tag;
+    } fields[] = {
+        {EAS_CLASS_CALENDAR, "subject", EAS_Calendar_Subject},     {EAS_CLASS_CALENDAR, "start", EAS_Calendar_StartTime},
+        {EAS_CLASS_CALENDAR, "end", EAS_Calendar_EndTime},         {EAS_CLASS_CALENDAR, "location", EAS_Calendar_Location},
+        {EAS_CLASS_CALENDAR, "all_day", EAS_Calendar_AllDayEvent}, {EAS_CLASS_CALENDAR, "uid", EAS_Calendar_UID},
+        {EAS_CLASS_CONTACTS, "file_as", EAS_Contacts_FileAs},      {EAS_CLASS_CONTACTS, "first_name", EAS_Contacts_FirstName},
+        {EAS_CLASS_CONTACTS, "last_name", EAS_Contacts_LastName},  {EAS_CLASS_CONTACTS, "email", EAS_Contacts_Email1Address},
+        {EAS_CLASS_CONTACTS, "mobile", EAS_Contacts_MobilePhoneNumber},
+        {EAS_CLASS_CONTACTS, "business_phone", EAS_Contacts_BusinessPhoneNumber},
+        {EAS_CLASS_CONTACTS, "company", EAS_Contacts_CompanyName},
+        {EAS_CLASS_TASKS, "subject", EAS_Tasks_Subject},           {EAS_CLASS_TASKS, "complete", EAS_Tasks_Complete},
+        {EAS_CLASS_TASKS, "due", EAS_Tasks_UtcDueDate},            {EAS_CLASS_TASKS, "importance", EAS_Tasks_Importance},
+        {EAS_CLASS_EMAIL, "subject", EAS_Email_Subject},           {EAS_CLASS_EMAIL, "from", EAS_Email_From},
+        {EAS_CLASS_EMAIL, "to", EAS_Email_To},                     {EAS_CLASS_EMAIL, "received", EAS_Email_DateReceived},
+        {EAS_CLASS_EMAIL, "read", EAS_Email_Read},
+    };
+    if (g.json) {
+        printf(l->n ? ",\n {\"server_id\": " : "\n {\"server_id\": ");
+        json_string(sid);
+        printf(", \"folder\": ");
+        json_string(folder->server_id);
+        for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+            if (fields[i].cls == l->cls) json_field(rec, len, fields[i].name, fields[i].tag);
+        printf(", \"truncated\": %s}", (eas_item_flags(rec, len) & (EAS_ITEM_TRUNCATED | EAS_ITEM_DROPPED)) ? "true" : "false");
+    } else {
+        char a[EAS_ITEM_VALUE_MAX + 1] = "", b[EAS_ITEM_VALUE_MAX + 1] = "";
+        for (size_t i = 0, k = 0; i < sizeof fields / sizeof fields[0] && k < 2; i++) {
+            if (fields[i].cls != l->cls) continue;
+            eas_item_get_str(rec, len, fields[i].tag, k ? b : a, sizeof a);
+            k++;
+        }
+        printf("%-40s %-24s %s\n", sid, b, a);
+    }
+    l->n++;
+    return EAS_OK;
+}
+
+static int cmd_list(eas_class cls)
+{
+    listing l = {cls, 0};
+    if (g.json) putchar('[');
+    eas_err e = eas_agent_items(&g.agent, cls, list_item, &l);
+    if (g.json) printf(l.n ? "\n]\n" : "]\n");
+    if (e != EAS_OK) {
+        fprintf(stderr, "eas-agent: error: state: %s\n", eas_err_str(e));
+        return EXIT_PROTOCOL;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *config = NULL, *command = NULL;
@@ -289,10 +443,20 @@ int main(int argc, char **argv)
         else return usage();
     }
     if (!config || !command) return usage();
-    if (strcmp(command, "folders") != 0) return usage();
+    static const struct {
+        const char *name;
+        eas_class cls;
+    } lists[] = {{"events", EAS_CLASS_CALENDAR}, {"contacts", EAS_CLASS_CONTACTS}, {"tasks", EAS_CLASS_TASKS},
+                 {"mail", EAS_CLASS_EMAIL}};
+    int list = -1;
+    for (int k = 0; k < 4; k++)
+        if (!strcmp(command, lists[k].name)) list = k;
+    if (list < 0 && strcmp(command, "folders") != 0 && strcmp(command, "sync") != 0) return usage();
     int rc = setup(config);
     if (rc != 0) return rc;
-    rc = cmd_folders();
+    if (list >= 0) rc = cmd_list(lists[list].cls);
+    else if (!strcmp(command, "sync")) rc = cmd_sync();
+    else rc = cmd_folders();
     eas_tls_free(&g.tls);
     eas_posix_pal_deinit(&g.pp);
     return rc;

@@ -1,0 +1,166 @@
+/* Items in the store: each collection owns a 24-bit key range; an item's key is a hash of its ServerId,
+ * with linear probing over a few keys for the rare collision. A deleted item leaves a tomb (its record
+ * reduced to the id, flagged EAS_ITEM_TOMB) rather than no record, so that a probe sequence never stops short of an item that
+ * was placed past it; a key that never held anything ends the sequence. No RAM grows with the number
+ * of items:
+ * the transaction's own keys are remembered (a bounded list) because the store shows a transaction's
+ * records only after it commits. */
+#include <string.h>
+
+#include "account.h"
+
+#define PROBES 8u
+
+eas_err eas_coll_get_key(eas_agent *a, unsigned slot, char *out, size_t cap)
+{
+    size_t len = 0;
+    eas_err e = eas_store_get(a->store, EAS_KEY_COLL_SYNC_KEY(slot), out, cap - 1, &len);
+    if (e == EAS_ERR_NOT_FOUND || (e == EAS_OK && len == 0)) {
+        memcpy(out, "0", 2);
+        return EAS_OK;
+    }
+    if (e != EAS_OK) return e == EAS_ERR_NOSPACE ? EAS_ERR_STORE_CORRUPT : e;
+    out[len] = '\0';
+    return EAS_OK;
+}
+
+static uint32_t id_hash(const char *id, size_t len)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (uint8_t)id[i];
+        h *= 16777619u;
+    }
+    return h;
+}
+
+/* Keys the open transaction wrote, with the hash of the id they hold (0 for a deletion) and what
+ * happened to them (eas_item_change), for the notifications after the commit. */
+static int txn_lookup(const eas_agent *a, uint32_t key, uint32_t *hash)
+{
+    for (unsigned i = 0; i < a->txn_keys; i++) {
+        if (a->txn_key[i] == key) {
+            *hash = a->txn_hash[i];
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static eas_err txn_remember(eas_agent *a, uint32_t key, uint32_t hash, uint8_t change)
+{
+    for (unsigned i = 0; i < a->txn_keys; i++) {
+        if (a->txn_key[i] == key) {
+            a->txn_hash[i] = hash;
+            /* added then changed in one window is still an addition */
+            if (!(a->txn_change[i] == EAS_ITEM_ADD && change == EAS_ITEM_CHANGE)) a->txn_change[i] = change;
+            return EAS_OK;
+        }
+    }
+    if (a->txn_keys == EAS_STORE_MAX_TXN_RECORDS) return EAS_ERR_STORE_FULL;
+    a->txn_key[a->txn_keys] = key;
+    a->txn_hash[a->txn_keys] = hash;
+    a->txn_change[a->txn_keys] = change;
+    a->txn_keys++;
+    return EAS_OK;
+}
+
+eas_err eas_item_locate(eas_agent *a, unsigned slot, const char *server_id, size_t id_len, uint32_t *key, int *found)
+{
+    uint32_t h = id_hash(server_id, id_len);
+    uint32_t free_key = 0;
+    int have_free = 0;
+    uint8_t rec[EAS_ITEM_RECORD_MAX];
+    *found = 0;
+    for (uint32_t i = 0; i < PROBES; i++) {
+        uint32_t k = EAS_KEY_ITEM_BASE(slot) + ((h + i) & 0x00FFFFFFu);
+        uint32_t th;
+        if (txn_lookup(a, k, &th)) {
+            if (th == h) { /* written by this transaction for the same id */
+                *key = k;
+                *found = 1;
+                return EAS_OK;
+            }
+            if (th == 0 && !have_free) { /* deleted by this transaction: reusable */
+                free_key = k;
+                have_free = 1;
+            }
+            continue;
+        }
+        size_t len = 0;
+        eas_err e = eas_store_get(a->store, k, rec, sizeof rec, &len);
+        if (e == EAS_ERR_NOT_FOUND) {
+            if (!have_free) {
+                free_key = k;
+                have_free = 1;
+            }
+            /* A key never used ends the probe sequence: nothing was pushed past it. */
+            break;
+        }
+        if (e != EAS_OK && e != EAS_ERR_NOSPACE) return e;
+        size_t n = 0;
+        const char *id = eas_item_id(rec, len, &n);
+        if (id && (eas_item_flags(rec, len) & EAS_ITEM_TOMB)) { /* a tomb: reusable, and the sequence goes on */
+            if (!have_free) {
+                free_key = k;
+                have_free = 1;
+            }
+            continue;
+        }
+        if (id && n == id_len && memcmp(id, server_id, n) == 0) {
+            *key = k;
+            *found = 1;
+            return EAS_OK;
+        }
+    }
+    if (!have_free) return EAS_ERR_STORE_FULL;
+    *key = free_key;
+    return EAS_OK;
+}
+
+eas_err eas_item_stage_put(eas_agent *a, unsigned slot, const uint8_t *rec, size_t len, int *was_new)
+{
+    size_t id_len = 0;
+    const char *id = eas_item_id(rec, len, &id_len);
+    uint32_t key;
+    int found;
+    if (!id || id_len == 0) return EAS_ERR_PROTOCOL;
+    eas_err e = eas_item_locate(a, slot, id, id_len, &key, &found);
+    if (e != EAS_OK) return e;
+    *was_new = !found;
+    if ((e = txn_remember(a, key, id_hash(id, id_len), found ? EAS_ITEM_CHANGE : EAS_ITEM_ADD)) != EAS_OK) return e;
+    return eas_store_txn_put(a->store, key, rec, len);
+}
+
+eas_err eas_item_stage_del(eas_agent *a, unsigned slot, const char *server_id, size_t id_len, int *existed)
+{
+    if (id_len > 255) return EAS_ERR_PROTOCOL;
+    uint32_t key;
+    int found;
+    eas_err e = eas_item_locate(a, slot, server_id, id_len, &key, &found);
+    *existed = found;
+    if (e != EAS_OK || !found) return e == EAS_ERR_STORE_FULL ? EAS_OK : e;
+    if ((e = txn_remember(a, key, 0, EAS_ITEM_DELETE)) != EAS_OK) return e;
+    uint8_t tomb[4 + 255];
+    tomb[0] = EAS_ITEM_FORMAT;
+    tomb[1] = EAS_ITEM_TOMB;
+    tomb[2] = 0;
+    tomb[3] = (uint8_t)id_len;
+    memcpy(tomb + 4, server_id, id_len);
+    return eas_store_txn_put(a->store, key, tomb, 4 + id_len);
+}
+
+eas_err eas_coll_stage_reset(eas_agent *a, unsigned slot)
+{
+    uint32_t from = EAS_KEY_ITEM_BASE(slot), key;
+    size_t len;
+    eas_err e;
+    /* Bounded by the number of live items: each step moves past one key. */
+    while ((e = eas_store_next(a->store, from, EAS_KEY_ITEM_LAST(slot), &key, &len)) == EAS_OK) {
+        if ((e = eas_store_txn_del(a->store, key)) != EAS_OK) return e;
+        if (key == EAS_KEY_ITEM_LAST(slot)) break;
+        from = key + 1;
+    }
+    if (e != EAS_OK && e != EAS_ERR_NOT_FOUND) return e;
+    return eas_store_txn_del(a->store, EAS_KEY_COLL_SYNC_KEY(slot));
+}

@@ -1,0 +1,412 @@
+/* Item records: what each class keeps, the builder fed by the Sync decoder, and the readers. */
+#include "eas/item.h"
+
+#include <string.h>
+
+/* Groups that are descended into; their kept children are stored between group markers. */
+static const eas_tag groups[] = {
+    EAS_Calendar_Recurrence, EAS_Calendar_Exceptions, EAS_Calendar_Exception, EAS_Calendar_Attendees,
+    EAS_Calendar_Attendee,   EAS_AirSyncBase_Body,    EAS_Tasks_Recurrence,   EAS_AirSyncBase_Location,
+};
+
+static const eas_tag keep_calendar[] = {
+    EAS_Calendar_Timezone,       EAS_Calendar_AllDayEvent,     EAS_Calendar_StartTime,
+    EAS_Calendar_EndTime,        EAS_Calendar_Subject,         EAS_Calendar_Location,
+    EAS_Calendar_OrganizerName,  EAS_Calendar_OrganizerEmail,  EAS_Calendar_UID,
+    EAS_Calendar_BusyStatus,     EAS_Calendar_MeetingStatus,   EAS_Calendar_ResponseType,
+    EAS_Calendar_ResponseRequested, EAS_Calendar_Sensitivity,  EAS_Calendar_Reminder,
+    EAS_Calendar_DtStamp,        EAS_Calendar_Type,            EAS_Calendar_Interval,
+    EAS_Calendar_Until,          EAS_Calendar_Occurrences,     EAS_Calendar_DayOfWeek,
+    EAS_Calendar_DayOfMonth,     EAS_Calendar_WeekOfMonth,     EAS_Calendar_MonthOfYear,
+    EAS_Calendar_FirstDayOfWeek, EAS_Calendar_CalendarType,    EAS_Calendar_IsLeapMonth,
+    EAS_Calendar_ExceptionStartTime, EAS_Calendar_Deleted,     EAS_Calendar_Email,
+    EAS_Calendar_Name,           EAS_Calendar_AttendeeStatus,  EAS_Calendar_AttendeeType,
+    EAS_Calendar_ClientUid,      EAS_AirSyncBase_Data,         EAS_AirSyncBase_InstanceId,
+    EAS_AirSyncBase_DisplayName,
+};
+
+static const eas_tag keep_contacts[] = {
+    EAS_Contacts_FileAs,          EAS_Contacts_FirstName,         EAS_Contacts_LastName,
+    EAS_Contacts_MiddleName,      EAS_Contacts_CompanyName,       EAS_Contacts_JobTitle,
+    EAS_Contacts_Department,      EAS_Contacts_Email1Address,     EAS_Contacts_Email2Address,
+    EAS_Contacts_Email3Address,   EAS_Contacts_BusinessPhoneNumber, EAS_Contacts_HomePhoneNumber,
+    EAS_Contacts_MobilePhoneNumber, EAS_Contacts_BusinessAddressCity, EAS_Contacts_BusinessAddressStreet,
+    EAS_Contacts_Birthday,        EAS_AirSyncBase_Data,
+};
+
+static const eas_tag keep_tasks[] = {
+    EAS_Tasks_Subject,   EAS_Tasks_Complete,    EAS_Tasks_DateCompleted, EAS_Tasks_DueDate,
+    EAS_Tasks_UtcDueDate, EAS_Tasks_StartDate,  EAS_Tasks_UtcStartDate,  EAS_Tasks_Importance,
+    EAS_Tasks_ReminderSet, EAS_Tasks_ReminderTime, EAS_Tasks_Sensitivity, EAS_AirSyncBase_Data,
+};
+
+static const eas_tag keep_email[] = {
+    EAS_Email_From,     EAS_Email_To,           EAS_Email_Cc,        EAS_Email_Subject,
+    EAS_Email_DateReceived, EAS_Email_DisplayTo, EAS_Email_Importance, EAS_Email_Read,
+    EAS_Email_MessageClass, EAS_AirSyncBase_Data,
+};
+
+static int in_list(const eas_tag *list, size_t n, eas_tag tag)
+{
+    for (size_t i = 0; i < n; i++)
+        if (list[i] == tag) return 1;
+    return 0;
+}
+
+#define IN(list, tag) in_list(list, sizeof list / sizeof list[0], tag)
+
+static int kept(eas_class c, eas_tag tag)
+{
+    switch (c) {
+    case EAS_CLASS_CALENDAR: return IN(keep_calendar, tag);
+    case EAS_CLASS_CONTACTS: return IN(keep_contacts, tag);
+    case EAS_CLASS_TASKS: return IN(keep_tasks, tag);
+    case EAS_CLASS_EMAIL: return IN(keep_email, tag);
+    default: return 0;
+    }
+}
+
+static int is_group(eas_tag tag) { return IN(groups, tag); }
+
+void eas_item_begin(eas_item_builder *b, uint8_t *buf, size_t cap, eas_class cls)
+{
+    memset(b, 0, sizeof *b);
+    b->buf = buf;
+    b->cap = cap;
+    b->cls = (uint8_t)cls;
+    if (cap >= 4) {
+        buf[0] = EAS_ITEM_FORMAT;
+        buf[1] = 0;
+        buf[2] = (uint8_t)cls;
+        buf[3] = 0;
+        b->len = 4;
+    }
+}
+
+eas_err eas_item_set_id(eas_item_builder *b, const char *id, size_t len)
+{
+    if (b->cap < 4 || b->len != 4u + b->buf[3] || len > 255 || 4u + len > b->cap) return EAS_ERR_NOSPACE;
+    if (b->buf[3] != 0) return EAS_ERR_STATE;
+    memcpy(b->buf + 4, id, len);
+    b->buf[3] = (uint8_t)len;
+    b->len = 4 + len;
+    return EAS_OK;
+}
+
+static int room(const eas_item_builder *b, size_t n) { return b->len + n <= b->cap; }
+
+/* The compact time zone: Bias, StandardDate, StandardBias, DaylightDate, DaylightBias of the 172-byte
+ * TIME_ZONE_INFORMATION (the names are not kept). Maps a blob offset to its place, or -1. */
+static int tz_place(uint16_t pos)
+{
+    if (pos < 4) return pos;                       /* Bias */
+    if (pos >= 68 && pos < 88) return pos - 64;    /* StandardDate, StandardBias -> 4..23 */
+    if (pos >= 152 && pos < 172) return pos - 128; /* DaylightDate, DaylightBias -> 24..43 */
+    return -1;
+}
+
+void eas_item_start(eas_item_builder *b, eas_tag tag, int has_content)
+{
+    if (b->skip_depth) {
+        if (has_content) b->skip_depth++;
+        return;
+    }
+    if (is_group(tag)) {
+        if (!has_content) return;
+        if (b->depth == 255 || !room(b, 3 + 3 * (b->depth + 1u))) { /* the group and every close must fit */
+            b->buf[1] |= EAS_ITEM_DROPPED;
+            b->skip_depth = 1;
+            return;
+        }
+        b->buf[b->len++] = (uint8_t)(tag >> 8);
+        b->buf[b->len++] = (uint8_t)tag;
+        b->buf[b->len++] = EAS_ITEM_GROUP;
+        b->depth++;
+        return;
+    }
+    if (!kept((eas_class)b->cls, tag)) {
+        if (has_content) b->skip_depth = 1;
+        return;
+    }
+    /* Keep room for the closing markers of the open groups. */
+    if (!room(b, 3 + 3u * b->depth)) {
+        b->buf[1] |= EAS_ITEM_DROPPED;
+        if (has_content) b->skip_depth = 1;
+        return;
+    }
+    b->field_start = b->len;
+    b->buf[b->len++] = (uint8_t)(tag >> 8);
+    b->buf[b->len++] = (uint8_t)tag;
+    b->buf[b->len++] = 0;
+    b->field_limit = tag == EAS_AirSyncBase_Data ? EAS_ITEM_BODY_MAX : EAS_ITEM_VALUE_MAX;
+    b->b64 = tag == EAS_Calendar_Timezone;
+    b->b64_nbits = 0;
+    b->b64_acc = 0;
+    b->b64_pos = 0;
+    if (b->b64) {
+        if (!room(b, 44 + 3u * b->depth)) {
+            b->len = b->field_start;
+            b->field_start = 0;
+            b->buf[1] |= EAS_ITEM_DROPPED;
+            if (has_content) b->skip_depth = 1;
+            return;
+        }
+        memset(b->buf + b->len, 0, 44);
+        b->len += 44;
+        b->buf[b->field_start + 2] = 44;
+    }
+    if (!has_content) b->field_start = 0;
+}
+
+static int b64_value(uint8_t c)
+{
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+}
+
+void eas_item_text(eas_item_builder *b, const uint8_t *data, size_t len)
+{
+    if (b->skip_depth || !b->field_start) return;
+    if (b->b64) {
+        uint8_t *out = b->buf + b->field_start + 3;
+        for (size_t i = 0; i < len; i++) {
+            int v = b64_value(data[i]);
+            if (v < 0) continue; /* padding and whitespace */
+            b->b64_acc = (b->b64_acc << 6) | (uint32_t)v;
+            b->b64_nbits += 6;
+            if (b->b64_nbits >= 8) {
+                b->b64_nbits -= 8;
+                int at = b->b64_pos < 172 ? tz_place(b->b64_pos) : -1;
+                if (at >= 0) out[at] = (uint8_t)(b->b64_acc >> b->b64_nbits);
+                b->b64_acc &= (1u << b->b64_nbits) - 1u;
+                if (b->b64_pos < 0xFFFF) b->b64_pos++;
+            }
+        }
+        return;
+    }
+    uint8_t *lenp = b->buf + b->field_start + 2;
+    size_t have = *lenp;
+    size_t limit = b->field_limit;
+    size_t fit = b->cap - b->len;
+    fit = fit > 3u * b->depth ? fit - 3u * b->depth : 0; /* the group closes still to come */
+    if (limit - have < fit) fit = limit - have;
+    size_t n = len < fit ? len : fit;
+    memcpy(b->buf + b->len, data, n);
+    b->len += n;
+    *lenp = (uint8_t)(have + n);
+    if (n < len) {
+        /* Cut before a UTF-8 sequence that is no longer whole. */
+        size_t value_start = b->field_start + 3, k = b->len;
+        for (int back = 0; back < 4 && k > value_start; back++) {
+            uint8_t c = b->buf[k - 1];
+            if ((c & 0xC0u) != 0x80u) {
+                size_t need = c >= 0xF0u ? 4 : c >= 0xE0u ? 3 : c >= 0xC0u ? 2 : 1;
+                if (b->len - (k - 1) < need) {
+                    *lenp = (uint8_t)(*lenp - (b->len - (k - 1)));
+                    b->len = k - 1;
+                }
+                break;
+            }
+            k--;
+        }
+        b->buf[1] |= EAS_ITEM_TRUNCATED;
+    }
+}
+
+void eas_item_end(eas_item_builder *b, eas_tag tag)
+{
+    if (b->skip_depth) {
+        b->skip_depth--;
+        return;
+    }
+    if (b->field_start) {
+        if (b->b64 && b->b64_pos < 172) {
+            /* A blob that is not whole is useless: the field is dropped. */
+            b->len = b->field_start;
+            b->buf[1] |= EAS_ITEM_DROPPED;
+        }
+        b->field_start = 0;
+        b->b64 = 0;
+        return;
+    }
+    if (is_group(tag) && b->depth > 0) {
+        /* An empty group leaves no trace. */
+        if (b->len >= 3 && b->buf[b->len - 1] == EAS_ITEM_GROUP && b->buf[b->len - 3] == (uint8_t)(tag >> 8) &&
+            b->buf[b->len - 2] == (uint8_t)tag) {
+            b->len -= 3;
+        } else {
+            b->buf[b->len++] = 0xFF;
+            b->buf[b->len++] = 0xFF;
+            b->buf[b->len++] = EAS_ITEM_GROUP_END;
+        }
+        b->depth--;
+    }
+}
+
+size_t eas_item_finish(eas_item_builder *b)
+{
+    while (b->depth > 0 && b->len + 3 <= b->cap) {
+        b->buf[b->len++] = 0xFF;
+        b->buf[b->len++] = 0xFF;
+        b->buf[b->len++] = EAS_ITEM_GROUP_END;
+        b->depth--;
+    }
+    return b->cap >= 4 ? b->len : 0;
+}
+
+eas_err eas_item_put_field(eas_item_builder *b, eas_tag tag, const char *value, size_t len)
+{
+    if (len > EAS_ITEM_VALUE_MAX) return EAS_ERR_NOSPACE;
+    if (!room(b, 3 + len + 3u * b->depth)) return EAS_ERR_NOSPACE;
+    b->buf[b->len++] = (uint8_t)(tag >> 8);
+    b->buf[b->len++] = (uint8_t)tag;
+    b->buf[b->len++] = (uint8_t)len;
+    memcpy(b->buf + b->len, value, len);
+    b->len += len;
+    return EAS_OK;
+}
+
+eas_err eas_item_put_group(eas_item_builder *b, eas_tag tag)
+{
+    if (!room(b, 3 + 3u * (b->depth + 1u)) || b->depth == 255) return EAS_ERR_NOSPACE;
+    b->buf[b->len++] = (uint8_t)(tag >> 8);
+    b->buf[b->len++] = (uint8_t)tag;
+    b->buf[b->len++] = EAS_ITEM_GROUP;
+    b->depth++;
+    return EAS_OK;
+}
+
+eas_err eas_item_put_group_end(eas_item_builder *b)
+{
+    if (b->depth == 0) return EAS_ERR_STATE;
+    b->buf[b->len++] = 0xFF;
+    b->buf[b->len++] = 0xFF;
+    b->buf[b->len++] = EAS_ITEM_GROUP_END;
+    b->depth--;
+    return EAS_OK;
+}
+
+/* ------------------------------------------------------------------------------------ reading */
+
+eas_err eas_item_open(eas_item_cursor *c, const uint8_t *rec, size_t len)
+{
+    memset(c, 0, sizeof *c);
+    if (len < 4 || rec[0] != EAS_ITEM_FORMAT || 4u + rec[3] > len) return EAS_ERR_STORE_CORRUPT;
+    c->rec = rec;
+    c->len = len;
+    c->pos = 4u + rec[3];
+    return EAS_OK;
+}
+
+eas_class eas_item_class(const uint8_t *rec, size_t len) { return len >= 4 ? (eas_class)rec[2] : EAS_CLASS_NONE; }
+
+uint8_t eas_item_flags(const uint8_t *rec, size_t len) { return len >= 4 ? rec[1] : 0; }
+
+const char *eas_item_id(const uint8_t *rec, size_t len, size_t *id_len)
+{
+    if (len < 4 || 4u + rec[3] > len) return NULL;
+    *id_len = rec[3];
+    return (const char *)rec + 4;
+}
+
+int eas_item_next(eas_item_cursor *c, eas_item_field *f)
+{
+    if (c->pos + 3 > c->len) return 0;
+    const uint8_t *p = c->rec + c->pos;
+    f->tag = (eas_tag)((p[0] << 8) | p[1]);
+    f->value = p + 3;
+    f->len = 0;
+    if (p[2] == EAS_ITEM_GROUP_END && p[0] == 0xFF && p[1] == 0xFF) {
+        if (c->depth == 0) return 0;
+        c->depth--;
+        f->kind = 2;
+        f->depth = c->depth;
+        c->pos += 3;
+        return 1;
+    }
+    if (p[2] == EAS_ITEM_GROUP) {
+        f->kind = 1;
+        f->depth = c->depth++;
+        c->pos += 3;
+        return 1;
+    }
+    if (c->pos + 3 + p[2] > c->len) return 0;
+    f->kind = 0;
+    f->depth = c->depth;
+    f->len = p[2];
+    c->pos += 3u + p[2];
+    return 1;
+}
+
+static int find_top(const uint8_t *rec, size_t len, eas_tag tag, eas_item_field *out)
+{
+    eas_item_cursor c;
+    if (eas_item_open(&c, rec, len) != EAS_OK) return 0;
+    /* Bounded by the record: each step moves at least 3 bytes. */
+    while (eas_item_next(&c, out)) {
+        if (out->kind == 0 && out->depth == 0 && out->tag == tag) return 1;
+    }
+    return 0;
+}
+
+int eas_item_get_str(const uint8_t *rec, size_t len, eas_tag tag, char *out, size_t cap)
+{
+    eas_item_field f;
+    if (cap == 0) return 0;
+    out[0] = '\0';
+    if (!find_top(rec, len, tag, &f)) return 0;
+    size_t n = f.len < cap - 1 ? f.len : cap - 1;
+    memcpy(out, f.value, n);
+    out[n] = '\0';
+    return 1;
+}
+
+int eas_item_get_uint(const uint8_t *rec, size_t len, eas_tag tag, uint32_t *out)
+{
+    eas_item_field f;
+    if (!find_top(rec, len, tag, &f) || f.len == 0 || f.len > 10) return 0;
+    uint32_t v = 0;
+    for (size_t i = 0; i < f.len; i++) {
+        if (f.value[i] < '0' || f.value[i] > '9') return 0;
+        uint32_t d = (uint32_t)(f.value[i] - '0');
+        if (v > (UINT32_MAX - d) / 10u) return 0;
+        v = v * 10u + d;
+    }
+    *out = v;
+    return 1;
+}
+
+eas_class eas_class_of_folder_type(uint8_t type)
+{
+    switch (type) {
+    case 8:
+    case 13: return EAS_CLASS_CALENDAR;
+    case 9:
+    case 14: return EAS_CLASS_CONTACTS;
+    case 7:
+    case 15: return EAS_CLASS_TASKS;
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+    case 5:
+    case 6:
+    case 12: return EAS_CLASS_EMAIL;
+    default: return EAS_CLASS_NONE;
+    }
+}
+
+const char *eas_class_name(eas_class c)
+{
+    switch (c) {
+    case EAS_CLASS_CALENDAR: return "Calendar";
+    case EAS_CLASS_CONTACTS: return "Contacts";
+    case EAS_CLASS_TASKS: return "Tasks";
+    case EAS_CLASS_EMAIL: return "Email";
+    default: return "";
+    }
+}
