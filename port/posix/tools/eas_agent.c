@@ -21,10 +21,10 @@
 
 enum { EXIT_USAGE = 1, EXIT_NETWORK = 2, EXIT_ACCOUNT = 3, EXIT_PROTOCOL = 4 };
 
-/* Geometry of the state file: 64 sectors of 4 KiB, programmed in 16-byte units, like a small NOR
- * part. */
-#define STATE_SECTOR_SIZE 4096u
-#define STATE_SECTORS 64u
+/* Geometry of the state file: 256 sectors of 16 KiB (4 MiB), programmed in 16-byte units, the shape
+ * of a serial NOR part. Room for some 20,000 items. */
+#define STATE_SECTOR_SIZE 16384u
+#define STATE_SECTORS 256u
 #define STATE_PROG_SIZE 16u
 
 static struct {
