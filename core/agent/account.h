@@ -36,3 +36,20 @@ eas_err eas_item_stage_put(eas_agent *a, unsigned slot, const uint8_t *rec, size
 eas_err eas_item_stage_del(eas_agent *a, unsigned slot, const char *server_id, size_t id_len, int *existed);
 /* Stages the removal of every item of the collection and of its SyncKey (a reset). */
 eas_err eas_coll_stage_reset(eas_agent *a, unsigned slot);
+
+/* ---- the outbox (core/agent/outbox.c) ---- */
+/* Writes the queued changes of the collection being synced (a->coll_slot) as Sync commands, as many as
+ * fit; remembers which in a->sent_key. An eas_sync_write_fn. */
+eas_err eas_outbox_write_commands(void *ctx, eas_wbxml_writer *w);
+/* Whether the collection has queued changes. */
+int eas_outbox_has_commands(eas_agent *a);
+/* A Responses entry of the Sync answer: stages what it means (the item under its ServerId, the entry
+ * leaving the queue) in the open transaction. An eas_sync_events response callback. */
+eas_err eas_outbox_on_response(void *ctx, eas_item_change change, const char *client_id, const char *server_id,
+                               uint32_t status);
+/* After a successful Sync: sent Changes and Deletes without an answer succeeded and leave the queue. */
+eas_err eas_outbox_finish_sent(eas_agent *a);
+/* The outbox key of a Change or Delete queued for this item, or 0. */
+uint32_t eas_outbox_pending_key(eas_agent *a, unsigned slot, const char *server_id, size_t id_len);
+/* Opens the agent's store transaction if none is open. */
+eas_err eas_account_txn_begin(eas_agent *a);

@@ -166,6 +166,7 @@ static const eas_wbxml_handler tee = {tee_start, tee_end, tee_text, tee_opaque};
 static eas_err body_write(void *ctx, const uint8_t *data, size_t len)
 {
     eas_agent *a = ctx;
+    a->body_bytes += (uint32_t)len;
     if (!a->body_ok) return EAS_OK; /* an error page: drained, not decoded */
     eas_err e = eas_wbxml_reader_feed(&a->reader, data, len);
     if (e != EAS_OK) a->failure.wbxml_offset = eas_wbxml_reader_error_offset(&a->reader);
@@ -250,6 +251,10 @@ static eas_err encode_body(eas_agent *a, eas_wbxml_writer *w)
         r.body_type = 1; /* plain text */
         r.truncation = EAS_SYNC_TRUNCATION;
         r.window_size = EAS_SYNC_WINDOW;
+        if (a->phase == PH_SYNC) {
+            r.commands = eas_outbox_write_commands;
+            r.commands_ctx = a;
+        }
         return eas_sync_request_write(w, &r);
     }
     case PH_ESTIMATE: return eas_estimate_request_write(w, a->coll_key, a->coll_id, filter_of(a, a->coll_cls));
@@ -363,7 +368,7 @@ static void abort_txn(eas_agent *a)
     }
 }
 
-static eas_err txn_begin(eas_agent *a)
+eas_err eas_account_txn_begin(eas_agent *a)
 {
     if (a->txn_open) return EAS_OK;
     eas_err e = eas_store_txn_begin(a->store);
@@ -375,6 +380,8 @@ static eas_err txn_begin(eas_agent *a)
 
 /* Commits the open transaction, then tells the application about the items it held: only what is on
  * flash is announced. */
+#define txn_begin eas_account_txn_begin
+
 static eas_err txn_commit_notify(eas_agent *a)
 {
     eas_err e = eas_store_txn_commit(a->store);
@@ -451,6 +458,23 @@ static eas_err on_sync_item(void *ctx, eas_item_change change, const uint8_t *re
     eas_err e = txn_begin(a);
     int flag = 0;
     if (e != EAS_OK) return e;
+    size_t cid_len = 0;
+    const char *cid = eas_item_id(rec, len, &cid_len);
+    if (!cid) return EAS_ERR_PROTOCOL;
+    uint32_t pending = eas_outbox_pending_key(a, a->coll_slot, cid, cid_len);
+    if (pending) {
+        /* The server changed an item this device has a change queued for: a conflict, never silent. */
+        char id[EAS_ITEM_ID_MAX];
+        size_t n = cid_len < sizeof id - 1 ? cid_len : sizeof id - 1;
+        memcpy(id, cid, n);
+        id[n] = '\0';
+        if (a->ev.rejected)
+            a->ev.rejected(a->ev.ctx, (eas_class)a->coll_cls, a->coll_id, change, id, EAS_SYNC_CONFLICT, a->cfg->client_wins);
+        if (a->cfg->client_wins) return EAS_OK; /* the device's version goes out with the next Sync */
+        for (unsigned i = 0; i < a->sent_n; i++)
+            if (a->sent_key[i] == pending) a->sent_done[i] = 1;
+        if ((e = eas_store_txn_del(a->store, pending)) != EAS_OK) return e;
+    }
     if (change == EAS_ITEM_ADD || change == EAS_ITEM_CHANGE) {
         e = eas_item_stage_put(a, a->coll_slot, rec, len, &flag);
     } else {
@@ -573,7 +597,8 @@ static eas_err retry_phase(eas_agent *a)
         return start_exchange(a, EAS_CMD_PROVISION);
     case PH_SYNC_INIT:
     case PH_SYNC: {
-        eas_sync_events ev = {a, on_sync_item, NULL};
+        eas_sync_events ev = {a, on_sync_item, eas_outbox_on_response};
+        a->sent_n = 0;
         eas_sync_decoder_init(&a->dec.sync, (eas_class)a->coll_cls, &ev);
         return start_exchange(a, EAS_CMD_SYNC);
     }
@@ -704,6 +729,7 @@ static eas_err after_sync(eas_agent *a, int empty)
     if (status == EAS_SYNC_OK) {
         if (d->sync_key[0] == '\0') return fail(a, EAS_ERR_PROTOCOL);
         if ((e = txn_begin(a)) != EAS_OK) return fail(a, e);
+        if ((e = eas_outbox_finish_sent(a)) != EAS_OK) return fail(a, e);
         if ((e = eas_store_txn_put(a->store, EAS_KEY_COLL_SYNC_KEY(a->coll_slot), d->sync_key, strlen(d->sync_key))) !=
             EAS_OK)
             return fail(a, e);
@@ -713,7 +739,8 @@ static eas_err after_sync(eas_agent *a, int empty)
             a->phase = a->ev.progress ? PH_ESTIMATE : PH_SYNC;
             return retry_phase(a);
         }
-        if (d->more_available) return retry_phase(a);
+        /* Again while the server has more, or while changes of ours wait (a request carries a few). */
+        if (d->more_available || (a->sent_n > 0 && eas_outbox_has_commands(a))) return retry_phase(a);
         return next_collection(a);
     }
     abort_txn(a);
@@ -749,6 +776,9 @@ static eas_err finish_exchange(eas_agent *a)
     if (!eas_http_parser_keep_alive(&a->http)) close_conn(a);
     a->xstate = X_IDLE;
     eas_ashttp_classify(&a->http, wall, &out);
+    /* A 200 whose body turned out empty (chunked or ended by the close) means the same as
+     * Content-Length: 0. */
+    if (out.action == EAS_ASHTTP_OK && a->body_bytes == 0) out.action = EAS_ASHTTP_OK_EMPTY;
     a->failure.http_status = out.status;
     switch (out.action) {
     case EAS_ASHTTP_OK:
@@ -757,7 +787,7 @@ static eas_err finish_exchange(eas_agent *a)
         if (a->cmd == EAS_CMD_OPTIONS) break;
         if (a->cmd == EAS_CMD_SYNC) return after_sync(a, 1);
         /* Any other command answered with no content: what a quarantined device gets. */
-        return fail(a, EAS_ERR_FORBIDDEN);
+        return fail(a, EAS_ERR_QUARANTINED);
     case EAS_ASHTTP_PROVISION:
         abort_txn(a);
         return provision_then(a, a->phase == PH_FOLDERSYNC ? PH_FOLDERSYNC : PH_START);
@@ -776,8 +806,11 @@ static eas_err finish_exchange(eas_agent *a)
     case EAS_ASHTTP_RETRY_LATER: {
         abort_txn(a);
         if (a->throttles >= EAS_THROTTLE_RETRIES) return fail(a, EAS_ERR_THROTTLED);
+        uint32_t jitter = 0;
+        if (a->pal->entropy.fill) a->pal->entropy.fill(a->pal->entropy.ctx, (uint8_t *)&jitter, sizeof jitter);
+        /* No Retry-After: back off from 5 s, doubling, with jitter so that devices do not return in step. */
         uint32_t wait_s = out.retry_after_present ? out.retry_after_s
-                                                  : eas_backoff_next(a->throttles, 1, EAS_RETRY_AFTER_MAX_S, 0);
+                                                  : eas_backoff_next(a->throttles, 5, EAS_RETRY_AFTER_MAX_S, jitter);
         if (wait_s > EAS_RETRY_AFTER_MAX_S) return fail(a, EAS_ERR_THROTTLED);
         a->throttles++;
         a->wake_ms = now_ms(a) + (uint64_t)wait_s * 1000u;
@@ -812,6 +845,7 @@ static void begin_receive(eas_agent *a)
     eas_http_callbacks cb = {{body_write, a}, on_header, on_head, a};
     eas_http_parser_init(&a->http, &cb, a->cmd == EAS_CMD_OPTIONS ? 0u : 0u);
     a->body_ok = 0;
+    a->body_bytes = 0;
     a->rx_total = 0;
     a->xstate = X_RECV;
 }

@@ -410,3 +410,40 @@ const char *eas_class_name(eas_class c)
     default: return "";
     }
 }
+
+size_t eas_item_copy_with(const uint8_t *rec, size_t len, const eas_item_override *ov, size_t n, uint8_t *out,
+                          size_t cap)
+{
+    eas_item_cursor c;
+    eas_item_field f;
+    eas_item_builder b;
+    uint8_t used[16] = {0};
+    size_t id_len = 0;
+    const char *id = eas_item_id(rec, len, &id_len);
+    if (n > sizeof used || !id || eas_item_open(&c, rec, len) != EAS_OK) return 0;
+    eas_item_begin(&b, out, cap, eas_item_class(rec, len));
+    if (eas_item_set_id(&b, id, id_len) != EAS_OK) return 0;
+    out[1] = rec[1];
+    while (eas_item_next(&c, &f)) {
+        eas_err e = EAS_OK;
+        if (f.kind == 1) {
+            e = eas_item_put_group(&b, f.tag);
+        } else if (f.kind == 2) {
+            e = eas_item_put_group_end(&b);
+        } else {
+            size_t k = n;
+            if (f.depth == 0)
+                for (k = 0; k < n && ov[k].tag != f.tag; k++) {}
+            if (k < n) {
+                used[k] = 1;
+                if (ov[k].value) e = eas_item_put_field(&b, f.tag, ov[k].value, ov[k].len);
+            } else {
+                e = eas_item_put_field(&b, f.tag, (const char *)f.value, f.len);
+            }
+        }
+        if (e != EAS_OK) return 0;
+    }
+    for (size_t k = 0; k < n; k++)
+        if (!used[k] && ov[k].value && eas_item_put_field(&b, ov[k].tag, ov[k].value, ov[k].len) != EAS_OK) return 0;
+    return eas_item_finish(&b);
+}

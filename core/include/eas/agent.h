@@ -33,6 +33,9 @@
 #if EAS_STORE_MAX_TXN_RECORDS < EAS_MAX_FOLDERS + 2
 #error "EAS_STORE_MAX_TXN_RECORDS must hold a whole hierarchy and its SyncKey"
 #endif
+#if EAS_STORE_MAX_TXN_RECORDS < EAS_SYNC_WINDOW + 2 * EAS_SYNC_MAX_COMMANDS + 1
+#error "EAS_STORE_MAX_TXN_RECORDS must hold a Sync window, the answers to its client changes and a SyncKey"
+#endif
 
 typedef struct eas_agent_config {
     const char *url;      /* https://host[:port]/Microsoft-Server-ActiveSync */
@@ -51,6 +54,7 @@ typedef struct eas_agent_config {
     uint8_t sync_classes;     /* EAS_SYNC_CLASS_* bits: what EAS_OP_SYNC keeps; 0: calendar, contacts, tasks */
     uint8_t calendar_filter;  /* FilterType for calendars: 0 all, 4 two weeks back (default), 5-7 more */
     uint8_t email_filter;     /* FilterType for mail: 1 one day ... 5 one month; 0: 3 (one week) */
+    uint8_t client_wins;      /* a conflict keeps the device's change (default: the server's wins) */
 } eas_agent_config;
 
 #define EAS_SYNC_CLASS(cls) (1u << (cls)) /* cls: eas_class */
@@ -91,6 +95,11 @@ typedef struct eas_agent_events {
                  size_t len);
     /* Progress of a collection's sync: items received so far of the server's estimate (0: unknown). */
     void (*progress)(void *ctx, eas_class cls, const char *folder_id, uint32_t done, uint32_t estimate);
+    /* A change of the device's that did not go through: a conflict (status 7, or a server change of an
+     * item with a change pending here), an item the server could not take (6), one it no longer has
+     * (8). Never silent. kept: the device's change stays queued (client wins). */
+    void (*rejected)(void *ctx, eas_class cls, const char *folder_id, eas_item_change change, const char *id,
+                     uint32_t status, int kept);
 } eas_agent_events;
 
 /* Why the last operation failed, beyond its eas_err. */
@@ -139,6 +148,7 @@ typedef struct eas_agent {
     eas_agent_failure failure;
     size_t req_len, req_sent, head_len;
     uint32_t rx_total;
+    uint32_t body_bytes; /* of the response being read */
     eas_http_parser http;
     eas_wbxml_reader reader;
     /* the collection being synced */
@@ -154,6 +164,11 @@ typedef struct eas_agent {
     uint32_t txn_key[EAS_STORE_MAX_TXN_RECORDS];
     uint32_t txn_hash[EAS_STORE_MAX_TXN_RECORDS];
     uint8_t txn_change[EAS_STORE_MAX_TXN_RECORDS];
+    /* client changes carried by the Sync request in flight (outbox keys) */
+    uint8_t sent_n;
+    uint32_t sent_key[EAS_SYNC_MAX_COMMANDS];
+    uint8_t sent_done[EAS_SYNC_MAX_COMMANDS];
+    uint32_t outbox_seq;
     union {
         eas_foldersync_decoder folders;
         eas_provision_decoder provision;
@@ -189,6 +204,20 @@ uint8_t eas_agent_version(const eas_agent *a);
 unsigned eas_agent_folder_count(const eas_agent *a);
 eas_err eas_agent_folder_get(eas_agent *a, unsigned i, eas_folder *out);
 
+/* Client-side changes. Each is queued in the store before anything is sent, goes out with the next
+ * Sync of its folder, and leaves the queue in the same transaction that records the server's answer:
+ * a lost response leads to a resend, never to a lost change. rec is an item record (eas/item.h) whose
+ * id is ignored for an Add (a ClientId is made, written to client_id when not NULL, cap 16) and is the
+ * ServerId for a Change. A Change or Delete also updates the device's copy at once. */
+eas_err eas_agent_queue_add(eas_agent *a, const char *folder_id, const uint8_t *rec, size_t len, char *client_id);
+eas_err eas_agent_queue_change(eas_agent *a, const char *folder_id, const uint8_t *rec, size_t len);
+eas_err eas_agent_queue_delete(eas_agent *a, const char *folder_id, const char *server_id);
+/* Changes still queued (all folders). */
+unsigned eas_agent_pending(eas_agent *a);
+/* The device's copy of an item: EAS_ERR_NOT_FOUND when absent. */
+eas_err eas_agent_item_get(eas_agent *a, const char *folder_id, const char *server_id, uint8_t *rec, size_t cap,
+                           size_t *len);
+
 /* Calls fn for every item the store holds in the folders of class cls (EAS_CLASS_NONE: all), folder by
  * folder; a non-EAS_OK return from fn stops the walk and is returned. */
 typedef eas_err (*eas_item_visit_fn)(void *ctx, const eas_folder *folder, const uint8_t *rec, size_t len);
@@ -199,6 +228,9 @@ eas_err eas_agent_items(eas_agent *a, eas_class cls, eas_item_visit_fn fn, void 
 #define EAS_KEY_POLICY 0x00000002u
 #define EAS_KEY_FOLDER_SYNC_KEY 0x00000003u
 #define EAS_KEY_URL 0x00000004u
+#define EAS_KEY_OUTBOX_SEQ 0x00000005u
+#define EAS_KEY_OUTBOX(n) (0x00100000u + ((uint32_t)(n) & 0x000FFFFFu))
+#define EAS_KEY_OUTBOX_LAST 0x001FFFFFu
 #define EAS_KEY_FOLDER(slot) (0x00010000u + (uint32_t)(slot))
 
 #endif

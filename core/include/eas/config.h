@@ -158,6 +158,11 @@
 #ifndef EAS_SYNC_WINDOW
 #define EAS_SYNC_WINDOW 50u
 #endif
+/* Client changes sent per Sync request. Their answers are committed with the window, so
+ * EAS_SYNC_WINDOW + 2 * EAS_SYNC_MAX_COMMANDS + 1 must fit EAS_STORE_MAX_TXN_RECORDS. */
+#ifndef EAS_SYNC_MAX_COMMANDS
+#define EAS_SYNC_MAX_COMMANDS 5u
+#endif
 /* Body preview asked of the server (AirSyncBase TruncationSize). */
 #ifndef EAS_SYNC_TRUNCATION
 #define EAS_SYNC_TRUNCATION 512u

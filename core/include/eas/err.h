@@ -76,6 +76,7 @@
     X(EAS_ERR_PROTOCOL, 126, "protocol error")                                                 \
     X(EAS_ERR_VERSION, 127, "no common protocol version")                                      \
     X(EAS_ERR_REMOTE_WIPE, 128, "remote wipe requested")                                       \
+    X(EAS_ERR_QUARANTINED, 129, "device quarantined: the server answers with no content")      \
     /* state store and flash */                                                                \
     X(EAS_ERR_FLASH, 140, "flash operation failed")                                            \
     X(EAS_ERR_STORE_CORRUPT, 141, "state store corrupt")                                       \

@@ -89,6 +89,17 @@ int eas_item_get_str(const uint8_t *rec, size_t len, eas_tag tag, char *out, siz
 /* The first top-level value of tag as a number (decimal digits); returns 1 when present and valid. */
 int eas_item_get_uint(const uint8_t *rec, size_t len, eas_tag tag, uint32_t *out);
 
+/* A copy of rec into out with the top-level fields of the given tags replaced by new values (and added
+ * at the end when rec has none); value NULL removes the field. Returns the new length, 0 when it does
+ * not fit out. */
+typedef struct eas_item_override {
+    eas_tag tag;
+    const char *value;
+    size_t len;
+} eas_item_override;
+size_t eas_item_copy_with(const uint8_t *rec, size_t len, const eas_item_override *ov, size_t n, uint8_t *out,
+                          size_t cap);
+
 /* The class of a FolderHierarchy Type (calendar folders -> EAS_CLASS_CALENDAR, ...). */
 eas_class eas_class_of_folder_type(uint8_t type);
 const char *eas_class_name(eas_class c); /* "Calendar", "Contacts", "Tasks", "Email" */

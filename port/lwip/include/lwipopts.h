@@ -89,6 +89,7 @@
 #define DNS_LOCAL_HOSTLIST_MAX_NAMELEN 64
 #define SNTP_SERVER_DNS 1
 #define SNTP_MAX_SERVERS 1
+#define LWIP_DHCP_GET_NTP_SRV 1 /* an NTP server offered by DHCP (option 42) is used */
 #define SNTP_GET_SERVERS_FROM_DHCP 1
 #define LWIP_DHCP_MAX_NTP_SERVERS 1
 #define SNTP_STARTUP_DELAY 0

@@ -2,6 +2,10 @@
  *   eas-agent --config FILE [--trace] folders [--json]       FolderSync, then the hierarchy
  *   eas-agent --config FILE [--trace] sync [--json]          sync every collection kept
  *   eas-agent --config FILE events|contacts|tasks|mail [--json]   what the device holds (no network)
+ *   eas-agent --config FILE add-event --subject S --start T --end T [--location L] [--all-day]
+ *   eas-agent --config FILE change-event ID [--subject S] [--start T] [--end T] [--location L]
+ *   eas-agent --config FILE delete-event ID
+ * Times are RFC 3339 (2026-12-01T09:00:00Z, 2026-12-01T10:00:00+01:00; a date alone with --all-day).
  * Exit status: 0 success, 1 usage or configuration, 2 network or TLS, 3 authentication or account
  * state (401, 403, 456, 457, blocked or quarantined), 4 protocol or server error. */
 #include <errno.h>
@@ -38,6 +42,7 @@ static struct {
     eas_agent_config acfg;
     int trace;
     int json;
+    int tls_ready;
 } g;
 
 static int usage(void)
@@ -46,7 +51,11 @@ static int usage(void)
                     "commands:\n"
                     "  folders [--json]   list the folder hierarchy (FolderSync first)\n"
                     "  sync [--json]      sync calendars, contacts and tasks (progress on stderr)\n"
-                    "  events|contacts|tasks|mail [--json]   list what the device holds, without network\n");
+                    "  events|contacts|tasks|mail [--json]   list what the device holds, without network\n"
+                    "  add-event --subject S --start T --end T [--location L] [--all-day]\n"
+                    "  change-event ID [--subject S] [--start T] [--end T] [--location L]\n"
+                    "  delete-event ID\n"
+                    "times are RFC 3339: 2026-12-01T09:00:00Z or 2026-12-01T10:00:00+01:00\n");
     return EXIT_USAGE;
 }
 
@@ -70,6 +79,7 @@ static int exit_code_of(eas_err e)
     case EAS_ERR_AUTH:
     case EAS_ERR_FORBIDDEN:
     case EAS_ERR_ACCOUNT:
+    case EAS_ERR_QUARANTINED:
     case EAS_ERR_REMOTE_WIPE: return EXIT_ACCOUNT;
     default: return EXIT_PROTOCOL;
     }
@@ -114,10 +124,13 @@ static unsigned summary_of(eas_class cls, const char *folder)
     return summary_n++;
 }
 
+static void on_item_edit(const uint8_t *rec, size_t len);
+
 static void on_item(void *ctx, eas_class cls, const char *folder_id, eas_item_change change, const uint8_t *rec,
                     size_t len)
 {
-    (void)ctx, (void)rec, (void)len;
+    (void)ctx;
+    on_item_edit(rec, len);
     unsigned i = summary_of(cls, folder_id);
     if (change == EAS_ITEM_ADD) summary[i].added++;
     else if (change == EAS_ITEM_CHANGE) summary[i].changed++;
@@ -137,6 +150,9 @@ static void on_progress(void *ctx, eas_class cls, const char *folder_id, uint32_
     if (!isatty(2)) fputc('\n', stderr);
     progress_shown = isatty(2);
 }
+
+static void on_rejected(void *ctx, eas_class cls, const char *folder_id, eas_item_change change, const char *id,
+                        uint32_t status, int kept);
 
 static int read_file(const char *path, char **out, size_t *len)
 {
@@ -188,23 +204,27 @@ static int setup(const char *config_path)
         return EXIT_USAGE;
     }
 
-    /* TLS: the configured CA (a private server's), or the system's bundle. */
-    const char *ca_path = g.cfg.ca_file[0] ? g.cfg.ca_file : "/etc/ssl/certs/ca-certificates.crt";
-    char *ca = NULL;
-    size_t ca_len = 0;
+    /* TLS: the configured CA (a private server's), or the system's bundle. A plain-http account (an
+     * explicit choice) needs none. */
     g.tcp_t = g.pal.tcp;
-    if (read_file(ca_path, &ca, &ca_len) != 0) {
-        fprintf(stderr, "eas-agent: cannot read CA file %s: %s\n", ca_path, strerror(errno));
-        return EXIT_USAGE;
+    if (strncmp(g.cfg.url, "http://", 7) != 0) {
+        const char *ca_path = g.cfg.ca_file[0] ? g.cfg.ca_file : "/etc/ssl/certs/ca-certificates.crt";
+        char *ca = NULL;
+        size_t ca_len = 0;
+        if (read_file(ca_path, &ca, &ca_len) != 0) {
+            fprintf(stderr, "eas-agent: cannot read CA file %s: %s\n", ca_path, strerror(errno));
+            return EXIT_USAGE;
+        }
+        eas_tls_config tc = {(const uint8_t *)ca, ca_len + 1, NULL};
+        e = eas_tls_init(&g.tls, &g.pal.tcp, &g.pal.entropy, &tc);
+        free(ca);
+        if (e != EAS_OK) {
+            fprintf(stderr, "eas-agent: CA file %s: %s\n", ca_path, eas_err_str(e));
+            return EXIT_USAGE;
+        }
+        g.tls_t = eas_tls_transport(&g.tls);
+        g.tls_ready = 1;
     }
-    eas_tls_config tc = {(const uint8_t *)ca, ca_len + 1, NULL};
-    e = eas_tls_init(&g.tls, &g.pal.tcp, &g.pal.entropy, &tc);
-    free(ca);
-    if (e != EAS_OK) {
-        fprintf(stderr, "eas-agent: CA file %s: %s\n", ca_path, eas_err_str(e));
-        return EXIT_USAGE;
-    }
-    g.tls_t = eas_tls_transport(&g.tls);
 
     eas_agent_config *c = &g.acfg;
     c->url = g.cfg.url;
@@ -220,8 +240,8 @@ static int setup(const char *config_path)
     c->allow_plain_http = g.cfg.allow_plain_http;
     c->calendar_filter = 4; /* two weeks back and everything ahead */
     c->sync_classes = g.cfg.sync_classes;
-    eas_agent_events ev = {NULL, NULL, g.trace ? trace_out : NULL, on_item, on_progress};
-    e = eas_agent_init(&g.agent, c, &g.pal, &g.tls_t, &g.tcp_t, &g.store, &ev);
+    eas_agent_events ev = {NULL, NULL, g.trace ? trace_out : NULL, on_item, on_progress, on_rejected};
+    e = eas_agent_init(&g.agent, c, &g.pal, g.tls_ready ? &g.tls_t : NULL, &g.tcp_t, &g.store, &ev);
     if (e == EAS_ERR_PLAIN_HTTP_REFUSED) {
         fprintf(stderr, "eas-agent: %s: plain http refused; set \"allow_plain_http\": true to allow it\n", config_path);
         return EXIT_USAGE;
@@ -242,7 +262,7 @@ static eas_err run(eas_op op)
         eas_wait w;
         e = eas_agent_step(&g.agent, &w);
         if (e != EAS_ERR_WOULD_BLOCK) return e;
-        if ((w.what & EAS_WAIT_READ) && eas_tls_has_pending(&g.tls)) continue;
+        if ((w.what & EAS_WAIT_READ) && g.tls_ready && eas_tls_has_pending(&g.tls)) continue;
         uint64_t now = g.pal.clock.monotonic_ms(g.pal.clock.ctx);
         int timeout = w.until_ms > now ? (int)((w.until_ms - now) < 60000 ? (w.until_ms - now) : 60000) : 0;
         int fd = eas_posix_tcp_fd(&g.pp.tcp);
@@ -263,7 +283,7 @@ static void report_failure(eas_err e)
 {
     const eas_agent_failure *f = eas_agent_last_failure(&g.agent);
     fprintf(stderr, "eas-agent: error: %s", eas_err_str(e));
-    if (e == EAS_ERR_TLS_VERIFY) {
+    if (e == EAS_ERR_TLS_VERIFY && g.tls_ready) {
         char why[160];
         if (eas_tls_verify_describe(eas_tls_verify_flags(&g.tls), why, sizeof why) == EAS_OK) fprintf(stderr, " (%s)", why);
     }
@@ -430,16 +450,241 @@ static int cmd_list(eas_class cls)
     return 0;
 }
 
+/* ---- editing events ---- */
+
+static struct {
+    const char *subject, *start, *end, *location, *id;
+    int all_day;
+    char new_uid[33];
+    char new_server_id[EAS_ITEM_ID_MAX];
+} edit;
+
+static void on_rejected(void *ctx, eas_class cls, const char *folder_id, eas_item_change change, const char *id,
+                        uint32_t status, int kept)
+{
+    (void)ctx;
+    const char *what = change == EAS_ITEM_ADD ? "add" : change == EAS_ITEM_DELETE ? "delete" : "change";
+    fprintf(stderr, "eas-agent: %s %s of %s in %s: %s (status %lu)\n",
+            status == 7 ? "conflict:" : "refused:", what, id, folder_id,
+            status == 7 ? (kept ? "the device's version is kept" : "the server's version wins")
+                        : status == 8 ? "the server no longer has the item" : "the server could not take the change",
+            (unsigned long)status);
+    (void)cls;
+}
+
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    unsigned yoe = (unsigned)(y - era * 400);
+    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+/* RFC 3339 to seconds since 1970 UTC; a date alone (YYYY-MM-DD) when date_ok. Returns 0 on success. */
+static int parse_rfc3339(const char *s, int date_ok, int64_t *out)
+{
+    int y, mo, d, h = 0, mi = 0, se = 0, n = 0;
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10) return -1;
+    if (mo < 1 || mo > 12 || d < 1 || d > 31) return -1;
+    int64_t t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400;
+    const char *p = s + 10;
+    if (*p == '\0') {
+        if (!date_ok) return -1;
+        *out = t;
+        return 0;
+    }
+    if ((*p != 'T' && *p != 't' && *p != ' ') || sscanf(p + 1, "%2d:%2d:%2d%n", &h, &mi, &se, &n) != 3 || n != 8)
+        return -1;
+    if (h > 23 || mi > 59 || se > 60) return -1;
+    p += 9;
+    if (*p == '.') /* fractions of a second are dropped */
+        for (p++; *p >= '0' && *p <= '9'; p++) {}
+    int off = 0;
+    if (*p == 'Z' || *p == 'z') p++;
+    else if (*p == '+' || *p == '-') {
+        int oh, om;
+        if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) != 2 || n != 5) return -1;
+        off = (oh * 60 + om) * 60 * (*p == '-' ? -1 : 1);
+        p += 6;
+    } else return -1;
+    if (*p != '\0') return -1;
+    *out = t + h * 3600 + mi * 60 + se - off;
+    return 0;
+}
+
+/* EAS's compact UTC form: 20261201T090000Z. */
+static void compact_utc(int64_t t, char out[17])
+{
+    int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400, secs = t - days * 86400;
+    int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t y = (int64_t)yoe + era * 400;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+    y += m <= 2;
+    unsigned hh = (unsigned)(secs / 3600) % 24u, mm = (unsigned)(secs / 60 % 60), ss = (unsigned)(secs % 60);
+    char buf[48];
+    snprintf(buf, sizeof buf, "%04u%02u%02uT%02u%02u%02uZ", (unsigned)y % 10000u, m % 100u, d % 100u, hh, mm, ss);
+    memcpy(out, buf, 16);
+    out[16] = '\0';
+}
+
+/* The calendar folder an event lives in: the one holding ID, or the default calendar. */
+static int calendar_folder(const char *id, char *folder, size_t cap, uint8_t *rec, size_t rcap, size_t *rlen)
+{
+    eas_folder f;
+    int fallback = 0;
+    for (unsigned i = 0; eas_agent_folder_get(&g.agent, i, &f) == EAS_OK; i++) {
+        if (eas_class_of_folder_type(f.type) != EAS_CLASS_CALENDAR) continue;
+        if (id && eas_agent_item_get(&g.agent, f.server_id, id, rec, rcap, rlen) == EAS_OK) {
+            snprintf(folder, cap, "%s", f.server_id);
+            return 1;
+        }
+        if (!id && (f.type == EAS_FOLDER_CALENDAR || !fallback)) {
+            snprintf(folder, cap, "%s", f.server_id);
+            fallback = 1;
+        }
+    }
+    return !id && fallback;
+}
+
+static void on_item_edit(const uint8_t *rec, size_t len)
+{
+    char uid[64];
+    size_t n = 0;
+    const char *id = eas_item_id(rec, len, &n);
+    if (edit.new_uid[0] && eas_item_get_str(rec, len, EAS_Calendar_UID, uid, sizeof uid) && !strcmp(uid, edit.new_uid))
+        snprintf(edit.new_server_id, sizeof edit.new_server_id, "%.*s", (int)n, id);
+}
+
+static int time_arg(const char *what, const char *v, int all_day, char out[17])
+{
+    int64_t t;
+    if (parse_rfc3339(v, all_day, &t) != 0) {
+        fprintf(stderr, "eas-agent: %s: not an RFC 3339 %s: %s\n", what, all_day ? "date or time" : "time", v);
+        return -1;
+    }
+    compact_utc(t, out);
+    return 0;
+}
+
+static int cmd_edit(const char *command)
+{
+    uint8_t rec[EAS_ITEM_RECORD_MAX], out[EAS_ITEM_RECORD_MAX];
+    size_t len = 0;
+    char folder[EAS_FOLDER_ID_MAX], start[17], end[17], stamp[17];
+    eas_err e;
+    /* The hierarchy first, when the device has never seen it. */
+    if (eas_agent_folder_count(&g.agent) == 0 && (e = run(EAS_OP_FOLDER_SYNC)) != EAS_OK) {
+        report_failure(e);
+        return exit_code_of(e);
+    }
+    compact_utc((int64_t)time(NULL), stamp);
+    if (!strcmp(command, "add-event")) {
+        if (!edit.subject || !edit.start || !edit.end) return usage();
+        if (time_arg("--start", edit.start, edit.all_day, start) || time_arg("--end", edit.end, edit.all_day, end))
+            return EXIT_USAGE;
+        if (strcmp(start, end) >= 0) {
+            fprintf(stderr, "eas-agent: --end must come after --start\n");
+            return EXIT_USAGE;
+        }
+        if (!calendar_folder(NULL, folder, sizeof folder, rec, sizeof rec, &len)) {
+            fprintf(stderr, "eas-agent: error: the account has no calendar folder\n");
+            return EXIT_PROTOCOL;
+        }
+        /* A UID of the device's own: a resend after a lost answer names the same event, and the server
+         * (SOGo) files it under that name instead of making a second one. */
+        uint8_t rnd[16];
+        g.pal.entropy.fill(g.pal.entropy.ctx, rnd, sizeof rnd);
+        for (int i = 0; i < 16; i++) snprintf(edit.new_uid + 2 * i, 3, "%02X", rnd[i]);
+        eas_item_builder b;
+        static const uint8_t utc_zone[44];
+        eas_item_begin(&b, rec, sizeof rec, EAS_CLASS_CALENDAR);
+        eas_item_set_id(&b, "new", 3);
+        eas_item_put_field(&b, EAS_Calendar_Timezone, (const char *)utc_zone, sizeof utc_zone);
+        eas_item_put_field(&b, EAS_Calendar_AllDayEvent, edit.all_day ? "1" : "0", 1);
+        eas_item_put_field(&b, EAS_Calendar_BusyStatus, "2", 1);
+        eas_item_put_field(&b, EAS_Calendar_DtStamp, stamp, 16);
+        eas_item_put_field(&b, EAS_Calendar_EndTime, end, 16);
+        if (edit.location) eas_item_put_field(&b, EAS_Calendar_Location, edit.location, strlen(edit.location));
+        eas_item_put_field(&b, EAS_Calendar_Sensitivity, "0", 1);
+        if (eas_item_put_field(&b, EAS_Calendar_Subject, edit.subject, strlen(edit.subject)) != EAS_OK) {
+            fprintf(stderr, "eas-agent: --subject is too long\n");
+            return EXIT_USAGE;
+        }
+        eas_item_put_field(&b, EAS_Calendar_StartTime, start, 16);
+        eas_item_put_field(&b, eas_agent_version(&g.agent) >= EAS_PROTO_16_0 ? EAS_Calendar_ClientUid : EAS_Calendar_UID,
+                           edit.new_uid, 32);
+        eas_item_put_field(&b, EAS_Calendar_MeetingStatus, "0", 1);
+        len = eas_item_finish(&b);
+        e = eas_agent_queue_add(&g.agent, folder, rec, len, NULL);
+    } else {
+        if (!edit.id) return usage();
+        if (!calendar_folder(edit.id, folder, sizeof folder, rec, sizeof rec, &len)) {
+            fprintf(stderr, "eas-agent: error: no event %s on this device (run sync first)\n", edit.id);
+            return EXIT_USAGE;
+        }
+        if (!strcmp(command, "delete-event")) {
+            e = eas_agent_queue_delete(&g.agent, folder, edit.id);
+        } else {
+            eas_item_override ov[6];
+            size_t n = 0;
+            ov[n++] = (eas_item_override){EAS_Calendar_DtStamp, stamp, 16};
+            if (edit.subject) ov[n++] = (eas_item_override){EAS_Calendar_Subject, edit.subject, strlen(edit.subject)};
+            if (edit.location) ov[n++] = (eas_item_override){EAS_Calendar_Location, edit.location, strlen(edit.location)};
+            if (edit.start) {
+                if (time_arg("--start", edit.start, 0, start)) return EXIT_USAGE;
+                ov[n++] = (eas_item_override){EAS_Calendar_StartTime, start, 16};
+            }
+            if (edit.end) {
+                if (time_arg("--end", edit.end, 0, end)) return EXIT_USAGE;
+                ov[n++] = (eas_item_override){EAS_Calendar_EndTime, end, 16};
+            }
+            size_t olen = eas_item_copy_with(rec, len, ov, n, out, sizeof out);
+            if (!olen) {
+                fprintf(stderr, "eas-agent: error: the changed event does not fit a record\n");
+                return EXIT_USAGE;
+            }
+            e = eas_agent_queue_change(&g.agent, folder, out, olen);
+        }
+    }
+    if (e != EAS_OK) {
+        fprintf(stderr, "eas-agent: error: queueing the change: %s\n", eas_err_str(e));
+        return exit_code_of(e);
+    }
+    /* Queued on flash: now send it (and take the server's news). */
+    e = run(EAS_OP_SYNC);
+    eas_agent_close(&g.agent);
+    if (e != EAS_OK) {
+        report_failure(e);
+        fprintf(stderr, "eas-agent: the change stays queued and goes out with the next sync\n");
+        return exit_code_of(e);
+    }
+    if (edit.new_server_id[0]) printf("%s\n", edit.new_server_id);
+    return eas_agent_pending(&g.agent) ? EXIT_PROTOCOL : 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *config = NULL, *command = NULL;
     int i;
     for (i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--config") && i + 1 < argc) config = argv[++i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(argv[i], "--config") && v) config = argv[++i];
         else if (!strcmp(argv[i], "--trace")) g.trace = 1;
         else if (!strcmp(argv[i], "--json")) g.json = 1;
+        else if (!strcmp(argv[i], "--all-day")) edit.all_day = 1;
+        else if (!strcmp(argv[i], "--subject") && v) edit.subject = argv[++i];
+        else if (!strcmp(argv[i], "--start") && v) edit.start = argv[++i];
+        else if (!strcmp(argv[i], "--end") && v) edit.end = argv[++i];
+        else if (!strcmp(argv[i], "--location") && v) edit.location = argv[++i];
         else if (argv[i][0] == '-') return usage();
         else if (!command) command = argv[i];
+        else if (!edit.id) edit.id = argv[i];
         else return usage();
     }
     if (!config || !command) return usage();
@@ -448,16 +693,19 @@ int main(int argc, char **argv)
         eas_class cls;
     } lists[] = {{"events", EAS_CLASS_CALENDAR}, {"contacts", EAS_CLASS_CONTACTS}, {"tasks", EAS_CLASS_TASKS},
                  {"mail", EAS_CLASS_EMAIL}};
-    int list = -1;
+    int list = -1, editing = !strcmp(command, "add-event") || !strcmp(command, "change-event") ||
+                             !strcmp(command, "delete-event");
     for (int k = 0; k < 4; k++)
         if (!strcmp(command, lists[k].name)) list = k;
-    if (list < 0 && strcmp(command, "folders") != 0 && strcmp(command, "sync") != 0) return usage();
+    if (list < 0 && !editing && strcmp(command, "folders") != 0 && strcmp(command, "sync") != 0) return usage();
+    if (edit.id && !editing) return usage();
     int rc = setup(config);
     if (rc != 0) return rc;
     if (list >= 0) rc = cmd_list(lists[list].cls);
+    else if (editing) rc = cmd_edit(command);
     else if (!strcmp(command, "sync")) rc = cmd_sync();
     else rc = cmd_folders();
-    eas_tls_free(&g.tls);
+    if (g.tls_ready) eas_tls_free(&g.tls);
     eas_posix_pal_deinit(&g.pp);
     return rc;
 }

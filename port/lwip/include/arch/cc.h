@@ -5,14 +5,6 @@
 #include <stdint.h>
 
 #define LWIP_NO_CTYPE_H 1
-#define LWIP_NO_INTTYPES_H 1
-#define U16_F "hu"
-#define S16_F "hd"
-#define X16_F "hx"
-#define U32_F "lu"
-#define S32_F "ld"
-#define X32_F "lx"
-#define SZT_F "u"
 
 #define BYTE_ORDER LITTLE_ENDIAN
 

@@ -1,0 +1,361 @@
+/* The outbox: the device's own changes, queued in the store until the server has answered them.
+ * An entry is [change][folder slot][0][0] followed by an item record whose id is the ClientId (Add) or
+ * the ServerId (Change, Delete). Entries are keyed by a sequence number, so they go out in the order
+ * they were made. */
+#include <string.h>
+
+#include "account.h"
+#include "eas/base64.h"
+
+#define ENTRY_HEAD 4u
+
+static eas_err next_seq(eas_agent *a, uint32_t *seq)
+{
+    uint8_t b[4];
+    size_t len = 0;
+    if (a->outbox_seq == 0) {
+        eas_err e = eas_store_get(a->store, EAS_KEY_OUTBOX_SEQ, b, sizeof b, &len);
+        if (e == EAS_OK && len == 4) a->outbox_seq = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+        else if (e != EAS_ERR_NOT_FOUND) return e == EAS_OK ? EAS_ERR_STORE_CORRUPT : e;
+    }
+    *seq = ++a->outbox_seq;
+    if (*seq > 0x000FFFFFu) return EAS_ERR_STORE_FULL; /* a million changes on one device */
+    return EAS_OK;
+}
+
+static eas_err put_entry(eas_agent *a, uint8_t change, unsigned slot, const uint8_t *rec, size_t len, uint32_t *seq_out)
+{
+    uint8_t buf[ENTRY_HEAD + EAS_ITEM_RECORD_MAX];
+    uint8_t seqb[4];
+    uint32_t seq;
+    eas_err e;
+    if (len > EAS_ITEM_RECORD_MAX) return EAS_ERR_NOSPACE;
+    if ((e = next_seq(a, &seq)) != EAS_OK) return e;
+    buf[0] = change;
+    buf[1] = (uint8_t)slot;
+    buf[2] = buf[3] = 0;
+    memcpy(buf + ENTRY_HEAD, rec, len);
+    seqb[0] = (uint8_t)seq;
+    seqb[1] = (uint8_t)(seq >> 8);
+    seqb[2] = (uint8_t)(seq >> 16);
+    seqb[3] = (uint8_t)(seq >> 24);
+    /* The entry and the counter together: a power cut never reuses a number. */
+    if ((e = eas_store_txn_begin(a->store)) != EAS_OK) return e;
+    eas_store_txn_put(a->store, EAS_KEY_OUTBOX_SEQ, seqb, sizeof seqb);
+    eas_store_txn_put(a->store, EAS_KEY_OUTBOX(seq), buf, ENTRY_HEAD + len);
+    if ((e = eas_store_txn_commit(a->store)) != EAS_OK) {
+        a->outbox_seq = 0;
+        return e;
+    }
+    if (seq_out) *seq_out = seq;
+    return EAS_OK;
+}
+
+static int folder_slot(eas_agent *a, const char *folder_id)
+{
+    return folder_id ? eas_account_find_folder(a, folder_id) : -1;
+}
+
+/* A copy of rec with another id. */
+static size_t with_id(const uint8_t *rec, size_t len, const char *id, size_t id_len, uint8_t *out, size_t cap)
+{
+    size_t old = rec[3];
+    if (len < 4 + old || id_len > 255 || len - old + id_len > cap) return 0;
+    memcpy(out, rec, 3);
+    out[3] = (uint8_t)id_len;
+    memcpy(out + 4, id, id_len);
+    memcpy(out + 4 + id_len, rec + 4 + old, len - 4 - old);
+    return len - old + id_len;
+}
+
+eas_err eas_agent_queue_add(eas_agent *a, const char *folder_id, const uint8_t *rec, size_t len, char *client_id)
+{
+    uint8_t tmp[EAS_ITEM_RECORD_MAX];
+    char cid[16];
+    uint32_t seq;
+    eas_err e;
+    int slot = folder_slot(a, folder_id);
+    if (slot < 0) return EAS_ERR_NOT_FOUND;
+    if (len < 4 || rec[0] != EAS_ITEM_FORMAT) return EAS_ERR_ARG;
+    /* The ClientId is the entry's own number, so a resend carries the same one. */
+    if ((e = next_seq(a, &seq)) != EAS_OK) return e;
+    a->outbox_seq--; /* put_entry takes it again */
+    size_t n = 0;
+    cid[n++] = 'c';
+    for (int shift = 20; shift >= 0; shift -= 4) cid[n++] = "0123456789abcdef"[(seq >> shift) & 15u];
+    cid[n] = '\0';
+    size_t tlen = with_id(rec, len, cid, n, tmp, sizeof tmp);
+    if (!tlen) return EAS_ERR_NOSPACE;
+    if ((e = put_entry(a, EAS_ITEM_ADD, (unsigned)slot, tmp, tlen, NULL)) != EAS_OK) return e;
+    if (client_id) memcpy(client_id, cid, n + 1);
+    return EAS_OK;
+}
+
+/* Puts the device's copy of an item in place at once (Change and Delete are seen before they are
+ * sent). */
+static eas_err apply_local(eas_agent *a, unsigned slot, uint8_t change, const uint8_t *rec, size_t len)
+{
+    int flag = 0;
+    size_t id_len = 0;
+    const char *id = eas_item_id(rec, len, &id_len);
+    eas_err e = eas_store_txn_begin(a->store);
+    if (e != EAS_OK) return e;
+    a->txn_open = 1;
+    a->txn_keys = 0;
+    if (change == EAS_ITEM_DELETE) e = eas_item_stage_del(a, slot, id, id_len, &flag);
+    else e = eas_item_stage_put(a, slot, rec, len, &flag);
+    if (e == EAS_OK) e = eas_store_txn_commit(a->store);
+    else eas_store_txn_abort(a->store);
+    a->txn_open = 0;
+    a->txn_keys = 0;
+    return e;
+}
+
+eas_err eas_agent_queue_change(eas_agent *a, const char *folder_id, const uint8_t *rec, size_t len)
+{
+    int slot = folder_slot(a, folder_id);
+    size_t id_len = 0;
+    if (slot < 0) return EAS_ERR_NOT_FOUND;
+    if (!eas_item_id(rec, len, &id_len) || id_len == 0) return EAS_ERR_ARG;
+    eas_err e = put_entry(a, EAS_ITEM_CHANGE, (unsigned)slot, rec, len, NULL);
+    return e == EAS_OK ? apply_local(a, (unsigned)slot, EAS_ITEM_CHANGE, rec, len) : e;
+}
+
+eas_err eas_agent_queue_delete(eas_agent *a, const char *folder_id, const char *server_id)
+{
+    uint8_t rec[4 + 255];
+    int slot = folder_slot(a, folder_id);
+    size_t n = strlen(server_id);
+    if (slot < 0) return EAS_ERR_NOT_FOUND;
+    if (n == 0 || n > 255) return EAS_ERR_ARG;
+    rec[0] = EAS_ITEM_FORMAT;
+    rec[1] = 0;
+    rec[2] = 0;
+    rec[3] = (uint8_t)n;
+    memcpy(rec + 4, server_id, n);
+    eas_err e = put_entry(a, EAS_ITEM_DELETE, (unsigned)slot, rec, 4 + n, NULL);
+    return e == EAS_OK ? apply_local(a, (unsigned)slot, EAS_ITEM_DELETE, rec, 4 + n) : e;
+}
+
+unsigned eas_agent_pending(eas_agent *a)
+{
+    uint32_t from = EAS_KEY_OUTBOX(0), key;
+    size_t len;
+    unsigned n = 0;
+    while (eas_store_next(a->store, from, EAS_KEY_OUTBOX_LAST, &key, &len) == EAS_OK) {
+        n++;
+        if (key == EAS_KEY_OUTBOX_LAST) break;
+        from = key + 1;
+    }
+    return n;
+}
+
+eas_err eas_agent_item_get(eas_agent *a, const char *folder_id, const char *server_id, uint8_t *rec, size_t cap,
+                           size_t *len)
+{
+    int slot = folder_slot(a, folder_id);
+    uint32_t key;
+    int found;
+    if (slot < 0) return EAS_ERR_NOT_FOUND;
+    eas_err e = eas_item_locate(a, (unsigned)slot, server_id, strlen(server_id), &key, &found);
+    if (e != EAS_OK) return e == EAS_ERR_STORE_FULL ? EAS_ERR_NOT_FOUND : e;
+    if (!found) return EAS_ERR_NOT_FOUND;
+    return eas_store_get(a->store, key, rec, cap, len);
+}
+
+/* ----------------------------------------------------------------- into the Sync request */
+
+/* The full 172-byte TIME_ZONE_INFORMATION again from the compact form (names left empty). */
+static void tz_expand(const uint8_t *compact, uint8_t *blob)
+{
+    memset(blob, 0, 172);
+    memcpy(blob, compact, 4);
+    memcpy(blob + 68, compact + 4, 20);
+    memcpy(blob + 152, compact + 24, 20);
+}
+
+static eas_err write_application_data(eas_wbxml_writer *w, const uint8_t *rec, size_t len)
+{
+    eas_item_cursor c;
+    eas_item_field f;
+    eas_err e = eas_item_open(&c, rec, len);
+    if (e != EAS_OK) return e;
+    eas_wbxml_start(w, EAS_AirSync_ApplicationData);
+    while (eas_item_next(&c, &f)) {
+        if (f.kind == 1) {
+            eas_wbxml_start(w, f.tag);
+        } else if (f.kind == 2) {
+            eas_wbxml_end(w);
+        } else if (f.tag == EAS_Calendar_Timezone && f.len == 44) {
+            uint8_t blob[172];
+            char text[EAS_BASE64_ENCODED_LEN(172) + 1];
+            size_t n = 0;
+            tz_expand(f.value, blob);
+            eas_base64_encode(blob, sizeof blob, text, sizeof text, &n);
+            eas_wbxml_start(w, f.tag);
+            eas_wbxml_str(w, text, n);
+            eas_wbxml_end(w);
+        } else if (f.tag == EAS_AirSyncBase_Data) {
+            continue; /* bodies are not sent back */
+        } else {
+            eas_wbxml_start(w, f.tag);
+            eas_wbxml_str(w, (const char *)f.value, f.len);
+            eas_wbxml_end(w);
+        }
+    }
+    return eas_wbxml_end(w);
+}
+
+static eas_err write_entry(eas_wbxml_writer *w, const uint8_t *entry, size_t len)
+{
+    const uint8_t *rec = entry + ENTRY_HEAD;
+    size_t rlen = len - ENTRY_HEAD, id_len = 0;
+    const char *id = eas_item_id(rec, rlen, &id_len);
+    if (!id) return EAS_ERR_STORE_CORRUPT;
+    switch (entry[0]) {
+    case EAS_ITEM_ADD:
+        eas_wbxml_start(w, EAS_AirSync_Add);
+        eas_wbxml_start(w, EAS_AirSync_ClientId);
+        eas_wbxml_str(w, id, id_len);
+        eas_wbxml_end(w);
+        write_application_data(w, rec, rlen);
+        return eas_wbxml_end(w);
+    case EAS_ITEM_CHANGE:
+        eas_wbxml_start(w, EAS_AirSync_Change);
+        eas_wbxml_start(w, EAS_AirSync_ServerId);
+        eas_wbxml_str(w, id, id_len);
+        eas_wbxml_end(w);
+        write_application_data(w, rec, rlen);
+        return eas_wbxml_end(w);
+    case EAS_ITEM_DELETE:
+        eas_wbxml_start(w, EAS_AirSync_Delete);
+        eas_wbxml_start(w, EAS_AirSync_ServerId);
+        eas_wbxml_str(w, id, id_len);
+        eas_wbxml_end(w);
+        return eas_wbxml_end(w);
+    default:
+        return EAS_ERR_STORE_CORRUPT;
+    }
+}
+
+eas_err eas_outbox_write_commands(void *ctx, eas_wbxml_writer *w)
+{
+    eas_agent *a = ctx;
+    uint8_t entry[ENTRY_HEAD + EAS_ITEM_RECORD_MAX];
+    uint32_t from = EAS_KEY_OUTBOX(0), key;
+    size_t len;
+    /* The request must fit its buffer with the head: each command's size is counted alone first. */
+    uint32_t budget = EAS_REQUEST_MAX > 1536u ? EAS_REQUEST_MAX - 1536u : 0u;
+    uint32_t used = 0;
+    a->sent_n = 0;
+    while (a->sent_n < EAS_SYNC_MAX_COMMANDS &&
+           eas_store_next(a->store, from, EAS_KEY_OUTBOX_LAST, &key, &len) == EAS_OK) {
+        from = key + 1;
+        eas_err e = eas_store_get(a->store, key, entry, sizeof entry, &len);
+        if (e != EAS_OK) return e;
+        if (len < ENTRY_HEAD + 4 || entry[1] != a->coll_slot) continue;
+        eas_wbxml_writer counter;
+        eas_wbxml_writer_init(&counter, (eas_sink){NULL, NULL});
+        eas_wbxml_start(&counter, EAS_AirSync_Commands);
+        write_entry(&counter, entry, len);
+        if (counter.err != EAS_OK) continue;
+        if (used + counter.bytes > budget) break;
+        used += counter.bytes;
+        if ((e = write_entry(w, entry, len)) != EAS_OK) return e;
+        a->sent_key[a->sent_n] = key;
+        a->sent_done[a->sent_n] = 0;
+        a->sent_n++;
+        if (key == EAS_KEY_OUTBOX_LAST) break;
+    }
+    return EAS_OK;
+}
+
+int eas_outbox_has_commands(eas_agent *a)
+{
+    uint8_t entry[ENTRY_HEAD];
+    uint32_t from = EAS_KEY_OUTBOX(0), key;
+    size_t len;
+    while (eas_store_next(a->store, from, EAS_KEY_OUTBOX_LAST, &key, &len) == EAS_OK) {
+        eas_err e = eas_store_get(a->store, key, entry, sizeof entry, &len);
+        /* NOSPACE: the value is longer than the head read, which is all that is needed */
+        if ((e == EAS_OK || e == EAS_ERR_NOSPACE) && len >= ENTRY_HEAD && entry[1] == a->coll_slot) return 1;
+        if (key == EAS_KEY_OUTBOX_LAST) break;
+        from = key + 1;
+    }
+    return 0;
+}
+
+/* ----------------------------------------------------------------- the server's answers */
+
+/* The sent entry with this id (ClientId for adds, ServerId otherwise), or -1. */
+static int find_sent(eas_agent *a, uint8_t change, const char *id, uint8_t *entry, size_t cap, size_t *len)
+{
+    for (unsigned i = 0; i < a->sent_n; i++) {
+        if (a->sent_done[i]) continue;
+        if (eas_store_get(a->store, a->sent_key[i], entry, cap, len) != EAS_OK || *len < ENTRY_HEAD + 4) continue;
+        if (entry[0] != change) continue;
+        size_t id_len = 0;
+        const char *eid = eas_item_id(entry + ENTRY_HEAD, *len - ENTRY_HEAD, &id_len);
+        if (eid && id_len == strlen(id) && memcmp(eid, id, id_len) == 0) return (int)i;
+    }
+    return -1;
+}
+
+eas_err eas_outbox_on_response(void *ctx, eas_item_change change, const char *client_id, const char *server_id,
+                               uint32_t status)
+{
+    eas_agent *a = ctx;
+    uint8_t entry[ENTRY_HEAD + EAS_ITEM_RECORD_MAX];
+    uint8_t rec[EAS_ITEM_RECORD_MAX];
+    size_t len = 0;
+    int i = find_sent(a, (uint8_t)change, change == EAS_ITEM_ADD ? client_id : server_id, entry, sizeof entry, &len);
+    if (i < 0) return EAS_OK; /* not ours (or answered twice) */
+    eas_err e = eas_account_txn_begin(a);
+    if (e != EAS_OK) return e;
+    a->sent_done[i] = 1;
+    if (status == 1 && change == EAS_ITEM_ADD && server_id[0] != '\0') {
+        /* The item now exists on the server under its ServerId: keep it under that id. */
+        size_t n = with_id(entry + ENTRY_HEAD, len - ENTRY_HEAD, server_id, strlen(server_id), rec, sizeof rec);
+        int flag = 0;
+        if (n && (e = eas_item_stage_put(a, a->coll_slot, rec, n, &flag)) != EAS_OK) return e;
+    } else if (status != 1 && a->ev.rejected) {
+        a->ev.rejected(a->ev.ctx, (eas_class)a->coll_cls, a->coll_id, change,
+                       change == EAS_ITEM_ADD ? client_id : server_id, status, 0);
+    }
+    /* Answered: the change leaves the queue whatever the answer, so one bad item cannot block the
+     * rest (it was reported above). */
+    return eas_store_txn_del(a->store, a->sent_key[i]);
+}
+
+eas_err eas_outbox_finish_sent(eas_agent *a)
+{
+    /* A Change or Delete that got no answer of its own succeeded (MS-ASCMD answers only failures). */
+    for (unsigned i = 0; i < a->sent_n; i++) {
+        if (a->sent_done[i]) continue;
+        uint8_t head[ENTRY_HEAD];
+        size_t len = 0;
+        eas_err e = eas_store_get(a->store, a->sent_key[i], head, sizeof head, &len);
+        if (e != EAS_OK && e != EAS_ERR_NOSPACE) continue;
+        if (head[0] == EAS_ITEM_ADD) continue; /* an Add always gets an answer: without one, resend it */
+        if ((e = eas_store_txn_del(a->store, a->sent_key[i])) != EAS_OK) return e;
+        a->sent_done[i] = 1;
+    }
+    return EAS_OK;
+}
+
+uint32_t eas_outbox_pending_key(eas_agent *a, unsigned slot, const char *server_id, size_t id_len)
+{
+    uint8_t entry[ENTRY_HEAD + 4 + 255];
+    uint32_t from = EAS_KEY_OUTBOX(0), key;
+    size_t len;
+    while (eas_store_next(a->store, from, EAS_KEY_OUTBOX_LAST, &key, &len) == EAS_OK) {
+        eas_err e = eas_store_get(a->store, key, entry, sizeof entry, &len);
+        if ((e == EAS_OK || e == EAS_ERR_NOSPACE) && entry[1] == slot && entry[0] != EAS_ITEM_ADD) {
+            size_t n = entry[ENTRY_HEAD + 3];
+            if (n == id_len && memcmp(entry + ENTRY_HEAD + 4, server_id, n) == 0) return key;
+        }
+        if (key == EAS_KEY_OUTBOX_LAST) break;
+        from = key + 1;
+    }
+    return 0;
+}
