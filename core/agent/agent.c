@@ -19,6 +19,7 @@ enum {
     PH_SYNC_INIT,   /* Sync with SyncKey 0: the server hands out the first key */
     PH_ESTIMATE,    /* GetItemEstimate, for progress */
     PH_SYNC,        /* Sync with GetChanges, window after window */
+    PH_PING,
     PH_FINISHED,
 };
 
@@ -113,6 +114,7 @@ static const eas_wbxml_handler *decoder_of(const eas_agent *a)
     case EAS_CMD_PROVISION: return &eas_provision_handler;
     case EAS_CMD_SYNC: return &eas_sync_handler;
     case EAS_CMD_GETITEMESTIMATE: return &eas_estimate_handler;
+    case EAS_CMD_PING: return &eas_ping_handler;
     default: return NULL;
     }
 }
@@ -235,6 +237,35 @@ static uint8_t filter_of(const eas_agent *a, uint8_t cls)
     }
 }
 
+static int class_wanted(const eas_agent *a, uint8_t cls);
+
+/* Ping watches the collections that have been synced (the server knows no others for this device). */
+static eas_err write_ping(eas_agent *a, eas_wbxml_writer *w)
+{
+    static const char *const class_names[] = {"", "Calendar", "Contacts", "Tasks", "Email"};
+    eas_ping_folder folders[EAS_PING_MAX_FOLDERS];
+    char ids[EAS_PING_MAX_FOLDERS][EAS_FOLDER_ID_MAX];
+    uint8_t rec[3 + 3 * EAS_FOLDER_ID_MAX];
+    unsigned n = 0, limit = a->ping_folders_max ? a->ping_folders_max : EAS_PING_MAX_FOLDERS;
+    eas_folder f;
+    for (unsigned s = 0; s < EAS_MAX_FOLDERS && n < limit; s++) {
+        if (!((a->folder_used >> s) & 1u)) continue;
+        size_t len = 0;
+        char key[EAS_SYNC_KEY_MAX];
+        if (eas_store_get(a->store, EAS_KEY_FOLDER(s), rec, sizeof rec, &len) != EAS_OK) continue;
+        if (eas_account_folder_decode(rec, len, &f) != EAS_OK) continue;
+        uint8_t cls = (uint8_t)eas_class_of_folder_type(f.type);
+        if (!class_wanted(a, cls)) continue;
+        if (eas_coll_get_key(a, s, key, sizeof key) != EAS_OK || !strcmp(key, "0")) continue;
+        memcpy(ids[n], f.server_id, sizeof ids[n]);
+        folders[n].id = ids[n];
+        folders[n].cls = class_names[cls];
+        n++;
+    }
+    if (n == 0) return EAS_ERR_STATE; /* nothing synced yet: sync first */
+    return eas_ping_request_write(w, a->heartbeat, folders, n);
+}
+
 static eas_err encode_body(eas_agent *a, eas_wbxml_writer *w)
 {
     const eas_agent_config *c = a->cfg;
@@ -258,6 +289,7 @@ static eas_err encode_body(eas_agent *a, eas_wbxml_writer *w)
         return eas_sync_request_write(w, &r);
     }
     case PH_ESTIMATE: return eas_estimate_request_write(w, a->coll_key, a->coll_id, filter_of(a, a->coll_cls));
+    case PH_PING: return write_ping(a, w);
     case PH_PROVISION: {
         eas_device_info info = {c->device_model, c->friendly_name, c->device_os, c->user_agent};
         return eas_provision_request(w, a->version >= EAS_PROTO_14_1 ? &info : NULL);
@@ -350,7 +382,9 @@ static eas_err start_exchange(eas_agent *a, eas_cmd cmd)
     if (e != EAS_OK) return e;
     a->conn_retry = 0;
     a->rx_total = 0;
-    a->deadline_ms = now_ms(a) + EAS_NET_TIMEOUT_MS;
+    /* A Ping is held by the server for the heartbeat: its timeout is the heartbeat plus a margin. */
+    a->deadline_ms = now_ms(a) + (cmd == EAS_CMD_PING ? ((uint64_t)a->heartbeat + EAS_PING_MARGIN_S) * 1000u
+                                                      : (uint64_t)EAS_NET_TIMEOUT_MS);
     a->reused = a->connected;
     a->xstate = a->connected ? X_SEND : X_CONNECT;
     return EAS_OK;
@@ -496,6 +530,14 @@ static int status_transient(uint32_t s) { return s == 110 || s == 111; }
 
 static eas_err retry_phase(eas_agent *a);
 
+static eas_err on_ping_folder(void *ctx, const char *id)
+{
+    eas_agent *a = ctx;
+    int slot = eas_account_find_folder(a, id);
+    if (slot >= 0) a->ping_changed |= UINT64_C(1) << slot;
+    return EAS_OK;
+}
+
 static int class_wanted(const eas_agent *a, uint8_t cls)
 {
     uint8_t mask = a->cfg->sync_classes ? a->cfg->sync_classes
@@ -511,6 +553,7 @@ static eas_err select_collection(eas_agent *a)
     eas_folder f;
     for (unsigned s = a->coll_slot; s < EAS_MAX_FOLDERS; s++) {
         if (!((a->folder_used >> s) & 1u)) continue;
+        if (a->op == EAS_OP_SYNC_CHANGED && !((a->sync_only >> s) & 1u)) continue;
         size_t len = 0;
         eas_err e = eas_store_get(a->store, EAS_KEY_FOLDER(s), rec, sizeof rec, &len);
         if (e != EAS_OK) return e;
@@ -554,6 +597,14 @@ static eas_err next_step(eas_agent *a)
             }
             if (a->op == EAS_OP_CONNECT) {
                 a->phase = PH_FINISHED;
+                continue;
+            }
+            if (a->op == EAS_OP_PING) {
+                a->phase = PH_PING;
+                return retry_phase(a);
+            }
+            if (a->op == EAS_OP_SYNC_CHANGED) {
+                a->phase = PH_SYNC_SELECT;
                 continue;
             }
             a->phase = PH_FOLDERSYNC;
@@ -605,6 +656,10 @@ static eas_err retry_phase(eas_agent *a)
     case PH_ESTIMATE:
         eas_estimate_decoder_init(&a->dec.estimate);
         return start_exchange(a, EAS_CMD_GETITEMESTIMATE);
+    case PH_PING:
+        a->ping_changed = 0;
+        eas_ping_decoder_init(&a->dec.ping, on_ping_folder, a);
+        return start_exchange(a, EAS_CMD_PING);
     default: return EAS_ERR_STATE;
     }
 }
@@ -680,7 +735,11 @@ static eas_err after_foldersync(eas_agent *a)
             return fail(a, e);
         }
         memcpy(a->folder_key, d->sync_key, sizeof a->folder_key);
-        a->phase = a->op == EAS_OP_SYNC ? PH_SYNC_SELECT : PH_FINISHED;
+        if (a->op == EAS_OP_PING) {
+            a->phase = PH_PING;
+            return retry_phase(a);
+        }
+        a->phase = (a->op == EAS_OP_SYNC || a->op == EAS_OP_SYNC_CHANGED) ? PH_SYNC_SELECT : PH_FINISHED;
         return next_step(a);
     }
     abort_txn(a);
@@ -766,6 +825,59 @@ static eas_err after_sync(eas_agent *a, int empty)
     return fail(a, EAS_ERR_PROTOCOL);
 }
 
+static eas_err ping_done(eas_agent *a, eas_ping_result r)
+{
+    a->ping_result = (uint8_t)r;
+    a->phase = PH_FINISHED;
+    return next_step(a);
+}
+
+static eas_err after_ping(eas_agent *a)
+{
+    eas_ping_decoder *d = &a->dec.ping;
+    uint32_t ceiling = a->heartbeat_max ? a->heartbeat_max : EAS_PING_MAX_S;
+    a->failure.eas_status = d->status;
+    switch (d->status) {
+    case EAS_PING_EXPIRED:
+        /* A quiet heartbeat went through whole: the path holds idle connections this long; try longer. */
+        a->heartbeat = a->heartbeat + EAS_PING_STEP_S < ceiling ? a->heartbeat + EAS_PING_STEP_S : ceiling;
+        return ping_done(a, EAS_PING_QUIET);
+    case EAS_PING_CHANGES: return ping_done(a, EAS_PING_CHANGED);
+    case EAS_PING_MISSING_PARAMS:
+    case EAS_PING_SYNTAX_ERROR:
+        if (a->ping_retries++ >= 1) return fail(a, EAS_ERR_PROTOCOL);
+        return retry_phase(a);
+    case EAS_PING_BAD_HEARTBEAT:
+        /* Out of the server's range: adopt the value it gives. */
+        if (!d->heartbeat || a->ping_retries++ >= 2) return fail(a, EAS_ERR_PROTOCOL);
+        if (d->heartbeat < a->heartbeat) a->heartbeat_max = d->heartbeat;
+        a->heartbeat = d->heartbeat;
+        return retry_phase(a);
+    case EAS_PING_TOO_MANY:
+        if (!d->max_folders || a->ping_retries++ >= 1) return fail(a, EAS_ERR_PROTOCOL);
+        a->ping_folders_max = (uint8_t)(d->max_folders < 255 ? d->max_folders : 255);
+        return retry_phase(a);
+    case EAS_PING_HIERARCHY:
+        if (a->hierarchy_syncs++ >= 1) return fail(a, EAS_ERR_PROTOCOL);
+        a->phase = PH_FOLDERSYNC;
+        return retry_phase(a);
+    default:
+        if (status_needs_provision(d->status)) return provision_then(a, PH_PING);
+        if (status_blocked(d->status)) return fail(a, EAS_ERR_FORBIDDEN);
+        return fail(a, EAS_ERR_SERVER);
+    }
+}
+
+/* The connection under a Ping broke or timed out before the heartbeat ended: a NAT or proxy cuts idle
+ * connections sooner. Step down, and let the caller Ping again. */
+static eas_err ping_cut(eas_agent *a)
+{
+    close_conn(a);
+    a->heartbeat = a->heartbeat > EAS_PING_MIN_S + EAS_PING_STEP_S ? a->heartbeat - EAS_PING_STEP_S : EAS_PING_MIN_S;
+    if (a->heartbeat_max == 0 || a->heartbeat_max > a->heartbeat) a->heartbeat_max = a->heartbeat;
+    return ping_done(a, EAS_PING_CUT);
+}
+
 /* A whole response has arrived: what it means for the operation. */
 static eas_err finish_exchange(eas_agent *a)
 {
@@ -834,6 +946,7 @@ static eas_err finish_exchange(eas_agent *a)
     case PH_SYNC_INIT:
     case PH_SYNC: return after_sync(a, 0);
     case PH_ESTIMATE: return after_estimate(a);
+    case PH_PING: return after_ping(a);
     default: return fail(a, EAS_ERR_STATE);
     }
 }
@@ -874,6 +987,7 @@ static eas_err exchange_step(eas_agent *a, eas_wait *w)
     size_t done = 0;
     eas_err e;
     if (now_ms(a) > a->deadline_ms) {
+        if (a->cmd == EAS_CMD_PING && a->xstate == X_RECV) return ping_cut(a);
         close_conn(a);
         return fail(a, EAS_ERR_NET_TIMEOUT);
     }
@@ -911,6 +1025,7 @@ static eas_err exchange_step(eas_agent *a, eas_wait *w)
         if (e == EAS_ERR_NET_CLOSED) {
             a->connected = 0;
             t->close(t->ctx);
+            if (a->cmd == EAS_CMD_PING && a->rx_total == 0 && !a->reused) return ping_cut(a);
             if (a->rx_total == 0) return connection_lost(a, EAS_ERR_NET_CLOSED);
             e = eas_http_parser_eof(&a->http);
             if (e != EAS_OK) {
@@ -961,6 +1076,7 @@ eas_err eas_agent_init(eas_agent *a, const eas_agent_config *cfg, const eas_pal 
     if (e != EAS_OK) return e;
     /* A stored redirect must obey the same rule as the configured URL. */
     if (a->url.scheme == EAS_URL_HTTP && (!cfg->allow_plain_http || !plain)) return EAS_ERR_PLAIN_HTTP_REFUSED;
+    a->heartbeat = EAS_PING_START_S;
     /* A configured fixed version wins over what was negotiated before. */
     if (cfg->protocol_version) a->version = cfg->protocol_version;
     return EAS_OK;
@@ -969,7 +1085,10 @@ eas_err eas_agent_init(eas_agent *a, const eas_agent_config *cfg, const eas_pal 
 eas_err eas_agent_begin(eas_agent *a, eas_op op)
 {
     if (a->op != EAS_OP_NONE) return EAS_ERR_STATE;
-    if (op != EAS_OP_CONNECT && op != EAS_OP_FOLDER_SYNC && op != EAS_OP_SYNC) return EAS_ERR_ARG;
+    if (op < EAS_OP_CONNECT || op > EAS_OP_SYNC_CHANGED) return EAS_ERR_ARG;
+    if (op == EAS_OP_SYNC_CHANGED) a->sync_only = a->ping_changed;
+    a->ping_result = EAS_PING_NONE;
+    a->ping_retries = 0;
     a->op = (uint8_t)op;
     a->phase = PH_START;
     a->redirects = a->provisions = a->throttles = a->resets = a->hierarchy_syncs = 0;
@@ -1028,6 +1147,16 @@ void eas_agent_close(eas_agent *a) { close_conn(a); }
 const eas_agent_failure *eas_agent_last_failure(const eas_agent *a) { return &a->failure; }
 
 uint8_t eas_agent_version(const eas_agent *a) { return a->version; }
+
+eas_ping_result eas_agent_ping_result(const eas_agent *a) { return (eas_ping_result)a->ping_result; }
+
+uint32_t eas_agent_heartbeat(const eas_agent *a) { return a->heartbeat; }
+
+void eas_agent_cap_heartbeat(eas_agent *a, uint32_t s)
+{
+    if (s < EAS_PING_MIN_S) s = EAS_PING_MIN_S;
+    if (a->heartbeat > s) a->heartbeat = s;
+}
 
 unsigned eas_agent_folder_count(const eas_agent *a)
 {

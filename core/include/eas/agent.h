@@ -20,6 +20,7 @@
 #include "eas/err.h"
 #include "eas/foldersync.h"
 #include "eas/http.h"
+#include "eas/ping.h"
 #include "eas/provision.h"
 #include "eas/store.h"
 #include "eas/sync.h"
@@ -64,8 +65,18 @@ typedef enum {
     EAS_OP_NONE = 0,
     EAS_OP_CONNECT,    /* negotiate the version and provision, as needed */
     EAS_OP_FOLDER_SYNC, /* EAS_OP_CONNECT, then FolderSync (incremental, or full after status 9) */
-    EAS_OP_SYNC         /* EAS_OP_FOLDER_SYNC, then Sync of every collection of the configured classes */
+    EAS_OP_SYNC,        /* EAS_OP_FOLDER_SYNC, then Sync of every collection of the configured classes */
+    EAS_OP_PING,        /* one Ping on the synced collections: see eas_agent_ping_result */
+    EAS_OP_SYNC_CHANGED /* Sync of the collections the last Ping named */
 } eas_op;
+
+/* What the last EAS_OP_PING found. */
+typedef enum {
+    EAS_PING_NONE = 0,
+    EAS_PING_QUIET,   /* the heartbeat passed with no change */
+    EAS_PING_CHANGED, /* folders changed: EAS_OP_SYNC_CHANGED fetches them */
+    EAS_PING_CUT      /* the connection was cut before the heartbeat ended (the heartbeat steps down) */
+} eas_ping_result;
 
 /* What a step waits for before the next one can progress. */
 #define EAS_WAIT_READ 0x01u    /* the connection has data (or closed) */
@@ -151,6 +162,14 @@ typedef struct eas_agent {
     uint32_t body_bytes; /* of the response being read */
     eas_http_parser http;
     eas_wbxml_reader reader;
+    /* push */
+    uint32_t heartbeat;     /* seconds, for the next Ping */
+    uint32_t heartbeat_max; /* the server's limit, once known */
+    uint64_t ping_changed;  /* folder slots the last Ping named */
+    uint64_t sync_only;     /* EAS_OP_SYNC_CHANGED: the slots to sync */
+    uint8_t ping_result;
+    uint8_t ping_retries;
+    uint8_t ping_folders_max;
     /* the collection being synced */
     uint8_t coll_slot;
     uint8_t coll_cls;
@@ -174,6 +193,7 @@ typedef struct eas_agent {
         eas_provision_decoder provision;
         eas_sync_decoder sync;
         eas_estimate_decoder estimate;
+        eas_ping_decoder ping;
     } dec;
     char temp_policy_key[11];
     uint8_t req[EAS_REQUEST_MAX];
@@ -198,6 +218,12 @@ eas_err eas_agent_step(eas_agent *a, eas_wait *wait);
 void eas_agent_close(eas_agent *a);
 
 const eas_agent_failure *eas_agent_last_failure(const eas_agent *a);
+eas_ping_result eas_agent_ping_result(const eas_agent *a);
+/* The heartbeat the next Ping will ask for, in seconds. */
+uint32_t eas_agent_heartbeat(const eas_agent *a);
+/* Keeps the next Ping's heartbeat at most s seconds (not below EAS_PING_MIN_S), e.g. to end a push
+ * session on time; the adapted value resumes from there. */
+void eas_agent_cap_heartbeat(eas_agent *a, uint32_t s);
 uint8_t eas_agent_version(const eas_agent *a);
 
 /* The folders the store holds: count, and the i-th in slot order (EAS_ERR_NOT_FOUND past the end). */

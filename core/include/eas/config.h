@@ -140,6 +140,31 @@
 #define EAS_ENABLE_TRACE 1
 #endif
 
+/* ---- push (Ping) ---- */
+/* Heartbeat: start, floor, ceiling and step (seconds). It grows by a step after each quiet heartbeat
+ * up to the ceiling or the server's limit (adopted from Ping status 5), and steps down when a NAT or
+ * proxy cuts the idle connection before the heartbeat ends. The network timeout of a Ping is the
+ * heartbeat plus the margin. */
+#ifndef EAS_PING_START_S
+#define EAS_PING_START_S 480u
+#endif
+#ifndef EAS_PING_MIN_S
+#define EAS_PING_MIN_S 60u
+#endif
+#ifndef EAS_PING_MAX_S
+#define EAS_PING_MAX_S 1680u
+#endif
+#ifndef EAS_PING_STEP_S
+#define EAS_PING_STEP_S 300u
+#endif
+#ifndef EAS_PING_MARGIN_S
+#define EAS_PING_MARGIN_S 30u
+#endif
+/* Folders watched by one Ping. */
+#ifndef EAS_PING_MAX_FOLDERS
+#define EAS_PING_MAX_FOLDERS 16u
+#endif
+
 /* ---- items ---- */
 /* ServerId and ClientId of an item: 64 characters at most (MS-ASCMD), +1 for the NUL. */
 #ifndef EAS_ITEM_ID_MAX

@@ -1,6 +1,7 @@
 /* eas-agent: the sync agent on Linux.
  *   eas-agent --config FILE [--trace] folders [--json]       FolderSync, then the hierarchy
  *   eas-agent --config FILE [--trace] sync [--json]          sync every collection kept
+ *   eas-agent --config FILE [--trace] push [--max-seconds N] one NDJSON line per change as it comes
  *   eas-agent --config FILE events|contacts|tasks|mail [--json]   what the device holds (no network)
  *   eas-agent --config FILE add-event --subject S --start T --end T [--location L] [--all-day]
  *   eas-agent --config FILE change-event ID [--subject S] [--start T] [--end T] [--location L]
@@ -51,6 +52,7 @@ static int usage(void)
                     "commands:\n"
                     "  folders [--json]   list the folder hierarchy (FolderSync first)\n"
                     "  sync [--json]      sync calendars, contacts and tasks (progress on stderr)\n"
+                    "  push [--max-seconds N]   sync, then wait for changes (Ping) and print one JSON line each\n"
                     "  events|contacts|tasks|mail [--json]   list what the device holds, without network\n"
                     "  add-event --subject S --start T --end T [--location L] [--all-day]\n"
                     "  change-event ID [--subject S] [--start T] [--end T] [--location L]\n"
@@ -125,12 +127,15 @@ static unsigned summary_of(eas_class cls, const char *folder)
 }
 
 static void on_item_edit(const uint8_t *rec, size_t len);
+static void push_line(eas_class cls, const char *folder_id, eas_item_change change, const uint8_t *rec, size_t len);
+static int pushing;
 
 static void on_item(void *ctx, eas_class cls, const char *folder_id, eas_item_change change, const uint8_t *rec,
                     size_t len)
 {
     (void)ctx;
     on_item_edit(rec, len);
+    if (pushing) push_line(cls, folder_id, change, rec, len);
     unsigned i = summary_of(cls, folder_id);
     if (change == EAS_ITEM_ADD) summary[i].added++;
     else if (change == EAS_ITEM_CHANGE) summary[i].changed++;
@@ -668,9 +673,66 @@ static int cmd_edit(const char *command)
     return eas_agent_pending(&g.agent) ? EXIT_PROTOCOL : 0;
 }
 
+/* ---- push ---- */
+
+static void push_line(eas_class cls, const char *folder_id, eas_item_change change, const uint8_t *rec, size_t len)
+{
+    static const char *const changes[] = {"", "added", "changed", "deleted", "deleted"};
+    size_t id_len = 0;
+    const char *id = eas_item_id(rec, len, &id_len);
+    char sid[EAS_ITEM_ID_MAX], subject[EAS_ITEM_VALUE_MAX + 1] = "";
+    snprintf(sid, sizeof sid, "%.*s", (int)id_len, id ? id : "");
+    printf("{\"change\": \"%s\", \"class\": ", changes[change <= 4 ? change : 0]);
+    json_string(eas_class_name(cls));
+    printf(", \"folder\": ");
+    json_string(folder_id);
+    printf(", \"server_id\": ");
+    json_string(sid);
+    eas_tag subj = cls == EAS_CLASS_CALENDAR ? EAS_Calendar_Subject
+                   : cls == EAS_CLASS_TASKS  ? EAS_Tasks_Subject
+                   : cls == EAS_CLASS_EMAIL  ? EAS_Email_Subject
+                                             : EAS_Contacts_FileAs;
+    if (change != EAS_ITEM_DELETE && eas_item_get_str(rec, len, subj, subject, sizeof subject)) {
+        printf(", \"%s\": ", cls == EAS_CLASS_CONTACTS ? "file_as" : "subject");
+        json_string(subject);
+    }
+    if (cls == EAS_CLASS_CALENDAR && change != EAS_ITEM_DELETE) json_field(rec, len, "start", EAS_Calendar_StartTime);
+    printf("}\n");
+    fflush(stdout);
+}
+
+static int cmd_push(long max_seconds)
+{
+    time_t end = time(NULL) + max_seconds;
+    eas_err e = run(EAS_OP_SYNC);
+    if (e != EAS_OK) {
+        report_failure(e);
+        return exit_code_of(e);
+    }
+    pushing = 1;
+    for (;;) {
+        long left = (long)(end - time(NULL));
+        if (max_seconds > 0 && left < (long)EAS_PING_MIN_S) break;
+        if (max_seconds > 0) eas_agent_cap_heartbeat(&g.agent, (uint32_t)left - 5u);
+        fprintf(stderr, "push: waiting for changes (heartbeat %lu s)\n", (unsigned long)eas_agent_heartbeat(&g.agent));
+        if ((e = run(EAS_OP_PING)) != EAS_OK) break;
+        eas_ping_result r = eas_agent_ping_result(&g.agent);
+        if (r == EAS_PING_CUT) fprintf(stderr, "push: connection cut before the heartbeat ended; next heartbeat %lu s\n",
+                                       (unsigned long)eas_agent_heartbeat(&g.agent));
+        if (r == EAS_PING_CHANGED && (e = run(EAS_OP_SYNC_CHANGED)) != EAS_OK) break;
+    }
+    eas_agent_close(&g.agent);
+    if (e != EAS_OK) {
+        report_failure(e);
+        return exit_code_of(e);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *config = NULL, *command = NULL;
+    long max_seconds = 0;
     int i;
     for (i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -682,6 +744,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--start") && v) edit.start = argv[++i];
         else if (!strcmp(argv[i], "--end") && v) edit.end = argv[++i];
         else if (!strcmp(argv[i], "--location") && v) edit.location = argv[++i];
+        else if (!strcmp(argv[i], "--max-seconds") && v) max_seconds = strtol(argv[++i], NULL, 10);
         else if (argv[i][0] == '-') return usage();
         else if (!command) command = argv[i];
         else if (!edit.id) edit.id = argv[i];
@@ -697,13 +760,17 @@ int main(int argc, char **argv)
                              !strcmp(command, "delete-event");
     for (int k = 0; k < 4; k++)
         if (!strcmp(command, lists[k].name)) list = k;
-    if (list < 0 && !editing && strcmp(command, "folders") != 0 && strcmp(command, "sync") != 0) return usage();
+    if (list < 0 && !editing && strcmp(command, "folders") != 0 && strcmp(command, "sync") != 0 &&
+        strcmp(command, "push") != 0)
+        return usage();
+    if (max_seconds < 0) return usage();
     if (edit.id && !editing) return usage();
     int rc = setup(config);
     if (rc != 0) return rc;
     if (list >= 0) rc = cmd_list(lists[list].cls);
     else if (editing) rc = cmd_edit(command);
     else if (!strcmp(command, "sync")) rc = cmd_sync();
+    else if (!strcmp(command, "push")) rc = cmd_push(max_seconds);
     else rc = cmd_folders();
     if (g.tls_ready) eas_tls_free(&g.tls);
     eas_posix_pal_deinit(&g.pp);
