@@ -122,5 +122,60 @@ ref = {e["uid"] for e in json.load(open(sys.argv[2]))}
 assert len(k) == len(set(k)) == 152 and set(k) == ref, (len(k), len(set(k)))
 PY
 
+# 5. Client-side changes: add, change and delete through the CLI show in CalDAV.
+sid=$(agent a add-event --subject "Booked at the panel" --start 2026-12-11T09:00:00Z --end 2026-12-11T09:30:00+00:00 --location "Room Ada" 2>/dev/null); rc=$?
+check "add-event exits 0 and prints the new ServerId ($sid)" bash -c "[ $rc = 0 ] && [ -n '$sid' ]"
+check "the new event is in CalDAV with its subject and times" bash -c \
+    "caldav_get() { curl -s -u '$U:$P' '$E2E_DAV_URL/$U/Calendar/personal/'\"\$1\"'.ics'; }; caldav_get '$sid' | grep -q 'SUMMARY:Booked at the panel' && caldav_get '$sid' | grep -q 'DTSTART.*20261211T090000'"
+agent a change-event "$sid" --subject "Booked (moved)" --start 2026-12-11T10:00:00Z --end 2026-12-11T10:30:00Z >/dev/null 2>&1; rc=$?
+check "change-event exits 0" [ $rc = 0 ]
+check "the change is in CalDAV" bash -c "curl -s -u '$U:$P' '$E2E_DAV_URL/$U/Calendar/personal/$sid.ics' | grep -q 'SUMMARY:Booked (moved)'"
+agent a delete-event "$sid" >/dev/null 2>&1; rc=$?
+check "delete-event exits 0" [ $rc = 0 ]
+code=$(curl -s -o /dev/null -w '%{http_code}' -u "$U:$P" "$E2E_DAV_URL/$U/Calendar/personal/$sid.ics")
+check "the deletion reached the server (HTTP $code)" [ "$code" = 404 ]
+
+# 6. A lost answer: the server takes the Add but the device never sees the response. The change stays
+#    queued, the next sync sends it again with the same ClientId and UID, and the server ends up with
+#    one event, not two. (The relay that loses the answer is tests/e2e/tools/lose_response_proxy.py.)
+python3 tests/e2e/tools/lose_response_proxy.py "$E2E_PORT_HTTP" 4c036330 "$T/proxy.port" &
+proxypid=$!
+for _ in $(seq 1 50); do [ -s "$T/proxy.port" ] && break; sleep 0.1; done
+cat > "$T/lost.json" <<JSON
+{"url": "http://127.0.0.1:$(cat "$T/proxy.port")$E2E_EAS_PATH", "user": "$U", "password": "$P", "device_id": "synclost",
+ "state_file": "$T/lost.state", "allow_plain_http": true}
+JSON
+timeout 60 "$AGENT" --config "$T/lost.json" sync >/dev/null 2>&1
+timeout 60 "$AGENT" --config "$T/lost.json" add-event --subject "Lost answer" --start 2026-12-12T09:00:00Z --end 2026-12-12T10:00:00Z >/dev/null 2> "$T/lost1.err"
+# The agent resends on a fresh connection when one drops before any answer byte; whether the resend
+# happens in this run or the next sync, the Add must have gone out twice.
+timeout 60 "$AGENT" --config "$T/lost.json" sync >/dev/null 2>&1; rc=$?
+check "the answer to the Add was lost once, and the Add was sent again" \
+    bash -c "[ \"\$(head -1 '$T/proxy.port.marks')\" = lost ] && [ \$(grep -c passed '$T/proxy.port.marks') -ge 1 ]"
+kill $proxypid 2>/dev/null; wait $proxypid 2>/dev/null
+check "the next sync succeeds (rc $rc)" [ $rc = 0 ]
+n=$(curl -s -u "$U:$P" -X PROPFIND -H 'Depth: 1' -H 'Content-Type: application/xml' \
+    --data '<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><c:calendar-data/></d:prop></d:propfind>' \
+    "$E2E_DAV_URL/$U/Calendar/personal/" | grep -c 'SUMMARY:Lost answer')
+check "the server holds exactly one 'Lost answer' event ($n)" [ "$n" = 1 ]
+timeout 60 "$AGENT" --config "$T/lost.json" events --json > "$T/lost-events.json"
+check "the device holds it once too" python3 -c 'import json,sys; e=[x for x in json.load(open(sys.argv[1])) if x.get("subject")=="Lost answer"]; assert len(e)==1, e' "$T/lost-events.json"
+
+# 7. Push: while `push` waits on Ping, an event made through CalDAV is printed as a JSON line.
+agent a push --max-seconds 75 > "$T/push.out" 2> "$T/push.err" &
+pushpid=$!
+for _ in $(seq 1 60); do grep -q 'waiting for changes' "$T/push.err" 2>/dev/null && break; sleep 0.5; done
+sleep 2
+caldav_put_event "$U" pushed.ics "$(ics pushed 'Pushed while waiting' 20261215T090000Z 20261215T100000Z)" >/dev/null
+for _ in $(seq 1 80); do grep -q '"server_id": "pushed"' "$T/push.out" 2>/dev/null && break; sleep 0.5; done
+kill $pushpid 2>/dev/null; wait $pushpid 2>/dev/null
+check "push printed the new event as one JSON line" python3 - "$T/push.out" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+hit = [l for l in lines if l.get("server_id") == "pushed"]
+assert hit and hit[0]["change"] == "added" and hit[0]["subject"] == "Pushed while waiting" and hit[0]["class"] == "Calendar", lines
+PY
+check "push sent a Ping before the change arrived" grep -q 'waiting for changes (heartbeat' "$T/push.err"
+
 echo "e2e-sync: $pass passed, $fail failed"
 [ $fail = 0 ]
