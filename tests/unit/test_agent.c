@@ -423,3 +423,298 @@ TEST(agent_refuses_plain_http_unless_allowed)
     R.cfg.allow_plain_http = 1;
     CHECK_OK(eas_agent_init(&R.agent, &R.cfg, &R.pal, &R.t, &R.t, &R.store, NULL));
 }
+
+/* ---- Sync: windows, recovery, client changes, conflicts ---- */
+
+static const char *const SYNC_INIT = "<Sync xmlns=\"AirSync:\"><Collections><Collection><SyncKey>S1</SyncKey>"
+                                     "<CollectionId>cal</CollectionId><Status>1</Status></Collection></Collections></Sync>";
+
+static char xml_buf[4][2048];
+
+/* A Sync response for collection cal with key, status and the given commands/responses XML. */
+static const char *sync_resp(int which, const char *key, int status, const char *inner, int more)
+{
+    snprintf(xml_buf[which], sizeof xml_buf[0],
+             "<Sync xmlns=\"AirSync:\" xmlns:calendar=\"Calendar:\"><Collections><Collection><SyncKey>%s</SyncKey>"
+             "<CollectionId>cal</CollectionId><Status>%d</Status>%s%s</Collection></Collections></Sync>",
+             key, status, inner ? inner : "", more ? "<MoreAvailable/>" : "");
+    return xml_buf[which];
+}
+
+static const char *EV(const char *id, const char *subject)
+{
+    static char b[8][256];
+    static int k;
+    k = (k + 1) % 8;
+    snprintf(b[k], sizeof b[k],
+             "<Add><ServerId>%s</ServerId><ApplicationData><calendar:Subject>%s</calendar:Subject>"
+             "<calendar:StartTime>20261201T090000Z</calendar:StartTime><calendar:EndTime>20261201T100000Z</calendar:EndTime>"
+             "</ApplicationData></Add>",
+             id, subject);
+    return b[k];
+}
+
+typedef struct {
+    int n;
+    char subjects[512];
+} items_seen;
+
+static eas_err collect(void *ctx, const eas_folder *f, const uint8_t *rec, size_t len)
+{
+    items_seen *s = ctx;
+    char subj[64];
+    (void)f;
+    eas_item_get_str(rec, len, EAS_Calendar_Subject, subj, sizeof subj);
+    s->n++;
+    strncat(s->subjects, subj, sizeof s->subjects - strlen(s->subjects) - 2);
+    strcat(s->subjects, ";");
+    return EAS_OK;
+}
+
+static items_seen items_now(void)
+{
+    items_seen s;
+    memset(&s, 0, sizeof s);
+    eas_agent_items(&R.agent, EAS_CLASS_CALENDAR, collect, &s);
+    return s;
+}
+
+static void new_script(void)
+{
+    memset(&R.conn, 0, sizeof R.conn);
+    R.conn.serving = -1;
+}
+
+/* K1 hierarchy, then the calendar collection initialised and two events in it (key S2). */
+static int synced_two(void)
+{
+    if (first_sync() != 0) return -1;
+    R.cfg.sync_classes = EAS_SYNC_CLASS(EAS_CLASS_CALENDAR);
+    new_script();
+    add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K1</SyncKey>"
+                                     "<Changes><Count>0</Count></Changes></FolderSync>");
+    add_response(&R.conn, 200, NULL, SYNC_INIT);
+    char inner[600];
+    snprintf(inner, sizeof inner, "<Commands>%s%s</Commands>", EV("e1", "One"), EV("e2", "Two"));
+    add_response(&R.conn, 200, NULL, sync_resp(0, "S2", 1, inner, 0));
+    if (rig_agent() != EAS_OK) return -1;
+    return rig_run(EAS_OP_SYNC) == EAS_OK ? 0 : -1;
+}
+
+TEST(agent_sync_initialises_pages_and_stores_items)
+{
+    CHECK(first_sync() == 0);
+    R.cfg.sync_classes = EAS_SYNC_CLASS(EAS_CLASS_CALENDAR);
+    new_script();
+    add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K1</SyncKey>"
+                                     "<Changes><Count>0</Count></Changes></FolderSync>");
+    add_response(&R.conn, 200, NULL, SYNC_INIT);
+    char inner[900];
+    snprintf(inner, sizeof inner, "<Commands>%s%s</Commands>", EV("e1", "One"), EV("e2", "Two"));
+    add_response(&R.conn, 200, NULL, sync_resp(0, "S2", 1, inner, 1));
+    snprintf(inner, sizeof inner, "<Commands>%s<Delete><ServerId>e1</ServerId></Delete></Commands>", EV("e3", "Three"));
+    add_response(&R.conn, 200, NULL, sync_resp(1, "S3", 1, inner, 0));
+    CHECK_OK(rig_agent());
+    CHECK_OK(rig_run(EAS_OP_SYNC));
+    items_seen s = items_now();
+    CHECK_EQ(s.n, 2);
+    CHECK(strstr(s.subjects, "Two;") && strstr(s.subjects, "Three;") && !strstr(s.subjects, "One;"));
+    /* the first request of the collection had SyncKey 0 and no GetChanges; the next ones the keys */
+    CHECK(strstr(R.conn.requests, "Cmd=Sync") != NULL);
+    CHECK_OK(rig_agent());
+    char key[EAS_SYNC_KEY_MAX];
+    size_t klen = 0;
+    CHECK_OK(eas_store_get(&R.store, 0x00020000u + 0u, key, sizeof key - 1, &klen)); /* folder slot 0: cal */
+    key[klen] = '\0';
+    CHECK_STR(key, "S3");
+}
+
+TEST(agent_sync_window_cut_at_any_byte_keeps_items_and_key)
+{
+    CHECK(synced_two() == 0);
+    static flash_emu saved;
+    if (!saved.mem) CHECK(flash_emu_init(&saved, 1024, 16, 16) == 0);
+    flash_emu_copy_image(&saved, &R.flash);
+    char inner[900];
+    snprintf(inner, sizeof inner, "<Commands>%s<Delete><ServerId>e1</ServerId></Delete></Commands>", EV("e3", "Three"));
+    const char *resp = sync_resp(1, "S3", 1, inner, 0);
+    script probe;
+    memset(&probe, 0, sizeof probe);
+    add_response(&probe, 200, NULL, resp);
+    size_t total = probe.resp_len[0];
+    for (size_t cut = 1; cut < total; cut++) {
+        flash_emu_copy_image(&R.flash, &saved);
+        new_script();
+        add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K1</SyncKey>"
+                                         "<Changes><Count>0</Count></Changes></FolderSync>");
+        add_response(&R.conn, 200, NULL, resp);
+        R.conn.cut = cut;
+        R.conn.cut_resp = 1;
+        CHECK_OK(rig_agent());
+        CHECK_MSG(rig_run(EAS_OP_SYNC) != EAS_OK, "cut at %zu accepted", cut);
+        CHECK_OK(rig_agent());
+        items_seen s = items_now();
+        CHECK_MSG(s.n == 2 && strstr(s.subjects, "One;") && strstr(s.subjects, "Two;"), "cut at %zu changed items: %s", cut,
+                  s.subjects);
+    }
+}
+
+TEST(agent_sync_status_3_resets_collection_and_keeps_pending_changes)
+{
+    CHECK(synced_two() == 0);
+    /* a change of the device's, queued */
+    uint8_t rec[EAS_ITEM_RECORD_MAX];
+    size_t len = 0;
+    CHECK_OK(eas_agent_item_get(&R.agent, "cal", "e2", rec, sizeof rec, &len));
+    eas_item_override ov = {EAS_Calendar_Subject, "Two (edited)", 12};
+    uint8_t out[EAS_ITEM_RECORD_MAX];
+    size_t olen = eas_item_copy_with(rec, len, &ov, 1, out, sizeof out);
+    CHECK(olen > 0);
+    CHECK_OK(eas_agent_queue_change(&R.agent, "cal", out, olen));
+    CHECK_EQ(eas_agent_pending(&R.agent), 1);
+    new_script();
+    add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K1</SyncKey>"
+                                     "<Changes><Count>0</Count></Changes></FolderSync>");
+    add_response(&R.conn, 200, NULL, sync_resp(0, "S2", 3, NULL, 0)); /* invalid key */
+    add_response(&R.conn, 200, NULL, SYNC_INIT);
+    char inner[600];
+    snprintf(inner, sizeof inner, "<Commands>%s</Commands>", EV("e9", "Fresh"));
+    add_response(&R.conn, 200, NULL, sync_resp(1, "S4", 1, inner, 0));
+    CHECK_OK(rig_agent());
+    eas_err e = rig_run(EAS_OP_SYNC);
+    CHECK_MSG(e == EAS_OK || e == EAS_ERR_NET_CLOSED, "%s", eas_err_name(e));
+    items_seen s = items_now();
+    CHECK(strstr(s.subjects, "Fresh;") != NULL);
+    CHECK(!strstr(s.subjects, "One;")); /* the old items went with the reset */
+    /* the device's change survived the reset: still queued (it goes with the next request) */
+    CHECK(eas_agent_pending(&R.agent) >= 1 || strstr(R.conn.requests, "Two (edited)") != NULL);
+}
+
+static struct {
+    int n;
+    uint32_t status;
+    int kept;
+} rejected_seen;
+
+static void on_rejected_t(void *ctx, eas_class cls, const char *folder, eas_item_change change, const char *id,
+                          uint32_t status, int kept)
+{
+    (void)ctx, (void)cls, (void)folder, (void)change, (void)id;
+    rejected_seen.n++;
+    rejected_seen.status = status;
+    rejected_seen.kept = kept;
+}
+
+TEST(agent_server_change_of_a_pending_item_is_a_reported_conflict_server_wins)
+{
+    CHECK(synced_two() == 0);
+    uint8_t rec[EAS_ITEM_RECORD_MAX], out[EAS_ITEM_RECORD_MAX];
+    size_t len = 0;
+    CHECK_OK(eas_agent_item_get(&R.agent, "cal", "e2", rec, sizeof rec, &len));
+    eas_item_override ov = {EAS_Calendar_Subject, "Mine", 4};
+    size_t olen = eas_item_copy_with(rec, len, &ov, 1, out, sizeof out);
+    CHECK_OK(eas_agent_queue_change(&R.agent, "cal", out, olen));
+    new_script();
+    add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K1</SyncKey>"
+                                     "<Changes><Count>0</Count></Changes></FolderSync>");
+    /* the server answers the request (which carried our Change) with its own change of the item */
+    add_response(&R.conn, 200, NULL,
+                 sync_resp(0, "S3", 1,
+                           "<Commands><Change><ServerId>e2</ServerId><ApplicationData><calendar:Subject>Theirs"
+                           "</calendar:Subject></ApplicationData></Change></Commands>",
+                           0));
+    CHECK_OK(rig_agent());
+    eas_agent_events ev = {NULL, NULL, NULL, NULL, NULL, on_rejected_t};
+    R.agent.ev = ev;
+    memset(&rejected_seen, 0, sizeof rejected_seen);
+    CHECK_OK(rig_run(EAS_OP_SYNC));
+    CHECK_EQ(rejected_seen.n, 1);
+    CHECK_EQ(rejected_seen.status, 7);
+    CHECK_EQ(rejected_seen.kept, 0);
+    items_seen s = items_now();
+    CHECK(strstr(s.subjects, "Theirs;") != NULL && !strstr(s.subjects, "Mine;"));
+    CHECK_EQ(eas_agent_pending(&R.agent), 0);
+}
+
+TEST(agent_client_add_gets_server_id_and_leaves_the_queue)
+{
+    CHECK(synced_two() == 0);
+    uint8_t rec[EAS_ITEM_RECORD_MAX];
+    eas_item_builder b;
+    eas_item_begin(&b, rec, sizeof rec, EAS_CLASS_CALENDAR);
+    eas_item_set_id(&b, "x", 1);
+    eas_item_put_field(&b, EAS_Calendar_Subject, "Added here", 10);
+    eas_item_put_field(&b, EAS_Calendar_UID, "UID42", 5);
+    size_t len = eas_item_finish(&b);
+    char cid[16];
+    CHECK_OK(eas_agent_queue_add(&R.agent, "cal", rec, len, cid));
+    CHECK_EQ(eas_agent_pending(&R.agent), 1);
+    char resp[512];
+    snprintf(resp, sizeof resp, "<Responses><Add><ClientId>%s</ClientId><ServerId>UID42</ServerId><Status>1</Status></Add></Responses>", cid);
+    new_script();
+    add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K1</SyncKey>"
+                                     "<Changes><Count>0</Count></Changes></FolderSync>");
+    add_response(&R.conn, 200, NULL, sync_resp(0, "S2", 1, resp, 0));
+    CHECK_OK(rig_agent());
+    CHECK_OK(rig_run(EAS_OP_SYNC));
+    CHECK(strstr(R.conn.requests, cid) != NULL); /* the ClientId went out */
+    CHECK_EQ(eas_agent_pending(&R.agent), 0);
+    size_t n = 0;
+    CHECK_OK(eas_agent_item_get(&R.agent, "cal", "UID42", rec, sizeof rec, &n));
+    char subj[32];
+    CHECK(eas_item_get_str(rec, n, EAS_Calendar_Subject, subj, sizeof subj) && !strcmp(subj, "Added here"));
+}
+
+TEST(agent_sync_statuses_map_to_errors)
+{
+    static const struct {
+        int status;
+        eas_err err;
+    } cases[] = {{126, EAS_ERR_FORBIDDEN}, {177, EAS_ERR_FORBIDDEN}, {110, EAS_ERR_THROTTLED},
+                 {16, EAS_ERR_THROTTLED},  {4, EAS_ERR_PROTOCOL}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        CHECK(synced_two() == 0);
+        new_script();
+        add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K1</SyncKey>"
+                                         "<Changes><Count>0</Count></Changes></FolderSync>");
+        add_response(&R.conn, 200, NULL, sync_resp(0, "S2", cases[i].status, NULL, 0));
+        CHECK_OK(rig_agent());
+        eas_err e = rig_run(EAS_OP_SYNC);
+        CHECK_MSG(e == cases[i].err, "status %d gave %s", cases[i].status, eas_err_name(e));
+        CHECK_EQ(items_now().n, 2);
+    }
+}
+
+TEST(agent_ping_adopts_status_5_and_reports_changes)
+{
+    CHECK(synced_two() == 0);
+    new_script();
+    add_response(&R.conn, 200, NULL, "<Ping xmlns=\"Ping:\"><Status>5</Status><HeartbeatInterval>120</HeartbeatInterval></Ping>");
+    add_response(&R.conn, 200, NULL, "<Ping xmlns=\"Ping:\"><Status>2</Status><Folders><Folder>cal</Folder></Folders></Ping>");
+    CHECK_OK(rig_agent());
+    CHECK_OK(rig_run(EAS_OP_PING));
+    CHECK_EQ(eas_agent_ping_result(&R.agent), EAS_PING_CHANGED);
+    CHECK_EQ(eas_agent_heartbeat(&R.agent), 120);
+    CHECK(strstr(R.conn.requests, "Cmd=Ping") != NULL);
+    /* a quiet heartbeat grows it again, up to the server's limit */
+    new_script();
+    add_response(&R.conn, 200, NULL, "<Ping xmlns=\"Ping:\"><Status>1</Status></Ping>");
+    CHECK_OK(rig_run(EAS_OP_PING));
+    CHECK_EQ(eas_agent_ping_result(&R.agent), EAS_PING_QUIET);
+    CHECK_EQ(eas_agent_heartbeat(&R.agent), 120); /* capped by the limit the server gave */
+}
+
+TEST(agent_ping_cut_steps_the_heartbeat_down)
+{
+    CHECK(synced_two() == 0);
+    new_script();
+    add_response(&R.conn, 200, NULL, "<Ping xmlns=\"Ping:\"><Status>1</Status></Ping>");
+    R.conn.cut = 1; /* the path drops the idle connection */
+    R.conn.cut_resp = 0;
+    R.conn.resp_len[0] = 0;
+    CHECK_OK(rig_agent());
+    uint32_t before = eas_agent_heartbeat(&R.agent);
+    CHECK_OK(rig_run(EAS_OP_PING));
+    CHECK_EQ(eas_agent_ping_result(&R.agent), EAS_PING_CUT);
+    CHECK(eas_agent_heartbeat(&R.agent) < before);
+}
