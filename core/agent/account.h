@@ -34,8 +34,9 @@ eas_err eas_item_locate(eas_agent *a, unsigned slot, const char *server_id, size
 /* Stages an item record / a deletion in the open transaction. */
 eas_err eas_item_stage_put(eas_agent *a, unsigned slot, const uint8_t *rec, size_t len, int *was_new);
 eas_err eas_item_stage_del(eas_agent *a, unsigned slot, const char *server_id, size_t id_len, int *existed);
-/* Stages the removal of every item of the collection and of its SyncKey (a reset). */
-eas_err eas_coll_stage_reset(eas_agent *a, unsigned slot);
+/* Forgets the collection: its SyncKey, then all its items (in batches, each committed). Queued
+ * changes of the device stay. Not within an open transaction. */
+eas_err eas_coll_purge(eas_agent *a, unsigned slot);
 
 /* ---- the outbox (core/agent/outbox.c) ---- */
 /* Writes the queued changes of the collection being synced (a->coll_slot) as Sync commands, as many as

@@ -282,7 +282,7 @@ static eas_err encode_body(eas_agent *a, eas_wbxml_writer *w)
         r.body_type = 1; /* plain text */
         r.truncation = EAS_SYNC_TRUNCATION;
         r.window_size = EAS_SYNC_WINDOW;
-        if (a->phase == PH_SYNC) {
+        if (a->phase == PH_SYNC && eas_outbox_has_commands(a)) {
             r.commands = eas_outbox_write_commands;
             r.commands_ctx = a;
         }
@@ -567,6 +567,9 @@ static eas_err select_collection(eas_agent *a)
         a->coll_estimate = 0;
         memcpy(a->coll_id, f.server_id, sizeof a->coll_id);
         if ((e = eas_coll_get_key(a, s, a->coll_key, sizeof a->coll_key)) != EAS_OK) return e;
+        /* From 0 the server sends everything again: items left from before (a reset cut short by a
+         * power loss) go first. */
+        if (strcmp(a->coll_key, "0") == 0 && (e = eas_coll_purge(a, s)) != EAS_OK) return e;
         a->phase = strcmp(a->coll_key, "0") == 0 ? PH_SYNC_INIT : (a->ev.progress ? PH_ESTIMATE : PH_SYNC);
         return retry_phase(a);
     }
@@ -806,9 +809,7 @@ static eas_err after_sync(eas_agent *a, int empty)
     if (status == EAS_SYNC_INVALID_KEY) {
         /* The server forgot this collection's state: start it again from 0 (once). */
         if (a->coll_resets++ >= 1) return fail(a, EAS_ERR_PROTOCOL);
-        if ((e = txn_begin(a)) != EAS_OK) return fail(a, e);
-        if ((e = eas_coll_stage_reset(a, a->coll_slot)) != EAS_OK) return fail(a, e);
-        if ((e = txn_commit_notify(a)) != EAS_OK) return fail(a, e);
+        if ((e = eas_coll_purge(a, a->coll_slot)) != EAS_OK) return fail(a, e);
         memcpy(a->coll_key, "0", 2);
         a->phase = PH_SYNC_INIT;
         return retry_phase(a);

@@ -150,17 +150,31 @@ eas_err eas_item_stage_del(eas_agent *a, unsigned slot, const char *server_id, s
     return eas_store_txn_put(a->store, key, tomb, 4 + id_len);
 }
 
-eas_err eas_coll_stage_reset(eas_agent *a, unsigned slot)
+eas_err eas_coll_purge(eas_agent *a, unsigned slot)
 {
-    uint32_t from = EAS_KEY_ITEM_BASE(slot), key;
-    size_t len;
-    eas_err e;
-    /* Bounded by the number of live items: each step moves past one key. */
-    while ((e = eas_store_next(a->store, from, EAS_KEY_ITEM_LAST(slot), &key, &len)) == EAS_OK) {
-        if ((e = eas_store_txn_del(a->store, key)) != EAS_OK) return e;
-        if (key == EAS_KEY_ITEM_LAST(slot)) break;
-        from = key + 1;
+    /* The SyncKey goes first, on its own: from then on the collection starts over from 0 whatever
+     * happens, and items left by a power cut are purged again next time. The items then go in batches
+     * that fit a transaction. */
+    eas_err e = eas_store_del(a->store, EAS_KEY_COLL_SYNC_KEY(slot));
+    if (e != EAS_OK) return e;
+    for (;;) {
+        uint32_t from = EAS_KEY_ITEM_BASE(slot), key;
+        size_t len;
+        unsigned n = 0;
+        if ((e = eas_store_txn_begin(a->store)) != EAS_OK) return e;
+        /* Bounded by the live items: each step moves past one key, each batch removes up to the limit. */
+        while (n < EAS_STORE_MAX_TXN_RECORDS &&
+               (e = eas_store_next(a->store, from, EAS_KEY_ITEM_LAST(slot), &key, &len)) == EAS_OK) {
+            if ((e = eas_store_txn_del(a->store, key)) != EAS_OK) break;
+            n++;
+            if (key == EAS_KEY_ITEM_LAST(slot)) break;
+            from = key + 1;
+        }
+        if (e != EAS_OK && e != EAS_ERR_NOT_FOUND) {
+            eas_store_txn_abort(a->store);
+            return e;
+        }
+        if ((e = eas_store_txn_commit(a->store)) != EAS_OK) return e;
+        if (n < EAS_STORE_MAX_TXN_RECORDS) return EAS_OK;
     }
-    if (e != EAS_OK && e != EAS_ERR_NOT_FOUND) return e;
-    return eas_store_txn_del(a->store, EAS_KEY_COLL_SYNC_KEY(slot));
 }
