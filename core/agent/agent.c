@@ -20,6 +20,7 @@ enum {
     PH_ESTIMATE,    /* GetItemEstimate, for progress */
     PH_SYNC,        /* Sync with GetChanges, window after window */
     PH_PING,
+    PH_RESPOND,
     PH_FINISHED,
 };
 
@@ -115,6 +116,7 @@ static const eas_wbxml_handler *decoder_of(const eas_agent *a)
     case EAS_CMD_SYNC: return &eas_sync_handler;
     case EAS_CMD_GETITEMESTIMATE: return &eas_estimate_handler;
     case EAS_CMD_PING: return &eas_ping_handler;
+    case EAS_CMD_MEETINGRESPONSE: return &eas_meeting_handler;
     default: return NULL;
     }
 }
@@ -290,6 +292,11 @@ static eas_err encode_body(eas_agent *a, eas_wbxml_writer *w)
     }
     case PH_ESTIMATE: return eas_estimate_request_write(w, a->coll_key, a->coll_id, filter_of(a, a->coll_cls));
     case PH_PING: return write_ping(a, w);
+    case PH_RESPOND: {
+        eas_meeting_request r = {(eas_user_response)a->respond_with, a->respond_folder, a->respond_item,
+                                 a->respond_instance[0] ? a->respond_instance : NULL};
+        return eas_meeting_request_write(w, &r);
+    }
     case PH_PROVISION: {
         eas_device_info info = {c->device_model, c->friendly_name, c->device_os, c->user_agent};
         return eas_provision_request(w, a->version >= EAS_PROTO_14_1 ? &info : NULL);
@@ -610,6 +617,10 @@ static eas_err next_step(eas_agent *a)
                 a->phase = PH_SYNC_SELECT;
                 continue;
             }
+            if (a->op == EAS_OP_RESPOND) {
+                a->phase = PH_RESPOND;
+                return retry_phase(a);
+            }
             a->phase = PH_FOLDERSYNC;
             eas_foldersync_decoder_init(&a->dec.folders, on_folder_change, a);
             return start_exchange(a, EAS_CMD_FOLDERSYNC);
@@ -659,6 +670,9 @@ static eas_err retry_phase(eas_agent *a)
     case PH_ESTIMATE:
         eas_estimate_decoder_init(&a->dec.estimate);
         return start_exchange(a, EAS_CMD_GETITEMESTIMATE);
+    case PH_RESPOND:
+        eas_meeting_decoder_init(&a->dec.meeting);
+        return start_exchange(a, EAS_CMD_MEETINGRESPONSE);
     case PH_PING:
         a->ping_changed = 0;
         eas_ping_decoder_init(&a->dec.ping, on_ping_folder, a);
@@ -826,6 +840,43 @@ static eas_err after_sync(eas_agent *a, int empty)
     return fail(a, EAS_ERR_PROTOCOL);
 }
 
+/* The server took the response: the device's copy says so at once, and the calendar is synced (the
+ * server may have changed or removed the item). */
+static eas_err after_respond(eas_agent *a)
+{
+    eas_meeting_decoder *d = &a->dec.meeting;
+    a->failure.eas_status = d->status;
+    if (d->status != 1) {
+        if (status_needs_provision(d->status)) return provision_then(a, PH_RESPOND);
+        return fail(a, EAS_ERR_PROTOCOL);
+    }
+    int slot = eas_account_find_folder(a, a->respond_folder);
+    if (slot >= 0 && !a->respond_instance[0]) {
+        uint8_t rec[EAS_ITEM_RECORD_MAX], out[EAS_ITEM_RECORD_MAX];
+        size_t len = 0;
+        char rt[2] = {(char)('0' + EAS_RESPONSE_TYPE_OF(a->respond_with)), '\0'};
+        eas_item_override ov = {EAS_Calendar_ResponseType, rt, 1};
+        if (eas_agent_item_get(a, a->respond_folder, a->respond_item, rec, sizeof rec, &len) == EAS_OK) {
+            size_t n = eas_item_copy_with(rec, len, &ov, 1, out, sizeof out);
+            int flag = 0;
+            eas_err e = txn_begin(a);
+            if (e == EAS_OK && n) e = eas_item_stage_put(a, (unsigned)slot, out, n, &flag);
+            if (e == EAS_OK) {
+                a->coll_slot = (uint8_t)slot;
+                a->coll_cls = EAS_CLASS_CALENDAR;
+                memcpy(a->coll_id, a->respond_folder, sizeof a->coll_id);
+                e = txn_commit_notify(a);
+            }
+            if (e != EAS_OK) return fail(a, e);
+        }
+    }
+    a->op = EAS_OP_SYNC_CHANGED;
+    a->sync_only = slot >= 0 ? UINT64_C(1) << slot : 0;
+    a->coll_slot = 0;
+    a->phase = PH_SYNC_SELECT;
+    return next_step(a);
+}
+
 static eas_err ping_done(eas_agent *a, eas_ping_result r)
 {
     a->ping_result = (uint8_t)r;
@@ -948,6 +999,7 @@ static eas_err finish_exchange(eas_agent *a)
     case PH_SYNC: return after_sync(a, 0);
     case PH_ESTIMATE: return after_estimate(a);
     case PH_PING: return after_ping(a);
+    case PH_RESPOND: return after_respond(a);
     default: return fail(a, EAS_ERR_STATE);
     }
 }
@@ -1086,7 +1138,8 @@ eas_err eas_agent_init(eas_agent *a, const eas_agent_config *cfg, const eas_pal 
 eas_err eas_agent_begin(eas_agent *a, eas_op op)
 {
     if (a->op != EAS_OP_NONE) return EAS_ERR_STATE;
-    if (op < EAS_OP_CONNECT || op > EAS_OP_SYNC_CHANGED) return EAS_ERR_ARG;
+    if (op < EAS_OP_CONNECT || op > EAS_OP_RESPOND) return EAS_ERR_ARG;
+    if (op == EAS_OP_RESPOND && !a->respond_with) return EAS_ERR_STATE;
     if (op == EAS_OP_SYNC_CHANGED) a->sync_only = a->ping_changed;
     a->ping_result = EAS_PING_NONE;
     a->ping_retries = 0;
@@ -1203,5 +1256,21 @@ eas_err eas_agent_items(eas_agent *a, eas_class cls, eas_item_visit_fn fn, void 
         }
         if (e != EAS_ERR_NOT_FOUND && e != EAS_OK) return e;
     }
+    return EAS_OK;
+}
+
+eas_err eas_agent_respond(eas_agent *a, const char *folder_id, const char *item_id, eas_user_response r,
+                          const char *instance)
+{
+    if (r < EAS_RESPONSE_ACCEPT || r > EAS_RESPONSE_DECLINE) return EAS_ERR_ARG;
+    if (strlen(folder_id) >= sizeof a->respond_folder || strlen(item_id) >= sizeof a->respond_item ||
+        (instance && strlen(instance) >= sizeof a->respond_instance))
+        return EAS_ERR_ARG;
+    if (eas_account_find_folder(a, folder_id) < 0) return EAS_ERR_NOT_FOUND;
+    a->respond_with = (uint8_t)r;
+    strcpy(a->respond_folder, folder_id);
+    strcpy(a->respond_item, item_id);
+    if (instance) strcpy(a->respond_instance, instance);
+    else a->respond_instance[0] = '\0';
     return EAS_OK;
 }

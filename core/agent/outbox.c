@@ -272,13 +272,12 @@ eas_err eas_outbox_write_commands(void *ctx, eas_wbxml_writer *w)
 
 int eas_outbox_has_commands(eas_agent *a)
 {
-    uint8_t entry[ENTRY_HEAD];
+    uint8_t entry[ENTRY_HEAD + EAS_ITEM_RECORD_MAX];
     uint32_t from = EAS_KEY_OUTBOX(0), key;
     size_t len;
     while (eas_store_next(a->store, from, EAS_KEY_OUTBOX_LAST, &key, &len) == EAS_OK) {
         eas_err e = eas_store_get(a->store, key, entry, sizeof entry, &len);
-        /* NOSPACE: the value is longer than the head read, which is all that is needed */
-        if ((e == EAS_OK || e == EAS_ERR_NOSPACE) && len >= ENTRY_HEAD && entry[1] == a->coll_slot) return 1;
+        if (e == EAS_OK && len >= ENTRY_HEAD && entry[1] == a->coll_slot) return 1;
         if (key == EAS_KEY_OUTBOX_LAST) break;
         from = key + 1;
     }
@@ -332,10 +331,10 @@ eas_err eas_outbox_finish_sent(eas_agent *a)
     /* A Change or Delete that got no answer of its own succeeded (MS-ASCMD answers only failures). */
     for (unsigned i = 0; i < a->sent_n; i++) {
         if (a->sent_done[i]) continue;
-        uint8_t head[ENTRY_HEAD];
+        uint8_t head[ENTRY_HEAD + EAS_ITEM_RECORD_MAX];
         size_t len = 0;
         eas_err e = eas_store_get(a->store, a->sent_key[i], head, sizeof head, &len);
-        if (e != EAS_OK && e != EAS_ERR_NOSPACE) continue;
+        if (e != EAS_OK) continue;
         if (head[0] == EAS_ITEM_ADD) continue; /* an Add always gets an answer: without one, resend it */
         if ((e = eas_store_txn_del(a->store, a->sent_key[i])) != EAS_OK) return e;
         a->sent_done[i] = 1;
@@ -345,12 +344,12 @@ eas_err eas_outbox_finish_sent(eas_agent *a)
 
 uint32_t eas_outbox_pending_key(eas_agent *a, unsigned slot, const char *server_id, size_t id_len)
 {
-    uint8_t entry[ENTRY_HEAD + 4 + 255];
+    uint8_t entry[ENTRY_HEAD + EAS_ITEM_RECORD_MAX];
     uint32_t from = EAS_KEY_OUTBOX(0), key;
     size_t len;
     while (eas_store_next(a->store, from, EAS_KEY_OUTBOX_LAST, &key, &len) == EAS_OK) {
         eas_err e = eas_store_get(a->store, key, entry, sizeof entry, &len);
-        if ((e == EAS_OK || e == EAS_ERR_NOSPACE) && entry[1] == slot && entry[0] != EAS_ITEM_ADD) {
+        if (e == EAS_OK && len >= ENTRY_HEAD + 4 && entry[1] == slot && entry[0] != EAS_ITEM_ADD) {
             size_t n = entry[ENTRY_HEAD + 3];
             if (n == id_len && memcmp(entry + ENTRY_HEAD + 4, server_id, n) == 0) return key;
         }

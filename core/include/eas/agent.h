@@ -20,6 +20,7 @@
 #include "eas/err.h"
 #include "eas/foldersync.h"
 #include "eas/http.h"
+#include "eas/meeting.h"
 #include "eas/ping.h"
 #include "eas/provision.h"
 #include "eas/store.h"
@@ -67,7 +68,8 @@ typedef enum {
     EAS_OP_FOLDER_SYNC, /* EAS_OP_CONNECT, then FolderSync (incremental, or full after status 9) */
     EAS_OP_SYNC,        /* EAS_OP_FOLDER_SYNC, then Sync of every collection of the configured classes */
     EAS_OP_PING,        /* one Ping on the synced collections: see eas_agent_ping_result */
-    EAS_OP_SYNC_CHANGED /* Sync of the collections the last Ping named */
+    EAS_OP_SYNC_CHANGED, /* Sync of the collections the last Ping named */
+    EAS_OP_RESPOND       /* MeetingResponse set up by eas_agent_respond, then Sync of that calendar */
 } eas_op;
 
 /* What the last EAS_OP_PING found. */
@@ -194,7 +196,13 @@ typedef struct eas_agent {
         eas_sync_decoder sync;
         eas_estimate_decoder estimate;
         eas_ping_decoder ping;
+        eas_meeting_decoder meeting;
     } dec;
+    /* the meeting response being sent */
+    uint8_t respond_with;
+    char respond_folder[EAS_FOLDER_ID_MAX];
+    char respond_item[EAS_ITEM_ID_MAX];
+    char respond_instance[32];
     char temp_policy_key[11];
     uint8_t req[EAS_REQUEST_MAX];
     uint8_t rx[EAS_RX_CHUNK];
@@ -238,6 +246,14 @@ eas_err eas_agent_folder_get(eas_agent *a, unsigned i, eas_folder *out);
 eas_err eas_agent_queue_add(eas_agent *a, const char *folder_id, const uint8_t *rec, size_t len, char *client_id);
 eas_err eas_agent_queue_change(eas_agent *a, const char *folder_id, const uint8_t *rec, size_t len);
 eas_err eas_agent_queue_delete(eas_agent *a, const char *folder_id, const char *server_id);
+/* Prepares EAS_OP_RESPOND: answer the meeting request item_id in folder_id (a calendar), for the whole
+ * series or, with instance (the occurrence's original start as "2026-12-08T08:00:00.000Z"), for one
+ * occurrence. Start it with eas_agent_begin(a, EAS_OP_RESPOND); on success the device's copy carries
+ * the new ResponseType and the calendar is synced. Status other than 1: EAS_ERR_PROTOCOL with the
+ * status in the failure. */
+eas_err eas_agent_respond(eas_agent *a, const char *folder_id, const char *item_id, eas_user_response r,
+                          const char *instance);
+
 /* Changes still queued (all folders). */
 unsigned eas_agent_pending(eas_agent *a);
 /* The device's copy of an item: EAS_ERR_NOT_FOUND when absent. */

@@ -6,6 +6,7 @@
  *   eas-agent --config FILE add-event --subject S --start T --end T [--location L] [--all-day]
  *   eas-agent --config FILE change-event ID [--subject S] [--start T] [--end T] [--location L]
  *   eas-agent --config FILE delete-event ID
+ *   eas-agent --config FILE respond ID accept|tentative|decline [--instance START]
  * Times are RFC 3339 (2026-12-01T09:00:00Z, 2026-12-01T10:00:00+01:00; a date alone with --all-day).
  * Exit status: 0 success, 1 usage or configuration, 2 network or TLS, 3 authentication or account
  * state (401, 403, 456, 457, blocked or quarantined), 4 protocol or server error. */
@@ -57,6 +58,7 @@ static int usage(void)
                     "  add-event --subject S --start T --end T [--location L] [--all-day]\n"
                     "  change-event ID [--subject S] [--start T] [--end T] [--location L]\n"
                     "  delete-event ID\n"
+                    "  respond ID accept|tentative|decline [--instance START]   answer a meeting request\n"
                     "times are RFC 3339: 2026-12-01T09:00:00Z or 2026-12-01T10:00:00+01:00\n");
     return EXIT_USAGE;
 }
@@ -410,6 +412,9 @@ static eas_err list_item(void *ctx, const eas_folder *folder, const uint8_t *rec
         {EAS_CLASS_CALENDAR, "subject", EAS_Calendar_Subject},     {EAS_CLASS_CALENDAR, "start", EAS_Calendar_StartTime},
         {EAS_CLASS_CALENDAR, "end", EAS_Calendar_EndTime},         {EAS_CLASS_CALENDAR, "location", EAS_Calendar_Location},
         {EAS_CLASS_CALENDAR, "all_day", EAS_Calendar_AllDayEvent}, {EAS_CLASS_CALENDAR, "uid", EAS_Calendar_UID},
+        {EAS_CLASS_CALENDAR, "organizer", EAS_Calendar_OrganizerEmail},
+        {EAS_CLASS_CALENDAR, "busy_status", EAS_Calendar_BusyStatus},
+        {EAS_CLASS_CALENDAR, "response_type", EAS_Calendar_ResponseType},
         {EAS_CLASS_CONTACTS, "file_as", EAS_Contacts_FileAs},      {EAS_CLASS_CONTACTS, "first_name", EAS_Contacts_FirstName},
         {EAS_CLASS_CONTACTS, "last_name", EAS_Contacts_LastName},  {EAS_CLASS_CONTACTS, "email", EAS_Contacts_Email1Address},
         {EAS_CLASS_CONTACTS, "mobile", EAS_Contacts_MobilePhoneNumber},
@@ -729,10 +734,46 @@ static int cmd_push(long max_seconds)
     return 0;
 }
 
+static int cmd_respond(const char *id, const char *answer, const char *instance)
+{
+    uint8_t rec[EAS_ITEM_RECORD_MAX];
+    size_t len = 0;
+    char folder[EAS_FOLDER_ID_MAX], inst[32];
+    eas_user_response r = !strcmp(answer, "accept")      ? EAS_RESPONSE_ACCEPT
+                          : !strcmp(answer, "tentative") ? EAS_RESPONSE_TENTATIVE
+                          : !strcmp(answer, "decline")   ? EAS_RESPONSE_DECLINE
+                                                         : (eas_user_response)0;
+    if (!r) return usage();
+    if (!calendar_folder(id, folder, sizeof folder, rec, sizeof rec, &len)) {
+        fprintf(stderr, "eas-agent: error: no event %s on this device (run sync first)\n", id);
+        return EXIT_USAGE;
+    }
+    if (instance) {
+        int64_t t;
+        char c[17];
+        if (parse_rfc3339(instance, 0, &t) != 0) {
+            fprintf(stderr, "eas-agent: --instance: not an RFC 3339 time: %s\n", instance);
+            return EXIT_USAGE;
+        }
+        compact_utc(t, c);
+        /* MS-ASCMD InstanceId: 2026-12-08T08:00:00.000Z */
+        snprintf(inst, sizeof inst, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s.000Z", c, c + 4, c + 6, c + 9, c + 11, c + 13);
+    }
+    eas_err e = eas_agent_respond(&g.agent, folder, id, r, instance ? inst : NULL);
+    if (e == EAS_OK) e = run(EAS_OP_RESPOND);
+    eas_agent_close(&g.agent);
+    if (e != EAS_OK) {
+        report_failure(e);
+        return exit_code_of(e);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *config = NULL, *command = NULL;
     long max_seconds = 0;
+    const char *instance = NULL, *answer = NULL;
     int i;
     for (i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -745,9 +786,11 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--end") && v) edit.end = argv[++i];
         else if (!strcmp(argv[i], "--location") && v) edit.location = argv[++i];
         else if (!strcmp(argv[i], "--max-seconds") && v) max_seconds = strtol(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--instance") && v) instance = argv[++i];
         else if (argv[i][0] == '-') return usage();
         else if (!command) command = argv[i];
         else if (!edit.id) edit.id = argv[i];
+        else if (!answer) answer = argv[i];
         else return usage();
     }
     if (!config || !command) return usage();
@@ -761,14 +804,17 @@ int main(int argc, char **argv)
     for (int k = 0; k < 4; k++)
         if (!strcmp(command, lists[k].name)) list = k;
     if (list < 0 && !editing && strcmp(command, "folders") != 0 && strcmp(command, "sync") != 0 &&
-        strcmp(command, "push") != 0)
+        strcmp(command, "push") != 0 && strcmp(command, "respond") != 0)
         return usage();
     if (max_seconds < 0) return usage();
-    if (edit.id && !editing) return usage();
+    int responding = !strcmp(command, "respond");
+    if (responding && (!edit.id || !answer)) return usage();
+    if ((edit.id && !editing && !responding) || (answer && !responding)) return usage();
     int rc = setup(config);
     if (rc != 0) return rc;
     if (list >= 0) rc = cmd_list(lists[list].cls);
     else if (editing) rc = cmd_edit(command);
+    else if (!strcmp(command, "respond")) rc = cmd_respond(edit.id, answer, instance);
     else if (!strcmp(command, "sync")) rc = cmd_sync();
     else if (!strcmp(command, "push")) rc = cmd_push(max_seconds);
     else rc = cmd_folders();

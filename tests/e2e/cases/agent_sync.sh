@@ -161,7 +161,23 @@ check "the server holds exactly one 'Lost answer' event ($n)" [ "$n" = 1 ]
 timeout 60 "$AGENT" --config "$T/lost.json" events --json > "$T/lost-events.json"
 check "the device holds it once too" python3 -c 'import json,sys; e=[x for x in json.load(open(sys.argv[1])) if x.get("subject")=="Lost answer"]; assert len(e)==1, e' "$T/lost-events.json"
 
-# 7. Push: while `push` waits on Ping, an event made through CalDAV is printed as a JSON line.
+# 7. A meeting request from alice: bob answers it from the device; the server's copies show it.
+caldav_put_event "$E2E_USER" meet1.ics "$(printf 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//easagent//e2e//EN\r\nBEGIN:VEVENT\r\nUID:meet1\r\nDTSTAMP:20261123T100000Z\r\nDTSTART:20261221T090000Z\r\nDTEND:20261221T100000Z\r\nSUMMARY:Quarterly review\r\nORGANIZER;CN=Alice Example:mailto:alice@example.test\r\nATTENDEE;CN=Bob Example;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:bob@example.test\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n')" >/dev/null
+sleep 1.5
+agent a sync >/dev/null 2>&1
+agent a respond meet1 tentative > /dev/null 2> "$T/respond.err"; rc=$?
+check "respond exits 0 (rc $rc)" [ $rc = 0 ]
+curl -s -u "$E2E_USER:$E2E_PASS" "$E2E_DAV_URL/$E2E_USER/Calendar/personal/meet1.ics" > "$T/meet1.ics"
+check "the organizer's copy shows bob's tentative answer" python3 - "$T/meet1.ics" <<'PY'
+import re, sys
+text = re.sub(r"\r?\n[ \t]", "", open(sys.argv[1]).read())  # unfold
+att = [l for l in text.splitlines() if l.startswith("ATTENDEE") and "bob@example.test" in l]
+assert att and "PARTSTAT=TENTATIVE" in att[0], att
+PY
+agent a events --json > "$T/events-meet.json"
+check "the device's copy carries ResponseType 2 (tentative)" python3 -c 'import json,sys; e=[x for x in json.load(open(sys.argv[1])) if x["uid"]=="meet1"]; assert e and e[0].get("response_type")=="2", e' "$T/events-meet.json"
+
+# 8. Push: while `push` waits on Ping, an event made through CalDAV is printed as a JSON line.
 agent a push --max-seconds 75 > "$T/push.out" 2> "$T/push.err" &
 pushpid=$!
 for _ in $(seq 1 60); do grep -q 'waiting for changes' "$T/push.err" 2>/dev/null && break; sleep 0.5; done
