@@ -178,8 +178,8 @@ agent a events --json > "$T/events-meet.json"
 check "the device's copy carries ResponseType 2 (tentative)" python3 -c 'import json,sys; e=[x for x in json.load(open(sys.argv[1])) if x["uid"]=="meet1"]; assert e and e[0].get("response_type")=="2", e' "$T/events-meet.json"
 
 # 8. Push: while `push` waits on Ping, an event made through CalDAV is printed as a JSON line.
-agent a push --max-seconds 75 > "$T/push.out" 2> "$T/push.err" &
-pushpid=$!
+timeout 120 "$AGENT" --config "$T/a.json" push --max-seconds 75 > "$T/push.out" 2> "$T/push.err" &
+pushpid=$!  # timeout's pid: killing it stops the agent too
 for _ in $(seq 1 60); do grep -q 'waiting for changes' "$T/push.err" 2>/dev/null && break; sleep 0.5; done
 sleep 2
 caldav_put_event "$U" pushed.ics "$(ics pushed 'Pushed while waiting' 20261215T090000Z 20261215T100000Z)" >/dev/null
