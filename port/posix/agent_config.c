@@ -33,6 +33,7 @@ static const key_spec keys[] = {
     STR_KEY("state_file", state_file),
     STR_KEY("timezone", timezone),
     {"classes", T_ARRAY, 0, 0},
+    {"conflicts", T_STRING, 0, 0},
 };
 
 static eas_err bad(char *msg, size_t cap, const char *fmt, const char *key)
@@ -119,7 +120,11 @@ eas_err eas_cli_config_parse(const char *text, size_t len, const char *config_pa
             }
             continue;
         }
-        if (!strcmp(k->name, "password_env")) {
+        if (!strcmp(k->name, "conflicts")) {
+            if (!strcmp(item->valuestring, "client-wins")) out->client_wins = 1;
+            else if (strcmp(item->valuestring, "server-wins") != 0)
+                return bad(msg, cap, "key \"%s\" must be \"server-wins\" or \"client-wins\"", k->name);
+        } else if (!strcmp(k->name, "password_env")) {
             password_env = item->valuestring;
         } else if (!strcmp(k->name, "protocol_version")) {
             if (parse_version(item->valuestring, &out->protocol_version) != EAS_OK)

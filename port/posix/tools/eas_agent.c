@@ -247,6 +247,7 @@ static int setup(const char *config_path)
     c->allow_plain_http = g.cfg.allow_plain_http;
     c->calendar_filter = 4; /* two weeks back and everything ahead */
     c->sync_classes = g.cfg.sync_classes;
+    c->client_wins = g.cfg.client_wins;
     eas_agent_events ev = {NULL, NULL, g.trace ? trace_out : NULL, on_item, on_progress, on_rejected};
     e = eas_agent_init(&g.agent, c, &g.pal, g.tls_ready ? &g.tls_t : NULL, &g.tcp_t, &g.store, &ev);
     if (e == EAS_ERR_PLAIN_HTTP_REFUSED) {
