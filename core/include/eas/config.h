@@ -97,6 +97,11 @@
 #ifndef EAS_STORE_SCRATCH
 #define EAS_STORE_SCRATCH 64u
 #endif
+/* Slots of the store's lookup index (8 bytes of RAM each, an array the application owns and passes
+ * to eas_store_mount_indexed; it holds up to 7/8 as many keys). 0: no index, every lookup scans. */
+#ifndef EAS_STORE_INDEX_SLOTS
+#define EAS_STORE_INDEX_SLOTS 0u
+#endif
 
 /* ---- ActiveSync account state ---- */
 #ifndef EAS_SYNC_KEY_MAX
@@ -163,6 +168,28 @@
 /* Folders watched by one Ping. */
 #ifndef EAS_PING_MAX_FOLDERS
 #define EAS_PING_MAX_FOLDERS 16u
+#endif
+
+/* ---- agenda ---- */
+/* Occurrences gathered per pass over the stored events (each pass reads every event once). */
+#ifndef EAS_AGENDA_BATCH
+#define EAS_AGENDA_BATCH 8u
+#endif
+/* Text kept per occurrence for display (subject, location, organizer). */
+#ifndef EAS_AGENDA_TEXT_MAX
+#define EAS_AGENDA_TEXT_MAX 96u
+#endif
+/* Exceptions of one series read for expansion; a record holds far fewer. */
+#ifndef EAS_CAL_MAX_EXCEPTIONS
+#define EAS_CAL_MAX_EXCEPTIONS 32u
+#endif
+/* Occurrences looked at per event and pass: bounds the walk of a pattern over a window. */
+#ifndef EAS_AGENDA_MAX_PER_EVENT
+#define EAS_AGENDA_MAX_PER_EVENT 100000u
+#endif
+/* "Now": an event in progress started at most this long ago. */
+#ifndef EAS_AGENDA_LOOKBACK_S
+#define EAS_AGENDA_LOOKBACK_S (14u * 86400u)
 #endif
 
 /* ---- items ---- */

@@ -7,6 +7,7 @@
  *   eas-agent --config FILE change-event ID [--subject S] [--start T] [--end T] [--location L]
  *   eas-agent --config FILE delete-event ID
  *   eas-agent --config FILE respond ID accept|tentative|decline [--instance START]
+ *   eas-agent --config FILE agenda [--from YYYY-MM-DD] [--days N] [--json]   from the store, no network
  * Times are RFC 3339 (2026-12-01T09:00:00Z, 2026-12-01T10:00:00+01:00; a date alone with --all-day).
  * Exit status: 0 success, 1 usage or configuration, 2 network or TLS, 3 authentication or account
  * state (401, 403, 456, 457, blocked or quarantined), 4 protocol or server error. */
@@ -19,7 +20,10 @@
 #include <unistd.h>
 
 #include "agent_config.h"
+#include "eas/agenda.h"
 #include "eas/agent.h"
+#include "eas/civil.h"
+#include "eas/tz.h"
 #include "eas/foldersync.h"
 #include "eas/store.h"
 #include "eas_posix.h"
@@ -59,6 +63,7 @@ static int usage(void)
                     "  change-event ID [--subject S] [--start T] [--end T] [--location L]\n"
                     "  delete-event ID\n"
                     "  respond ID accept|tentative|decline [--instance START]   answer a meeting request\n"
+                    "  agenda [--from YYYY-MM-DD] [--days N] [--json]   occurrences in the configured time zone\n"
                     "times are RFC 3339: 2026-12-01T09:00:00Z or 2026-12-01T10:00:00+01:00\n");
     return EXIT_USAGE;
 }
@@ -770,11 +775,147 @@ static int cmd_respond(const char *id, const char *answer, const char *instance)
     return 0;
 }
 
+/* ---- agenda ---- */
+
+static eas_agenda_work agenda_work;
+
+typedef struct {
+    const eas_tz_rule *zone;
+    unsigned n;
+} agenda_out;
+
+static void rfc3339_utc(int64_t t, char out[32])
+{
+    eas_civil c;
+    eas_civil_from_seconds(t, &c);
+    snprintf(out, 32, "%04u-%02u-%02uT%02u:%02u:%02uZ", (unsigned)c.year % 10000u, (unsigned)c.month % 13u,
+             (unsigned)c.day % 32u, (unsigned)c.hour % 24u, (unsigned)c.minute % 60u, (unsigned)c.second % 60u);
+}
+
+static void date_of_day(int64_t day, char out[32])
+{
+    int32_t y;
+    unsigned m, d;
+    eas_civil_from_days(day, &y, &m, &d);
+    snprintf(out, 32, "%04u-%02u-%02u", (unsigned)y % 10000u, m % 13u, d % 32u);
+}
+
+static const char *busy_name(uint8_t b)
+{
+    static const char *const n[] = {"free", "tentative", "busy", "out_of_office", "working_elsewhere"};
+    return b < 5 ? n[b] : "busy";
+}
+
+static const char *response_name(uint8_t r)
+{
+    static const char *const n[] = {"none", "organizer", "tentative", "accepted", "declined", "not_responded"};
+    return r < 6 ? n[r] : "none";
+}
+
+static eas_err print_occurrence(void *ctx, const eas_agenda_entry *e)
+{
+    agenda_out *o = ctx;
+    char start[32], end[32];
+    if (e->occ.all_day) {
+        date_of_day(e->occ.day, start);
+        date_of_day(e->occ.day + e->days, end);
+    } else {
+        rfc3339_utc(e->occ.start, start);
+        rfc3339_utc(e->occ.end, end);
+    }
+    if (g.json) {
+        printf(o->n ? ",\n {\"server_id\": " : "\n {\"server_id\": ");
+        json_string(e->server_id);
+        printf(", \"subject\": ");
+        json_string(e->subject);
+        printf(", \"location\": ");
+        json_string(e->location);
+        printf(", \"start\": \"%s\", \"end\": \"%s\", \"all_day\": %s, \"organizer\": ", start, end,
+               e->occ.all_day ? "true" : "false");
+        json_string(e->organizer);
+        printf(", \"busy_status\": \"%s\", \"response_status\": \"%s\", \"is_exception\": %s}", busy_name(e->busy_status),
+               response_name(e->response_type), e->is_exception ? "true" : "false");
+    } else {
+        int64_t ls = 0, le = 0;
+        eas_tz_utc_to_local(o->zone, e->occ.start, &ls);
+        eas_tz_utc_to_local(o->zone, e->occ.end, &le);
+        char day[32];
+        date_of_day(e->occ.all_day ? e->occ.day : eas_floor_div(ls, 86400), day);
+        if (e->occ.all_day)
+            printf("%s  all day      %s", day, e->subject);
+        else
+            printf("%s  %02d:%02d-%02d:%02d  %s", day, (int)(eas_floor_mod(ls, 86400) / 3600), (int)(eas_floor_mod(ls, 3600) / 60),
+                   (int)(eas_floor_mod(le, 86400) / 3600), (int)(eas_floor_mod(le, 3600) / 60), e->subject);
+        if (e->location[0]) printf("  (%s)", e->location);
+        if (e->is_exception) printf("  [moved]");
+        putchar('\n');
+    }
+    o->n++;
+    return EAS_OK;
+}
+
+static int cmd_agenda(const char *from_date, long days)
+{
+    eas_tz_rule zone;
+    if (eas_tz_parse_posix(g.cfg.timezone, strlen(g.cfg.timezone), &zone) != EAS_OK) {
+        fprintf(stderr, "eas-agent: configuration: \"timezone\" is not a POSIX TZ string: %s\n", g.cfg.timezone);
+        return EXIT_USAGE;
+    }
+    int64_t now = (int64_t)time(NULL), local_now = 0, day;
+    eas_tz_utc_to_local(&zone, now, &local_now);
+    if (from_date) {
+        int64_t t;
+        if (strlen(from_date) != 10 || parse_rfc3339(from_date, 1, &t) != 0) {
+            fprintf(stderr, "eas-agent: --from: not a date (YYYY-MM-DD): %s\n", from_date);
+            return EXIT_USAGE;
+        }
+        day = eas_floor_div(t, 86400);
+    } else {
+        day = eas_floor_div(local_now, 86400);
+    }
+    if (days < 1 || days > 3660) return usage();
+    int64_t from = 0, to = 0;
+    eas_tz_local_to_utc(&zone, day * 86400, EAS_TZ_PICK_EARLIER, &from, NULL);
+    eas_tz_local_to_utc(&zone, (day + days) * 86400, EAS_TZ_PICK_EARLIER, &to, NULL);
+    agenda_out o = {&zone, 0};
+    if (g.json) putchar('[');
+    else if (!from_date) {
+        /* The room display's line: what is on now, and what comes next today. */
+        eas_agenda_entry cur, next;
+        int has_cur = 0, has_next = 0;
+        if (eas_agent_now_next(&g.agent, &agenda_work, &zone, now, to - now, &cur, &has_cur, &next, &has_next) == EAS_OK) {
+            int64_t l = 0;
+            if (has_cur) {
+                eas_tz_utc_to_local(&zone, cur.occ.end, &l);
+                printf("now:  %s (until %02d:%02d)\n", cur.subject, (int)(eas_floor_mod(l, 86400) / 3600), (int)(eas_floor_mod(l, 3600) / 60));
+            } else {
+                printf("now:  free\n");
+            }
+            if (has_next) {
+                eas_tz_utc_to_local(&zone, next.occ.start, &l);
+                printf("next: %s at %02d:%02d\n", next.subject, (int)(eas_floor_mod(l, 86400) / 3600), (int)(eas_floor_mod(l, 3600) / 60));
+            } else {
+                printf("next: nothing more today\n");
+            }
+        }
+    }
+    unsigned skipped = 0;
+    eas_err e = eas_agent_agenda(&g.agent, &agenda_work, &zone, from, to, print_occurrence, &o, &skipped);
+    if (g.json) printf(o.n ? "\n]\n" : "]\n");
+    if (skipped) fprintf(stderr, "eas-agent: %u stored events could not be read and were left out\n", skipped);
+    if (e != EAS_OK) {
+        fprintf(stderr, "eas-agent: error: agenda: %s\n", eas_err_str(e));
+        return EXIT_PROTOCOL;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *config = NULL, *command = NULL;
     long max_seconds = 0;
-    const char *instance = NULL, *answer = NULL;
+    const char *instance = NULL, *answer = NULL, *from_date = NULL;
+    long days = 1;
     int i;
     for (i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -788,6 +929,8 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--location") && v) edit.location = argv[++i];
         else if (!strcmp(argv[i], "--max-seconds") && v) max_seconds = strtol(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--instance") && v) instance = argv[++i];
+        else if (!strcmp(argv[i], "--from") && v) from_date = argv[++i];
+        else if (!strcmp(argv[i], "--days") && v) days = strtol(argv[++i], NULL, 10);
         else if (argv[i][0] == '-') return usage();
         else if (!command) command = argv[i];
         else if (!edit.id) edit.id = argv[i];
@@ -805,7 +948,7 @@ int main(int argc, char **argv)
     for (int k = 0; k < 4; k++)
         if (!strcmp(command, lists[k].name)) list = k;
     if (list < 0 && !editing && strcmp(command, "folders") != 0 && strcmp(command, "sync") != 0 &&
-        strcmp(command, "push") != 0 && strcmp(command, "respond") != 0)
+        strcmp(command, "push") != 0 && strcmp(command, "respond") != 0 && strcmp(command, "agenda") != 0)
         return usage();
     if (max_seconds < 0) return usage();
     int responding = !strcmp(command, "respond");
@@ -816,6 +959,7 @@ int main(int argc, char **argv)
     if (list >= 0) rc = cmd_list(lists[list].cls);
     else if (editing) rc = cmd_edit(command);
     else if (!strcmp(command, "respond")) rc = cmd_respond(edit.id, answer, instance);
+    else if (!strcmp(command, "agenda")) rc = cmd_agenda(from_date, days);
     else if (!strcmp(command, "sync")) rc = cmd_sync();
     else if (!strcmp(command, "push")) rc = cmd_push(max_seconds);
     else rc = cmd_folders();

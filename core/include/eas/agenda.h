@@ -1,0 +1,62 @@
+/* The agenda: the occurrences of the stored calendar items that overlap a time window, in start order,
+ * recurrences expanded in each event's own zone and exceptions applied. Bounded memory: the stored
+ * events are walked in passes, each keeping the EAS_AGENDA_BATCH earliest occurrences not yet given;
+ * nothing grows with the number of events or occurrences. */
+#ifndef EAS_AGENDA_H
+#define EAS_AGENDA_H
+
+#include <stdint.h>
+
+#include "eas/agent.h"
+#include "eas/item.h"
+#include "eas/recur.h"
+
+/* One occurrence, with what a display shows of it. */
+typedef struct eas_agenda_entry {
+    eas_occurrence occ; /* start, end (UTC), all_day, day (local date of the start in the event's zone) */
+    int64_t days;       /* all-day: length in days (the end date is day + days, exclusive) */
+    char server_id[EAS_ITEM_ID_MAX];
+    char folder_id[EAS_FOLDER_ID_MAX];
+    char subject[EAS_AGENDA_TEXT_MAX];
+    char location[EAS_AGENDA_TEXT_MAX];
+    char organizer[EAS_AGENDA_TEXT_MAX];
+    uint8_t busy_status;   /* 0 free, 1 tentative, 2 busy, 3 out of office, 4 working elsewhere */
+    uint8_t response_type; /* 0 none, 1 organizer, 2 tentative, 3 accepted, 4 declined, 5 not responded */
+    uint8_t is_exception;  /* a moved or changed instance of a series */
+    uint8_t recurring;
+} eas_agenda_entry;
+
+/* Work space of an agenda walk, owned by the caller (a few KiB: EAS_AGENDA_BATCH entries and
+ * EAS_CAL_MAX_EXCEPTIONS exceptions), so that the core keeps no state of its own. */
+typedef struct eas_agenda_work {
+    eas_agent *a;
+    const eas_tz_rule *zone;
+    int64_t from, to;
+    eas_agenda_entry batch[EAS_AGENDA_BATCH];
+    unsigned count;
+    eas_agenda_entry last; /* the last entry given out (valid when have_last) */
+    int have_last;
+    unsigned skipped;
+    eas_agenda_entry cand; /* the candidate being built */
+    eas_cal_exception ex[EAS_CAL_MAX_EXCEPTIONS];
+} eas_agenda_work;
+
+/* Decodes a calendar item record into the iterator's event and its exceptions (at most cap; more are
+ * dropped and *nex says how many were kept). device_zone: the zone all-day dates of 16.x items are
+ * shown in. EAS_ERR_UNSUPPORTED for a non-Gregorian calendar type. */
+eas_err eas_event_decode(const uint8_t *rec, size_t len, const eas_tz_rule *device_zone, eas_cal_event *ev,
+                         eas_cal_exception *ex, size_t cap, size_t *nex);
+
+/* Calls fn for every occurrence overlapping [from, to) (UTC seconds), ordered by start, then end,
+ * then ServerId. A non-EAS_OK return from fn stops the walk. Events that cannot be read are skipped
+ * and counted in *skipped (may be NULL). */
+typedef eas_err (*eas_agenda_fn)(void *ctx, const eas_agenda_entry *e);
+eas_err eas_agent_agenda(eas_agent *a, eas_agenda_work *w, const eas_tz_rule *device_zone, int64_t from, int64_t to,
+                         eas_agenda_fn fn, void *ctx, unsigned *skipped);
+
+/* "Now and next" for a room display: the occurrences in progress at now (the one that started last)
+ * and the first one starting after now, within horizon seconds. */
+eas_err eas_agent_now_next(eas_agent *a, eas_agenda_work *w, const eas_tz_rule *device_zone, int64_t now, int64_t horizon,
+                           eas_agenda_entry *current, int *has_current, eas_agenda_entry *next, int *has_next);
+
+#endif
