@@ -140,6 +140,7 @@ void eas_item_start(eas_item_builder *b, eas_tag tag, int has_content)
     b->buf[b->len++] = 0;
     b->field_limit = tag == EAS_AirSyncBase_Data ? EAS_ITEM_BODY_MAX : EAS_ITEM_VALUE_MAX;
     b->b64 = tag == EAS_Calendar_Timezone;
+    b->field_cut = 0;
     b->b64_nbits = 0;
     b->b64_acc = 0;
     b->b64_pos = 0;
@@ -170,7 +171,7 @@ static int b64_value(uint8_t c)
 
 void eas_item_text(eas_item_builder *b, const uint8_t *data, size_t len)
 {
-    if (b->skip_depth || !b->field_start) return;
+    if (b->skip_depth || !b->field_start || b->field_cut) return;
     if (b->b64) {
         uint8_t *out = b->buf + b->field_start + 3;
         for (size_t i = 0; i < len; i++) {
@@ -214,6 +215,8 @@ void eas_item_text(eas_item_builder *b, const uint8_t *data, size_t len)
             k--;
         }
         b->buf[1] |= EAS_ITEM_TRUNCATED;
+        /* Whatever comes later for this field is past the cut: a value stays a prefix of the text. */
+        b->field_cut = 1;
     }
 }
 

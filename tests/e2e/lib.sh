@@ -14,9 +14,19 @@
 #   e2e_reset_user   USER                       remove the user's events, tasks, contacts, extra
 #                                               collections and EAS device state (needs root)
 #   e2e_pass USER                               print the user's password
+#   imap_append USER FOLDER FILE [FLAGS [DATE]] APPEND a message and print its UID. FILE '-' reads
+#                                               stdin; newlines become CRLF. FLAGS e.g. '(\Seen)';
+#                                               DATE: INTERNALDATE in seconds since the epoch
+#   imap_store  USER FOLDER UID ITEM FLAGS      UID STORE, e.g. imap_store bob INBOX 3 +FLAGS '(\Seen)'
+#   imap_delete USER FOLDER UID                 flag \Deleted and UID EXPUNGE that message
+#   imap_list   USER FOLDER                     one line "UID FLAGS" per message ("3 \Seen")
+#   imap_create USER FOLDER                     CREATE and SUBSCRIBE ("/" separates levels)
+#   imap_delete_folder USER FOLDER              UNSUBSCRIBE and DELETE
 # NAME is the resource name as stored (e.g. "ev1.ics"); CAL and BOOK default to "personal".
 # Failures print the method, URL, HTTP code and body on stderr. Every request is bounded by
 # E2E_CURL_TIMEOUT seconds (default 20); E2E_HTTP_CODE holds the last status code.
+# The IMAP helpers use python3's imaplib against E2E_IMAP_URL (dovecot; only the users of
+# E2E_MAIL_USERS have a mailbox), bounded by the same timeout; failures print the answer on stderr.
 
 E2E_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 if [ -z "${E2E_DAV_URL:-}" ]; then
@@ -122,3 +132,82 @@ caldav_mkcalendar() {  # USER CAL DISPLAYNAME [SYNC=1]
 e2e_reset_user() {
     "$E2E_LIB_DIR/server.sh" reset-user "$1" "$E2E_SERVER"
 }
+
+# ---- IMAP (mail for the EAS Email class is made through IMAP, never through the client)
+_e2e_imap() {  # OP USER FOLDER [ARGS...]
+    local pass
+    pass=$(e2e_pass "$2") || return 1
+    [ -n "${E2E_IMAP_URL:-}" ] || { echo "e2e: no IMAP server in this harness (E2E_IMAP_URL unset)" >&2; return 1; }
+    python3 -c "$_E2E_IMAP_PY" "$E2E_IMAP_URL" "$E2E_CURL_TIMEOUT" "$1" "$2" "$pass" "${@:3}"
+}
+imap_append() { _e2e_imap append "$@"; }
+imap_store() { _e2e_imap store "$@"; }
+imap_delete() { _e2e_imap delete "$@"; }
+imap_list() { _e2e_imap list "$@"; }
+imap_create() { _e2e_imap create "$@"; }
+imap_delete_folder() { _e2e_imap delete-folder "$@"; }
+
+_E2E_IMAP_PY=$(cat <<'PYEOF'
+import imaplib, re, sys
+url, timeout, op, user, password, folder = sys.argv[1:7]
+args = sys.argv[7:]
+host, _, port = url.split('://', 1)[1].rstrip('/').partition(':')
+
+def fail(what, data):
+    sys.stderr.write('e2e: IMAP %s as %s: %s -> %r\n' % (op, user, what, data))
+    sys.exit(1)
+
+# imaplib sends mailbox names as given: a name with a space must be quoted here.
+def quoted(name):
+    return '"%s"' % name.replace('\\', '\\\\').replace('"', '\\"')
+
+def answered(typ, data):
+    return typ == 'OK' and data and data[0] is not None
+
+try:
+    m = imaplib.IMAP4(host, int(port or 143), timeout=float(timeout))
+    m.login(user, password)
+    if op == 'create':
+        typ, data = m.create(quoted(folder))
+        if typ != 'OK': fail('CREATE ' + folder, data)
+        typ, data = m.subscribe(quoted(folder))
+        if typ != 'OK': fail('SUBSCRIBE ' + folder, data)
+    elif op == 'delete-folder':
+        m.unsubscribe(quoted(folder))
+        typ, data = m.delete(quoted(folder))
+        if typ != 'OK': fail('DELETE ' + folder, data)
+    elif op == 'append':
+        src = sys.stdin.buffer if args[0] == '-' else open(args[0], 'rb')
+        msg = re.sub(rb'\r*\n', b'\r\n', src.read())
+        flags = args[1] if len(args) > 1 and args[1] else None
+        date = imaplib.Time2Internaldate(float(args[2])) if len(args) > 2 and args[2] else None
+        typ, data = m.append(quoted(folder), flags, date, msg)
+        got = re.search(rb'APPENDUID \d+ (\d+)', data[0] or b'') if typ == 'OK' else None
+        if not got: fail('APPEND ' + folder, data)
+        print(got.group(1).decode())
+    else:
+        typ, data = m.select(quoted(folder))
+        if typ != 'OK': fail('SELECT ' + folder, data)
+        if op == 'store':
+            typ, data = m.uid('STORE', args[0], args[1], args[2])
+            if not answered(typ, data): fail('UID STORE ' + ' '.join(args), data)
+        elif op == 'delete':
+            typ, data = m.uid('STORE', args[0], '+FLAGS', '(\\Deleted)')
+            if not answered(typ, data): fail('UID STORE %s +FLAGS (\\Deleted)' % args[0], data)
+            typ, data = m.uid('EXPUNGE', args[0])
+            if typ != 'OK': fail('UID EXPUNGE ' + args[0], data)
+        elif op == 'list':
+            typ, data = m.uid('FETCH', '1:*', '(FLAGS)')
+            if typ != 'OK': fail('UID FETCH 1:* (FLAGS)', data)
+            for line in data:
+                uid = re.search(rb'UID (\d+)', line or b'')
+                fl = re.search(rb'FLAGS \(([^)]*)\)', line or b'')
+                if uid: print(uid.group(1).decode(), fl.group(1).decode() if fl else '')
+        else:
+            fail('unknown operation', op)
+    # LOGOUT without CLOSE: CLOSE would expunge messages that imap_store only flagged \Deleted.
+    m.logout()
+except (imaplib.IMAP4.error, OSError, ValueError) as e:
+    fail('error', str(e))
+PYEOF
+)

@@ -403,6 +403,24 @@ static void json_field(const uint8_t *rec, size_t len, const char *name, eas_tag
     json_string(v);
 }
 
+/* The body preview sits inside the Body group, where eas_item_get_str (top level only) does not look. */
+static void json_body(const uint8_t *rec, size_t len)
+{
+    eas_item_cursor c;
+    eas_item_field f;
+    if (eas_item_open(&c, rec, len) != EAS_OK) return;
+    while (eas_item_next(&c, &f)) {
+        if (f.kind != 0 || f.tag != EAS_AirSyncBase_Data) continue;
+        char v[EAS_ITEM_BODY_MAX + 1];
+        size_t n = f.len < sizeof v - 1 ? f.len : sizeof v - 1;
+        memcpy(v, f.value, n);
+        v[n] = '\0';
+        printf(", \"body\": ");
+        json_string(v);
+        return;
+    }
+}
+
 static eas_err list_item(void *ctx, const eas_folder *folder, const uint8_t *rec, size_t len)
 {
     listing *l = ctx;
@@ -439,6 +457,7 @@ static eas_err list_item(void *ctx, const eas_folder *folder, const uint8_t *rec
         json_string(folder->server_id);
         for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
             if (fields[i].cls == l->cls) json_field(rec, len, fields[i].name, fields[i].tag);
+        json_body(rec, len);
         printf(", \"truncated\": %s}", (eas_item_flags(rec, len) & (EAS_ITEM_TRUNCATED | EAS_ITEM_DROPPED)) ? "true" : "false");
     } else {
         char a[EAS_ITEM_VALUE_MAX + 1] = "", b[EAS_ITEM_VALUE_MAX + 1] = "";
