@@ -108,3 +108,4 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(HOST) $(ASAN) -name '*.d' -type f 2>/dev/null)
+-include boards/boards.mk

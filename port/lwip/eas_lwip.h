@@ -87,8 +87,8 @@ extern void (*eas_lwip_assert_hook)(const char *msg, const char *file, int line)
 /* mbedTLS on a static arena, with the time from clock (port/lwip/lwip_mbedtls.c). The arena must
  * outlive every TLS object. */
 eas_err eas_mbedtls_platform_init(uint8_t *heap, size_t size, const eas_clock *clock);
-/* Bytes of the arena in use now and at most since init (requested sizes plus a small header each). */
-size_t eas_mbedtls_heap_used(void);
+/* How far into the arena allocations have reached since init: its high-water mark, fragmentation
+ * included (what the arena must be sized for). */
 size_t eas_mbedtls_heap_peak(void);
 
 #endif

@@ -36,34 +36,15 @@ void eas_mbedtls_exit(int status)
 }
 
 static const eas_clock *tls_clock;
-static void *(*arena_calloc)(size_t, size_t);
-static void (*arena_free)(void *);
-static size_t heap_used, heap_peak;
+static uint8_t *arena;
+static size_t arena_size;
 
-/* Each block carries its size in front, so that free can count it. */
-#define SIZE_HDR 8u
-
-static void *counting_calloc(size_t n, size_t size)
-{
-    if (n != 0 && size > (SIZE_MAX - SIZE_HDR) / n) return NULL;
-    size_t total = n * size + SIZE_HDR;
-    uint8_t *p = arena_calloc(1, total);
-    if (!p) return NULL;
-    memcpy(p, &total, sizeof total);
-    heap_used += total;
-    if (heap_used > heap_peak) heap_peak = heap_used;
-    return p + SIZE_HDR;
-}
-
-static void counting_free(void *ptr)
-{
-    if (!ptr) return;
-    uint8_t *p = (uint8_t *)ptr - SIZE_HDR;
-    size_t total;
-    memcpy(&total, p, sizeof total);
-    heap_used -= total;
-    arena_free(p);
-}
+/* The arena's high-water mark without MBEDTLS_MEMORY_DEBUG (which would bring stdio): free space is
+ * painted, and calloc zeroes every block it hands out, so the highest unpainted byte is the furthest the
+ * allocator ever reached. The first block header sits at the arena's start; a few dozen bytes past it
+ * are left alone. */
+#define ARENA_PAINT 0xa5u
+#define ARENA_HEADER_ROOM 64u
 
 static mbedtls_time_t eas_mbedtls_time(mbedtls_time_t *out)
 {
@@ -111,15 +92,17 @@ eas_err eas_mbedtls_platform_init(uint8_t *heap, size_t size, const eas_clock *c
 {
     if (!heap || size < 1024 || !clock || !clock->wall_time) return EAS_ERR_ARG;
     mbedtls_memory_buffer_alloc_init(heap, size);
-    /* memory_buffer_alloc installed its functions; ours count around them. */
-    arena_calloc = mbedtls_calloc;
-    arena_free = mbedtls_free;
-    if (mbedtls_platform_set_calloc_free(counting_calloc, counting_free) != 0) return EAS_ERR_TLS_CONFIG;
+    memset(heap + ARENA_HEADER_ROOM, ARENA_PAINT, size - ARENA_HEADER_ROOM);
+    arena = heap;
+    arena_size = size;
     tls_clock = clock;
     if (mbedtls_platform_set_time(eas_mbedtls_time) != 0) return EAS_ERR_TLS_CONFIG;
-    heap_used = heap_peak = 0;
     return EAS_OK;
 }
 
-size_t eas_mbedtls_heap_used(void) { return heap_used; }
-size_t eas_mbedtls_heap_peak(void) { return heap_peak; }
+size_t eas_mbedtls_heap_peak(void)
+{
+    size_t n = arena_size;
+    while (n > ARENA_HEADER_ROOM && arena[n - 1] == ARENA_PAINT) n--;
+    return arena ? n : 0;
+}

@@ -54,6 +54,7 @@
 #ifndef MEMP_NUM_TCP_SEG
 #define MEMP_NUM_TCP_SEG 16
 #endif
+#define MEMP_NUM_SYS_TIMEOUT (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 2) /* + SNTP (an app lwIP does not count) */
 #define MEMP_NUM_REASSDATA 0
 #define MEMP_NUM_FRAG_PBUF 0
 #define MEMP_NUM_ARP_QUEUE 4

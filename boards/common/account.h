@@ -1,0 +1,33 @@
+/* The device's account and network configuration, generated at build time from a JSON file
+ * (make fw BOARD=... ACCOUNT=path.json; boards/common/gen_account.py writes build/BOARD/gen/account.c).
+ * Sources are never edited to configure a device. */
+#ifndef EAS_FW_ACCOUNT_H
+#define EAS_FW_ACCOUNT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "eas_lwip.h"
+
+typedef struct fw_account {
+    const char *url;
+    const char *user;
+    const char *password;
+    const char *device_id;
+    const char *device_type;
+    const char *device_model;
+    const char *user_agent;
+    uint8_t protocol_version; /* 0: negotiate */
+    uint8_t allow_plain_http;
+    const uint8_t *ca;        /* PEM bundle, NUL-terminated; ca_len counts the NUL */
+    size_t ca_len;
+    const eas_lwip_host *hosts; /* static names, e.g. the test server's name -> the emulator's host */
+    size_t host_count;
+    const char *sntp_server;    /* NULL: only an NTP server offered by DHCP */
+    uint32_t sync_interval_s;   /* between two rounds of the schedule */
+    uint32_t test_boots;        /* 0: run for ever; N (emulation tests): exit after the N-th boot's round */
+} fw_account;
+
+extern const fw_account fw_account_cfg;
+
+#endif

@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""gen_account.py ACCOUNT.json OUT.c [--test-boots N]
+
+Turns the device's account configuration (JSON, the keys of the eas-agent CLI's configuration plus the
+firmware's own) into a C file defining `fw_account_cfg` (boards/common/account.h). The output is
+rewritten only when its content changes, so that make rebuilds only what depends on it.
+
+Keys (unknown keys are an error naming them):
+  url, user, device_id                    required
+  password | password_env                 one of them (password_env: read from the build's environment)
+  ca_file | ca_pem                        the trusted CA(s), PEM (a file path, relative to the JSON file's
+                                          directory or the working directory, or the PEM text itself)
+  device_type, device_model, user_agent   optional strings
+  protocol_version                        "auto" (default), "12.1", "14.0", "14.1", "16.0", "16.1"
+  allow_plain_http                        false (default)
+  hosts                                   {"name": "dotted IPv4", ...}: static names, before DNS
+  sntp_server                             NTP server name; absent: only one offered by DHCP
+  sync_interval_s                         seconds between rounds (default 300)
+  test_boots                              emulation tests: exit after the N-th boot's round (default 0)
+  state_file, timezone, classes           CLI keys, accepted and ignored here
+"""
+import json
+import os
+import re
+import sys
+
+VERSIONS = {"auto": 0, "12.1": 121, "14.0": 140, "14.1": 141, "16.0": 160, "16.1": 161}
+STRINGS = ("url", "user", "password", "password_env", "device_id", "device_type", "device_model",
+           "user_agent", "ca_file", "ca_pem", "sntp_server", "protocol_version")
+IGNORED = ("state_file", "timezone", "classes")
+
+
+def die(msg):
+    sys.stderr.write("gen_account: %s\n" % msg)
+    sys.exit(1)
+
+
+def c_string(s):
+    out = []
+    for ch in s.encode("utf-8"):
+        if ch in (0x22, 0x5c):
+            out.append("\\" + chr(ch))
+        elif 0x20 <= ch < 0x7f and ch != 0x3f:  # '?' escaped: no trigraphs
+            out.append(chr(ch))
+        else:
+            out.append("\\%03o" % ch)
+    return '"' + "".join(out) + '"'
+
+
+def c_pem(pem):
+    lines = pem.splitlines(True)
+    return "\n    ".join(c_string(l) for l in lines) if lines else '""'
+
+
+def main(argv):
+    if len(argv) < 3:
+        die("usage: gen_account.py ACCOUNT.json OUT.c [--test-boots N]")
+    path, out_path = argv[1], argv[2]
+    test_boots_override = None
+    if len(argv) >= 5 and argv[3] == "--test-boots":
+        test_boots_override = int(argv[4])
+    try:
+        with open(path, encoding="utf-8") as f:
+            cfg = json.load(f)
+    except (OSError, ValueError) as e:
+        die("%s: %s" % (path, e))
+    if not isinstance(cfg, dict):
+        die("%s: must be a JSON object" % path)
+
+    known = set(STRINGS) | set(IGNORED) | {"allow_plain_http", "hosts", "sync_interval_s", "test_boots"}
+    for k, v in cfg.items():
+        if k not in known:
+            die('%s: unknown key "%s"' % (path, k))
+        if k in STRINGS and not isinstance(v, str):
+            die('%s: key "%s" must be a string' % (path, k))
+    for k in ("url", "user", "device_id"):
+        if not cfg.get(k):
+            die('%s: missing key "%s"' % (path, k))
+    if not re.fullmatch(r"[A-Za-z0-9]{1,32}", cfg["device_id"]):
+        die('%s: key "device_id" must be 1 to 32 letters and digits' % path)
+
+    password = cfg.get("password")
+    if "password_env" in cfg:
+        if password:
+            die('%s: give either "password" or "password_env", not both' % path)
+        password = os.environ.get(cfg["password_env"])
+        if password is None:
+            die('%s: key "password_env": environment variable %s is not set' % (path, cfg["password_env"]))
+    if not password:
+        die('%s: missing key "password" (or "password_env")' % path)
+
+    if ("ca_file" in cfg) == ("ca_pem" in cfg):
+        die('%s: give exactly one of "ca_file" and "ca_pem"' % path)
+    if "ca_file" in cfg:
+        ca_path = cfg["ca_file"]
+        if not os.path.isabs(ca_path) and not os.path.exists(ca_path):
+            ca_path = os.path.join(os.path.dirname(os.path.abspath(path)), ca_path)
+        try:
+            with open(ca_path, encoding="ascii") as f:
+                pem = f.read()
+        except OSError as e:
+            die('%s: key "ca_file": %s' % (path, e))
+    else:
+        pem = cfg["ca_pem"]
+    if "-----BEGIN CERTIFICATE-----" not in pem:
+        die("%s: the CA is not a PEM certificate" % path)
+
+    version = cfg.get("protocol_version", "auto")
+    if version not in VERSIONS:
+        die('%s: key "protocol_version" must be one of %s' % (path, ", ".join(VERSIONS)))
+    allow_plain = cfg.get("allow_plain_http", False)
+    if not isinstance(allow_plain, bool):
+        die('%s: key "allow_plain_http" must be true or false' % path)
+
+    hosts = cfg.get("hosts", {})
+    if not isinstance(hosts, dict):
+        die('%s: key "hosts" must be an object {"name": "address"}' % path)
+    for name, addr in hosts.items():
+        if not isinstance(addr, str) or not re.fullmatch(r"(\d{1,3}\.){3}\d{1,3}", addr) or \
+                any(int(x) > 255 for x in addr.split(".")):
+            die('%s: key "hosts": "%s" must map to a dotted IPv4 address' % (path, name))
+        if not name or len(name) >= 64:
+            die('%s: key "hosts": names must be 1 to 63 characters' % path)
+
+    def number(key, default):
+        v = cfg.get(key, default)
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0 or v > 0xFFFFFFFF:
+            die('%s: key "%s" must be a non-negative integer' % (path, key))
+        return v
+
+    sync_interval = number("sync_interval_s", 300)
+    test_boots = number("test_boots", 0)
+    if test_boots_override is not None:
+        test_boots = test_boots_override
+
+    def opt(key, default):
+        return c_string(cfg.get(key) or default)
+
+    host_rows = "".join("    {%s, %s},\n" % (c_string(n), c_string(a)) for n, a in hosts.items())
+    sntp = c_string(cfg["sntp_server"]) if cfg.get("sntp_server") else "NULL"
+    text = """/* Generated by boards/common/gen_account.py from %(src)s: do not edit, do not commit
+ * (it holds the account's password). */
+#include "account.h"
+
+static const char ca_pem[] =
+    %(pem)s;
+
+static const eas_lwip_host hosts[] = {
+%(hosts)s    {NULL, NULL},
+};
+
+const fw_account fw_account_cfg = {
+    .url = %(url)s,
+    .user = %(user)s,
+    .password = %(password)s,
+    .device_id = %(device_id)s,
+    .device_type = %(device_type)s,
+    .device_model = %(device_model)s,
+    .user_agent = %(user_agent)s,
+    .protocol_version = %(version)d,
+    .allow_plain_http = %(plain)d,
+    .ca = (const uint8_t *)ca_pem,
+    .ca_len = sizeof ca_pem,
+    .hosts = hosts,
+    .host_count = %(nhosts)d,
+    .sntp_server = %(sntp)s,
+    .sync_interval_s = %(interval)du,
+    .test_boots = %(boots)du,
+};
+""" % {
+        "src": os.path.basename(path),
+        "pem": c_pem(pem),
+        "hosts": host_rows,
+        "url": c_string(cfg["url"]),
+        "user": c_string(cfg["user"]),
+        "password": c_string(password),
+        "device_id": c_string(cfg["device_id"]),
+        "device_type": opt("device_type", "easagent"),
+        "device_model": opt("device_model", "easagent-display"),
+        "user_agent": opt("user_agent", "easagent/0.1"),
+        "version": VERSIONS[version],
+        "plain": 1 if allow_plain else 0,
+        "nhosts": len(hosts),
+        "sntp": sntp,
+        "interval": sync_interval,
+        "boots": test_boots,
+    }
+    try:
+        with open(out_path, encoding="utf-8") as f:
+            if f.read() == text:
+                return 0
+    except OSError:
+        pass
+    os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
+    tmp = out_path + ".tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, out_path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,134 @@
+/* mps2-an385 under QEMU: CMSDK UART0 console, SysTick millisecond clock, the state region in PSRAM,
+ * and the emulator's host services for what the board lacks (entropy, a real-time clock, exit).
+ * The Ethernet controller is in lan9118.c. */
+#include <string.h>
+
+#include "board.h"
+#include "cortex_m.h"
+#include "eas_board_config.h"
+#include "ram_flash.h"
+#include "semihost.h"
+
+/* ---- CMSDK APB UART0 ---- */
+#define UART0_BASE 0x40004000u
+#define UART_DATA CM_REG(UART0_BASE + 0x00u)
+#define UART_STATE CM_REG(UART0_BASE + 0x04u)
+#define UART_CTRL CM_REG(UART0_BASE + 0x08u)
+#define UART_BAUDDIV CM_REG(UART0_BASE + 0x10u)
+#define UART_STATE_TXFULL 0x1u
+#define UART_CTRL_TXEN 0x1u
+
+#define SYSCLK_HZ 25000000u /* the AN385 image's CPU clock */
+
+static volatile uint32_t ticks_lo, ticks_hi;
+
+void SysTick_Handler(void);
+void SysTick_Handler(void)
+{
+    if (++ticks_lo == 0) ticks_hi++;
+}
+
+uint64_t board_ms(void)
+{
+    uint32_t hi, lo;
+    do {
+        hi = ticks_hi;
+        lo = ticks_lo;
+    } while (hi != ticks_hi);
+    return ((uint64_t)hi << 32) | lo;
+}
+
+void board_console_write(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        /* Bounded: a UART that never drains (TXEN off) must not hang the board forever. */
+        for (uint32_t spin = 0; (UART_STATE & UART_STATE_TXFULL) && spin < 1000000u; spin++) {
+        }
+        UART_DATA = (uint8_t)s[i];
+    }
+}
+
+void board_wait_for_interrupt(void) { cm_wfi(); }
+
+void board_init(void)
+{
+    UART_BAUDDIV = SYSCLK_HZ / 115200u;
+    UART_CTRL = UART_CTRL_TXEN; /* without TXEN nothing leaves the UART */
+    SYST_RVR = SYSCLK_HZ / 1000u - 1u;
+    SYST_CVR = 0;
+    SYST_CSR = 0x7u; /* processor clock, interrupt, enable */
+    cm_irq_on();
+}
+
+/* ---- the state region: NOR rules over PSRAM kept across resets ---- */
+extern uint8_t __noinit_start[], __noinit_end[];
+static ram_flash flash;
+static uint8_t flash_ready;
+
+static void flash_attach(void)
+{
+    if (flash_ready) return;
+    /* PSRAM lies outside the image: the linker script names it, nothing is placed there. */
+    if (ram_flash_attach(&flash, __noinit_start, (size_t)(__noinit_end - __noinit_start), BOARD_FLASH_SECTOR_SIZE,
+                         BOARD_FLASH_SECTORS, BOARD_FLASH_PROG_SIZE) == EAS_OK)
+        flash_ready = 1;
+}
+
+const eas_flash *board_flash(void)
+{
+    flash_attach();
+    return &flash.flash;
+}
+
+uint32_t board_boot_count(void)
+{
+    flash_attach();
+    return flash.boots;
+}
+
+/* ---- EMULATION ONLY: entropy ----
+ * The MPS2 has no TRNG. Under QEMU the bytes come from the host's /dev/urandom through semihosting,
+ * which is good key material but exists only in the emulator. A real product needs a hardware TRNG
+ * (with its health tests) here; there is deliberately no fallback to anything weaker. */
+static int urandom = -1;
+
+static eas_err entropy_fill(void *ctx, uint8_t *buf, size_t len)
+{
+    (void)ctx;
+    if (urandom < 0) urandom = semihost_open_read("/dev/urandom");
+    if (urandom < 0) return EAS_ERR_IO;
+    return semihost_read(urandom, buf, len) == 0 ? EAS_OK : EAS_ERR_IO;
+}
+
+eas_entropy board_entropy(void)
+{
+    eas_entropy e = {NULL, entropy_fill};
+    return e;
+}
+
+/* ---- EMULATION ONLY: real-time clock ----
+ * The MPS2 has no battery-backed RTC and QEMU's user network has no reachable NTP server, so the
+ * emulated board takes the host's time through semihosting (SYS_TIME). On hardware this is an RTC
+ * read, or -1 until SNTP answers. */
+int64_t board_rtc_time(void) { return semihost_time(); }
+
+static uint8_t tls_heap[BOARD_TLS_HEAP_SIZE] __attribute__((aligned(8)));
+
+uint8_t *board_tls_heap(size_t *size)
+{
+    *size = sizeof tls_heap;
+    return tls_heap;
+}
+
+extern uint32_t __stack_bottom[], __stack_top[];
+
+void board_stack_bounds(uint8_t **bottom, uint8_t **top)
+{
+    *bottom = (uint8_t *)__stack_bottom;
+    *top = (uint8_t *)__stack_top;
+}
+
+_Noreturn void board_reboot(void) { cm_system_reset(); }
+
+/* EMULATION ONLY: the exit status goes to QEMU (SYS_EXIT_EXTENDED). */
+_Noreturn void board_exit(int code) { semihost_exit(code); }
