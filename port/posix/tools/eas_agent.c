@@ -621,8 +621,46 @@ static int cmd_edit(const char *command)
     compact_utc((int64_t)time(NULL), stamp);
     if (!strcmp(command, "add-event")) {
         if (!edit.subject || !edit.start || !edit.end) return usage();
-        if (time_arg("--start", edit.start, edit.all_day, start) || time_arg("--end", edit.end, edit.all_day, end))
+        /* The device's zone goes with the event (14.x wants a Timezone, and a recurring or all-day event
+         * is read in it); an all-day event runs from local midnight to local midnight. 16.x all-day
+         * events carry no Timezone and their dates in the UTC date part. */
+        eas_tz_rule zone;
+        if (eas_tz_parse_posix(g.cfg.timezone, strlen(g.cfg.timezone), &zone) != EAS_OK) {
+            fprintf(stderr, "eas-agent: configuration: \"timezone\" is not a POSIX TZ string: %s\n", g.cfg.timezone);
             return EXIT_USAGE;
+        }
+        int v16 = eas_agent_version(&g.agent) >= EAS_PROTO_16_0;
+        if (edit.all_day) {
+            int64_t ds, de, us = 0, ue = 0;
+            if (strlen(edit.start) != 10 || strlen(edit.end) != 10 || parse_rfc3339(edit.start, 1, &ds) ||
+                parse_rfc3339(edit.end, 1, &de)) {
+                fprintf(stderr, "eas-agent: --all-day takes dates: --start YYYY-MM-DD --end YYYY-MM-DD (end exclusive)\n");
+                return EXIT_USAGE;
+            }
+            if (v16) {
+                us = ds;
+                ue = de;
+            } else {
+                eas_tz_local_to_utc(&zone, ds, EAS_TZ_PICK_EARLIER, &us, NULL);
+                eas_tz_local_to_utc(&zone, de, EAS_TZ_PICK_EARLIER, &ue, NULL);
+            }
+            compact_utc(us, start);
+            compact_utc(ue, end);
+        } else if (time_arg("--start", edit.start, 0, start) || time_arg("--end", edit.end, 0, end)) {
+            return EXIT_USAGE;
+        }
+        uint8_t zone_compact[44];
+        int have_zone = 0;
+        if (!(v16 && edit.all_day)) {
+            eas_tz_blob blob;
+            uint8_t raw[EAS_TZ_BLOB_SIZE];
+            if (eas_tz_rule_to_blob(&zone, NULL, NULL, &blob) == EAS_OK && eas_tz_blob_encode(&blob, raw, sizeof raw) == EAS_OK) {
+                memcpy(zone_compact, raw, 4);
+                memcpy(zone_compact + 4, raw + 68, 20);
+                memcpy(zone_compact + 24, raw + 152, 20);
+                have_zone = 1;
+            }
+        }
         if (strcmp(start, end) >= 0) {
             fprintf(stderr, "eas-agent: --end must come after --start\n");
             return EXIT_USAGE;
@@ -637,10 +675,9 @@ static int cmd_edit(const char *command)
         g.pal.entropy.fill(g.pal.entropy.ctx, rnd, sizeof rnd);
         for (int i = 0; i < 16; i++) snprintf(edit.new_uid + 2 * i, 3, "%02X", rnd[i]);
         eas_item_builder b;
-        static const uint8_t utc_zone[44];
         eas_item_begin(&b, rec, sizeof rec, EAS_CLASS_CALENDAR);
         eas_item_set_id(&b, "new", 3);
-        eas_item_put_field(&b, EAS_Calendar_Timezone, (const char *)utc_zone, sizeof utc_zone);
+        if (have_zone) eas_item_put_field(&b, EAS_Calendar_Timezone, (const char *)zone_compact, sizeof zone_compact);
         eas_item_put_field(&b, EAS_Calendar_AllDayEvent, edit.all_day ? "1" : "0", 1);
         eas_item_put_field(&b, EAS_Calendar_BusyStatus, "2", 1);
         eas_item_put_field(&b, EAS_Calendar_DtStamp, stamp, 16);
@@ -652,8 +689,7 @@ static int cmd_edit(const char *command)
             return EXIT_USAGE;
         }
         eas_item_put_field(&b, EAS_Calendar_StartTime, start, 16);
-        eas_item_put_field(&b, eas_agent_version(&g.agent) >= EAS_PROTO_16_0 ? EAS_Calendar_ClientUid : EAS_Calendar_UID,
-                           edit.new_uid, 32);
+        eas_item_put_field(&b, v16 ? EAS_Calendar_ClientUid : EAS_Calendar_UID, edit.new_uid, 32);
         eas_item_put_field(&b, EAS_Calendar_MeetingStatus, "0", 1);
         len = eas_item_finish(&b);
         e = eas_agent_queue_add(&g.agent, folder, rec, len, NULL);
