@@ -502,7 +502,8 @@ static eas_err on_sync_item(void *ctx, eas_item_change change, const uint8_t *re
     size_t cid_len = 0;
     const char *cid = eas_item_id(rec, len, &cid_len);
     if (!cid) return EAS_ERR_PROTOCOL;
-    uint32_t pending = eas_outbox_pending_key(a, a->coll_slot, cid, cid_len);
+    /* Conflicts are only possible while changes of the device's wait (most syncs have none). */
+    uint32_t pending = a->outbox_any ? eas_outbox_pending_key(a, a->coll_slot, cid, cid_len) : 0;
     if (pending) {
         /* The server changed an item this device has a change queued for: a conflict, never silent. */
         char id[EAS_ITEM_ID_MAX];
@@ -664,6 +665,7 @@ static eas_err retry_phase(eas_agent *a)
     case PH_SYNC: {
         eas_sync_events ev = {a, on_sync_item, eas_outbox_on_response};
         a->sent_n = 0;
+        a->outbox_any = eas_agent_pending(a) > 0;
         eas_sync_decoder_init(&a->dec.sync, (eas_class)a->coll_cls, &ev);
         return start_exchange(a, EAS_CMD_SYNC);
     }
@@ -1233,11 +1235,28 @@ eas_err eas_agent_folder_get(eas_agent *a, unsigned i, eas_folder *out)
     return EAS_ERR_NOT_FOUND;
 }
 
+typedef struct items_walk {
+    eas_agent *a;
+    const eas_folder *f;
+    eas_item_visit_fn fn;
+    void *ctx;
+    uint8_t rec[EAS_ITEM_RECORD_MAX];
+} items_walk;
+
+static eas_err items_visit(void *ctx, uint32_t key, size_t len)
+{
+    items_walk *w = ctx;
+    eas_err e = eas_store_get(w->a->store, key, w->rec, sizeof w->rec, &len);
+    if (e != EAS_OK) return e;
+    if (eas_item_flags(w->rec, len) & EAS_ITEM_TOMB) return EAS_OK;
+    return w->fn(w->ctx, w->f, w->rec, len);
+}
+
 eas_err eas_agent_items(eas_agent *a, eas_class cls, eas_item_visit_fn fn, void *ctx)
 {
     uint8_t frec[3 + 3 * EAS_FOLDER_ID_MAX];
-    uint8_t rec[EAS_ITEM_RECORD_MAX];
     eas_folder f;
+    items_walk w = {a, &f, fn, ctx, {0}};
     for (unsigned s = 0; s < EAS_MAX_FOLDERS; s++) {
         if (!((a->folder_used >> s) & 1u)) continue;
         size_t len = 0;
@@ -1245,16 +1264,9 @@ eas_err eas_agent_items(eas_agent *a, eas_class cls, eas_item_visit_fn fn, void 
         if (e != EAS_OK) return e;
         if ((e = eas_account_folder_decode(frec, len, &f)) != EAS_OK) return e;
         if (cls != EAS_CLASS_NONE && eas_class_of_folder_type(f.type) != cls) continue;
-        uint32_t from = EAS_KEY_ITEM_BASE(s), key;
-        /* Bounded by the live items of the folder: each step moves past one key. */
-        while ((e = eas_store_next(a->store, from, EAS_KEY_ITEM_LAST(s), &key, &len)) == EAS_OK) {
-            e = eas_store_get(a->store, key, rec, sizeof rec, &len);
-            if (e != EAS_OK) return e;
-            if (!(eas_item_flags(rec, len) & EAS_ITEM_TOMB) && (e = fn(ctx, &f, rec, len)) != EAS_OK) return e;
-            if (key == EAS_KEY_ITEM_LAST(s)) break;
-            from = key + 1;
-        }
-        if (e != EAS_ERR_NOT_FOUND && e != EAS_OK) return e;
+        /* Item keys are hashes: key order means nothing, and the unordered walk needs no scans. */
+        e = eas_store_visit_range(a->store, EAS_KEY_ITEM_BASE(s), EAS_KEY_ITEM_LAST(s), items_visit, &w);
+        if (e != EAS_OK) return e;
     }
     return EAS_OK;
 }

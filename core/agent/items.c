@@ -150,6 +150,21 @@ eas_err eas_item_stage_del(eas_agent *a, unsigned slot, const char *server_id, s
     return eas_store_txn_put(a->store, key, tomb, 4 + id_len);
 }
 
+typedef struct purge_batch {
+    eas_agent *a;
+    unsigned n;
+} purge_batch;
+
+static eas_err purge_visit(void *ctx, uint32_t key, size_t len)
+{
+    purge_batch *b = ctx;
+    (void)len;
+    if (b->n == EAS_STORE_MAX_TXN_RECORDS) return EAS_ERR_ABORTED; /* a full batch */
+    eas_err e = eas_store_txn_del(b->a->store, key);
+    if (e == EAS_OK) b->n++;
+    return e;
+}
+
 eas_err eas_coll_purge(eas_agent *a, unsigned slot)
 {
     /* The SyncKey goes first, on its own: from then on the collection starts over from 0 whatever
@@ -157,24 +172,17 @@ eas_err eas_coll_purge(eas_agent *a, unsigned slot)
      * that fit a transaction. */
     eas_err e = eas_store_del(a->store, EAS_KEY_COLL_SYNC_KEY(slot));
     if (e != EAS_OK) return e;
+    /* Each batch ends its walk once it is full (EAS_ERR_ABORTED), commits, and starts over: the
+     * committed deletions are gone from the next walk. Bounded by the live items. */
     for (;;) {
-        uint32_t from = EAS_KEY_ITEM_BASE(slot), key;
-        size_t len;
-        unsigned n = 0;
+        purge_batch b = {a, 0};
         if ((e = eas_store_txn_begin(a->store)) != EAS_OK) return e;
-        /* Bounded by the live items: each step moves past one key, each batch removes up to the limit. */
-        while (n < EAS_STORE_MAX_TXN_RECORDS &&
-               (e = eas_store_next(a->store, from, EAS_KEY_ITEM_LAST(slot), &key, &len)) == EAS_OK) {
-            if ((e = eas_store_txn_del(a->store, key)) != EAS_OK) break;
-            n++;
-            if (key == EAS_KEY_ITEM_LAST(slot)) break;
-            from = key + 1;
-        }
-        if (e != EAS_OK && e != EAS_ERR_NOT_FOUND) {
+        e = eas_store_visit_range(a->store, EAS_KEY_ITEM_BASE(slot), EAS_KEY_ITEM_LAST(slot), purge_visit, &b);
+        if (e != EAS_OK && e != EAS_ERR_ABORTED) {
             eas_store_txn_abort(a->store);
             return e;
         }
         if ((e = eas_store_txn_commit(a->store)) != EAS_OK) return e;
-        if (n < EAS_STORE_MAX_TXN_RECORDS) return EAS_OK;
+        if (b.n < EAS_STORE_MAX_TXN_RECORDS) return EAS_OK;
     }
 }

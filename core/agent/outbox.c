@@ -137,16 +137,18 @@ eas_err eas_agent_queue_delete(eas_agent *a, const char *folder_id, const char *
     return e == EAS_OK ? apply_local(a, (unsigned)slot, EAS_ITEM_DELETE, rec, 4 + n) : e;
 }
 
+static eas_err count_visit(void *ctx, uint32_t key, size_t len)
+{
+    (void)key;
+    (void)len;
+    (*(unsigned *)ctx)++;
+    return EAS_OK;
+}
+
 unsigned eas_agent_pending(eas_agent *a)
 {
-    uint32_t from = EAS_KEY_OUTBOX(0), key;
-    size_t len;
     unsigned n = 0;
-    while (eas_store_next(a->store, from, EAS_KEY_OUTBOX_LAST, &key, &len) == EAS_OK) {
-        n++;
-        if (key == EAS_KEY_OUTBOX_LAST) break;
-        from = key + 1;
-    }
+    eas_store_visit_range(a->store, EAS_KEY_OUTBOX(0), EAS_KEY_OUTBOX_LAST, count_visit, &n);
     return n;
 }
 
@@ -270,18 +272,28 @@ eas_err eas_outbox_write_commands(void *ctx, eas_wbxml_writer *w)
     return EAS_OK;
 }
 
+typedef struct outbox_walk {
+    eas_agent *a;
+    unsigned slot;
+    const char *server_id;
+    size_t id_len;
+    uint32_t key; /* pending_key: the oldest match (smallest key), 0: none */
+    uint8_t entry[ENTRY_HEAD + EAS_ITEM_RECORD_MAX];
+} outbox_walk;
+
+static eas_err has_command_visit(void *ctx, uint32_t key, size_t len)
+{
+    outbox_walk *w = ctx;
+    eas_err e = eas_store_get(w->a->store, key, w->entry, sizeof w->entry, &len);
+    if (e == EAS_OK && len >= ENTRY_HEAD && w->entry[1] == w->a->coll_slot) return EAS_ERR_ABORTED; /* found */
+    return EAS_OK;
+}
+
 int eas_outbox_has_commands(eas_agent *a)
 {
-    uint8_t entry[ENTRY_HEAD + EAS_ITEM_RECORD_MAX];
-    uint32_t from = EAS_KEY_OUTBOX(0), key;
-    size_t len;
-    while (eas_store_next(a->store, from, EAS_KEY_OUTBOX_LAST, &key, &len) == EAS_OK) {
-        eas_err e = eas_store_get(a->store, key, entry, sizeof entry, &len);
-        if (e == EAS_OK && len >= ENTRY_HEAD && entry[1] == a->coll_slot) return 1;
-        if (key == EAS_KEY_OUTBOX_LAST) break;
-        from = key + 1;
-    }
-    return 0;
+    outbox_walk w = {a, 0, NULL, 0, 0, {0}};
+    return eas_store_visit_range(a->store, EAS_KEY_OUTBOX(0), EAS_KEY_OUTBOX_LAST, has_command_visit, &w) ==
+           EAS_ERR_ABORTED;
 }
 
 /* ----------------------------------------------------------------- the server's answers */
@@ -342,19 +354,22 @@ eas_err eas_outbox_finish_sent(eas_agent *a)
     return EAS_OK;
 }
 
+static eas_err pending_visit(void *ctx, uint32_t key, size_t len)
+{
+    outbox_walk *w = ctx;
+    if (w->key && key > w->key) return EAS_OK; /* an older match is known already */
+    eas_err e = eas_store_get(w->a->store, key, w->entry, sizeof w->entry, &len);
+    if (e == EAS_OK && len >= ENTRY_HEAD + 4 && w->entry[1] == w->slot && w->entry[0] != EAS_ITEM_ADD) {
+        size_t n = w->entry[ENTRY_HEAD + 3];
+        if (n == w->id_len && memcmp(w->entry + ENTRY_HEAD + 4, w->server_id, n) == 0) w->key = key;
+    }
+    return EAS_OK;
+}
+
 uint32_t eas_outbox_pending_key(eas_agent *a, unsigned slot, const char *server_id, size_t id_len)
 {
-    uint8_t entry[ENTRY_HEAD + EAS_ITEM_RECORD_MAX];
-    uint32_t from = EAS_KEY_OUTBOX(0), key;
-    size_t len;
-    while (eas_store_next(a->store, from, EAS_KEY_OUTBOX_LAST, &key, &len) == EAS_OK) {
-        eas_err e = eas_store_get(a->store, key, entry, sizeof entry, &len);
-        if (e == EAS_OK && len >= ENTRY_HEAD + 4 && entry[1] == slot && entry[0] != EAS_ITEM_ADD) {
-            size_t n = entry[ENTRY_HEAD + 3];
-            if (n == id_len && memcmp(entry + ENTRY_HEAD + 4, server_id, n) == 0) return key;
-        }
-        if (key == EAS_KEY_OUTBOX_LAST) break;
-        from = key + 1;
-    }
-    return 0;
+    outbox_walk w = {a, slot, server_id, id_len, 0, {0}};
+    /* In any order: the smallest matching key is kept, the one the ordered walk met first. */
+    eas_store_visit_range(a->store, EAS_KEY_OUTBOX(0), EAS_KEY_OUTBOX_LAST, pending_visit, &w);
+    return w.key;
 }

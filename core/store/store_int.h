@@ -58,6 +58,11 @@ static inline uint32_t stf_slot_off(const eas_store *st, uint32_t i)
 {
     return st->flash->sector_size - (i + 1u) * st->slot;
 }
+/* Slot number of the entry at offset off (the inverse of stf_slot_off). */
+static inline uint32_t stf_slot_index(const eas_store *st, uint32_t off)
+{
+    return (st->flash->sector_size - off) / st->slot - 1u;
+}
 static inline uint32_t stf_next_sector(const eas_store *st, uint32_t s)
 {
     return (s + 1u) % st->flash->sector_count;
@@ -83,5 +88,40 @@ int stf_fits(const eas_store *st, uint32_t data, uint32_t slots);
 /* Appends e (and its value from src) to the head, keeping reserve further slots free; fills e->off.
  * EAS_ERR_STORE_FULL when it does not fit (nothing written). */
 eas_err stf_append(eas_store *st, stf_ent *e, const stf_src *src, uint32_t reserve);
+
+/* ---- the lookup index (store_index.c): a table in RAM only, never on flash ----
+ * Open addressing with linear probing over the caller's array. A slot's loc is one of:
+ *  - STI_EMPTY: free; ends every probe sequence;
+ *  - STI_GONE: the key is known to have no value (deleted); reusable by another key;
+ *  - STI_UNKNOWN: the key may have a value: a scan tells (after its record moved without the index);
+ *  - where its newest visible record is: the region-wide entry number, sector * stf_nslots + slot
+ *    (below 2^27: a region is at most 4 GiB of 32-byte slots), with flags above it while a pass or a
+ *    purge runs. */
+#define STI_EMPTY 0xFFFFFFFFu
+#define STI_GONE 0xFFFFFFFEu
+#define STI_UNKNOWN 0x07FFFFFFu
+#define STI_LOC_MASK 0x07FFFFFFu
+#define STI_F_DEL 0x08000000u  /* pass: the candidate is a tombstone (becomes STI_GONE at the end) */
+#define STI_F_PASS 0x10000000u /* pass: set by this pass (compare sequence numbers before replacing) */
+#define STI_F_MOVE 0x20000000u /* purge: not placed yet */
+#define STI_NONE UINT32_MAX    /* no such index position */
+
+enum { STI_OFF = 0, STI_FULL = 1, STI_PART = 2 };
+
+/* A slot whose key may have a value: a location or STI_UNKNOWN, with or without flags. */
+static inline int sti_holds(uint32_t loc) { return loc < 0x40000000u; }
+
+/* Position of key in the index, or STI_NONE. */
+uint32_t sti_find(const eas_store *st, uint32_t key);
+/* Position of key, inserted as STI_GONE when absent (reusing a purged or STI_GONE slot, purging the
+ * deleted keys first when the table is too full and no walk is running). STI_NONE when there is no room:
+ * a complete index is then partial. */
+uint32_t sti_claim(eas_store *st, uint32_t key);
+/* Sets the loc of position pos, keeping the counters. */
+void sti_set(eas_store *st, uint32_t pos, uint32_t loc);
+/* Empties the table. */
+void sti_clear(eas_store *st);
+/* Ends a pass: candidates lose their flags, tombstones become STI_GONE. */
+void sti_end_pass(eas_store *st);
 
 #endif

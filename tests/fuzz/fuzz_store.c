@@ -7,7 +7,10 @@
  *  - whatever was corrupted, a key reads nothing or a value it was given at some point, never bytes it
  *    never had (values are a function of key and version, so membership is checkable);
  *  - a write that returned EAS_OK reads back at once, and again after a mount, as long as no cut or
- *    corruption came in between. */
+ *    corruption came in between;
+ *  - with a lookup index (none, 6 slots: partial, or 32 slots: complete, chosen by the input's length):
+ *    the same answers; as long as nothing was corrupted since the mount, the index agrees with a full
+ *    scan (eas_store_index_check); the unordered walk visits exactly the keys the ordered one does. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +86,32 @@ static void check_key(eas_store *st, uint32_t k)
     abort(); /* a value never written */
 }
 
+static eas_store_index_slot index_slots[32];
+static uint32_t index_len;
+static int clean; /* nothing corrupted since the last mount: the index must agree with a scan */
+
+static eas_err do_mount(eas_store *st, flash_emu *e)
+{
+    eas_err err = eas_store_mount_indexed(st, &e->flash, index_slots, index_len);
+    if (err == EAS_OK) clean = 1;
+    return err;
+}
+
+static void check_index(eas_store *st)
+{
+    if (clean && eas_store_index_check(st) == EAS_ERR_STORE_CORRUPT) abort();
+}
+
+static eas_err walk_count(void *ctx, uint32_t key, size_t len)
+{
+    uint32_t *seen = ctx;
+    (void)len;
+    if (key >= KEYS || (seen[1] >> key) & 1u) abort(); /* a key it never had, or twice */
+    seen[1] |= 1u << key;
+    seen[0]++;
+    return EAS_OK;
+}
+
 static void forget_all(void)
 {
     for (int k = 0; k < KEYS; k++) known[k] = 0;
@@ -105,7 +134,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     forget_all();
 
     eas_store st;
-    if (eas_store_format(&st, &e.flash) != EAS_OK) abort();
+    index_len = size % 3u == 0 ? 0u : size % 3u == 1 ? 6u : 32u;
+    if (eas_store_format_indexed(&st, &e.flash, index_slots, index_len) != EAS_OK) abort();
+    clean = 1;
     int mounted = 1;
     for (int k = 0; k < KEYS; k++) {
         known[k] = 1;
@@ -184,7 +215,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
         }
         case 5: { /* mount */
-            eas_err err = eas_store_mount(&st, &e.flash);
+            eas_err err = do_mount(&st, &e);
             mounted = err == EAS_OK;
             if (!mounted && err != EAS_ERR_STORE_CORRUPT && err != EAS_ERR_FLASH && err != EAS_ERR_STORE_EMPTY) abort();
             break;
@@ -193,6 +224,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             uint32_t off = ((uint32_t)arg << 8 | data[i + 2]) % e.size;
             e.mem[off] ^= (uint8_t)(1u << (data[i + 2] % 8u));
             forget_all();
+            clean = 0;
             break;
         }
         case 7: { /* power cut inside the next operations: then power on and mount */
@@ -203,10 +235,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 8:
             flash_emu_power_on(&e);
             break;
-        default: /* check every key, and the walk agrees with get */
+        default: /* check every key, and the walks agree with get and with each other */
             for (uint32_t kk = 0; kk < KEYS; kk++) check_key(&st, kk);
+            check_index(&st);
             {
-                uint32_t key = 0, seen = 0;
+                uint32_t key = 0, seen = 0, mask = 0, walked[2] = {0, 0};
                 size_t n;
                 while (seen <= KEYS && eas_store_next(&st, key, UINT32_MAX, &key, &n) == EAS_OK) {
                     size_t n2;
@@ -214,18 +247,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     eas_err err = eas_store_get(&st, key, NULL, 0, &n2);
                     if ((err != EAS_OK && err != EAS_ERR_NOSPACE) || n2 != n) abort();
                     seen++;
+                    mask |= 1u << key;
                     if (key == UINT32_MAX) break;
                     key++;
                 }
                 if (seen > KEYS) abort();
+                eas_err err = eas_store_visit_range(&st, 0, UINT32_MAX, walk_count, walked);
+                if (err == EAS_OK && (walked[0] != seen || walked[1] != mask)) abort();
             }
             break;
         }
         if (e.violations) abort();
     }
     flash_emu_power_on(&e);
-    if (eas_store_mount(&st, &e.flash) == EAS_OK)
+    if (do_mount(&st, &e) == EAS_OK) {
         for (uint32_t k = 0; k < KEYS; k++) check_key(&st, k);
+        check_index(&st);
+    }
     if (e.violations) abort();
     return 0;
 }

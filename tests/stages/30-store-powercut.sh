@@ -1,5 +1,6 @@
 # The state store's power-cut sweep over every cut point of longer workloads (the unit tests run a
-# smaller sweep). Builds its own driver: the unit test file with EAS_STORE_SWEEP_LONG, ASan + UBSan.
+# smaller sweep), without and with a lookup index (which must agree with a full scan after every mount).
+# Builds its own driver: the unit test file with EAS_STORE_SWEEP_LONG, ASan + UBSan.
 set -euo pipefail
 scripts/ensure-deps.sh build-essential
 out=build/store-sweep

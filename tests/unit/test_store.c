@@ -552,7 +552,10 @@ typedef struct churn_cfg {
     uint32_t seed;
     uint32_t keys, big_keys; /* keys in use; the last big_keys of them take big values */
     uint32_t small_max, big_max;
+    uint32_t index_slots; /* 0: no index */
 } churn_cfg;
+
+static eas_store_index_slot churn_index[256];
 
 static int churn_matches(eas_store *st, const churn_model *m)
 {
@@ -580,7 +583,8 @@ static void churn(const churn_cfg *c)
     memset(&m, 0, sizeof m);
     CHECK(flash_emu_init(&e, c->sector_size, c->sectors, c->prog) == 0);
     flash_emu_seed(&e, c->seed);
-    CHECK_OK(eas_store_format(&st, &e.flash));
+    CHECK(c->index_slots <= sizeof churn_index / sizeof churn_index[0]);
+    CHECK_OK(eas_store_format_indexed(&st, &e.flash, churn_index, c->index_slots));
     uint32_t ver = 1;
     for (int step = 0; step < c->steps; step++) {
         uint32_t r = flash_emu_rand(&e);
@@ -616,16 +620,25 @@ static void churn(const churn_cfg *c)
             CHECK_OK(eas_store_txn_commit(&st));
             m = next;
         } else {
-            CHECK_OK(eas_store_mount(&st, &e.flash));
+            CHECK_OK(eas_store_mount_indexed(&st, &e.flash, churn_index, c->index_slots));
+            CHECK_OK(eas_store_index_check(&st));
         }
-        if (step % 97 == 0) CHECK_MSG(churn_matches(&st, &m), "state differs from the model at step %d", step);
+        if (step % 97 == 0) {
+            CHECK_MSG(churn_matches(&st, &m), "state differs from the model at step %d", step);
+            CHECK_MSG(eas_store_index_check(&st) == EAS_OK, "index differs from the flash at step %d", step);
+        }
     }
     CHECK(churn_matches(&st, &m));
-    CHECK_OK(eas_store_mount(&st, &e.flash));
+    CHECK_OK(eas_store_index_check(&st));
+    CHECK_OK(eas_store_mount_indexed(&st, &e.flash, churn_index, c->index_slots));
     CHECK(churn_matches(&st, &m));
+    CHECK_OK(eas_store_index_check(&st));
     eas_store_info info;
     CHECK_OK(eas_store_stats(&st, &info));
     CHECK_MSG(info.generation > 10, "only %u compactions", (unsigned)info.generation);
+    CHECK_EQ(info.index_slots, c->index_slots);
+    if (c->index_slots && c->keys <= c->index_slots * 3u / 4u) CHECK_EQ(info.index_complete, 1);
+    if (c->index_slots && c->keys > c->index_slots - c->index_slots / 8u) CHECK_EQ(info.index_complete, 0);
     CHECK_MSG(e.violations == 0, "flash rule broken: %s", e.last_violation);
     /* wear is spread: no sector erased more than twice as often as the average */
     unsigned long total = 0;
@@ -636,17 +649,33 @@ static void churn(const churn_cfg *c)
 
 TEST(store_churn_2_sectors)
 {
-    churn_cfg c = {4096, 2, 4, 1500, 11, 24, 4, 80, 300};
+    churn_cfg c = {4096, 2, 4, 1500, 11, 24, 4, 80, 300, 0};
     churn(&c);
 }
 TEST(store_churn_4_sectors_prog16)
 {
-    churn_cfg c = {2048, 4, 16, 1500, 12, 36, 6, 100, 300};
+    churn_cfg c = {2048, 4, 16, 1500, 12, 36, 6, 100, 300, 0};
     churn(&c);
 }
 TEST(store_churn_3_sectors_prog1)
 {
-    churn_cfg c = {1024, 3, 1, 1000, 13, 16, 2, 40, 200};
+    churn_cfg c = {1024, 3, 1, 1000, 13, 16, 2, 40, 200, 0};
+    churn(&c);
+}
+/* The same with an index: complete (64 slots for 24..36 keys), and too small (16 slots: partial). */
+TEST(store_churn_2_sectors_indexed)
+{
+    churn_cfg c = {4096, 2, 4, 1500, 11, 24, 4, 80, 300, 64};
+    churn(&c);
+}
+TEST(store_churn_4_sectors_prog16_indexed)
+{
+    churn_cfg c = {2048, 4, 16, 1500, 12, 36, 6, 100, 300, 61};
+    churn(&c);
+}
+TEST(store_churn_3_sectors_prog1_small_index)
+{
+    churn_cfg c = {1024, 3, 1, 1000, 13, 16, 2, 40, 200, 16};
     churn(&c);
 }
 
@@ -714,7 +743,7 @@ TEST(store_stats_and_progress)
     CHECK_EQ(a.generation, b.generation + 1);
     CHECK_EQ(a.compactions, 1);
     CHECK_EQ(a.live_records, 2);
-    /* RAM is fixed and small: no per-record state */
-    CHECK(sizeof(eas_store) <= 64u + EAS_STORE_SCRATCH + 16u);
+    /* RAM is fixed and small: no per-record state (the optional index is the caller's array) */
+    CHECK(sizeof(eas_store) <= 88u + EAS_STORE_SCRATCH);
     flash_emu_free(&e);
 }

@@ -52,7 +52,18 @@ typedef struct pc_cfg {
     uint32_t max_len; /* value lengths 0..max_len */
     unsigned long step; /* test every step-th cut point (1: all) */
     uint32_t max_recs;  /* records per transaction: 2..max_recs (0: 6) */
+    uint32_t index_slots; /* mount with a lookup index of this many slots (0: none); after every mount
+                           * the index must agree with a full scan */
 } pc_cfg;
+
+static eas_store_index_slot pc_index[64];
+
+static eas_err pc_mount(eas_store *st, flash_emu *e, const pc_cfg *c)
+{
+    eas_err err = eas_store_mount_indexed(st, &e->flash, pc_index, c->index_slots);
+    if (err == EAS_OK && eas_store_index_check(st) != EAS_OK) return EAS_ERR_STORE_CORRUPT;
+    return err;
+}
 
 static uint32_t pc_key(uint32_t i) { return ((i % 3u + 1u) << 24) | (i * 11u); }
 
@@ -177,14 +188,14 @@ static void pc_sweep(const pc_cfg *c, pc_result *res)
     eas_store st;
     pc_model m;
     memset(res, 0, sizeof *res);
-    CHECK(c->nops <= PC_MAX_OPS && c->keys <= PC_KEYS);
+    CHECK(c->nops <= PC_MAX_OPS && c->keys <= PC_KEYS && c->index_slots <= 64);
     pc_generate(c, ops);
     CHECK(flash_emu_init(&e, c->sector_size, c->sectors, c->prog) == 0);
     CHECK(flash_emu_init(&snap, c->sector_size, c->sectors, c->prog) == 0);
 
     /* the run without cuts: counts the operations, and checks the workload against the model */
     memset(&m, 0, sizeof m);
-    CHECK_OK(eas_store_format(&st, &e.flash));
+    CHECK_OK(eas_store_format_indexed(&st, &e.flash, pc_index, c->index_slots));
     unsigned long base = e.ops;
     for (int i = 0; i < c->nops; i++) {
         CHECK_OK(pc_run(&st, &ops[i]));
@@ -192,8 +203,11 @@ static void pc_sweep(const pc_cfg *c, pc_result *res)
         end_ops[i] = e.ops - base;
     }
     CHECK(pc_matches(&st, &m, c, 0));
+    CHECK_OK(eas_store_index_check(&st));
     eas_store_info info;
     CHECK_OK(eas_store_stats(&st, &info));
+    CHECK_EQ(info.index_slots, c->index_slots);
+    if (c->index_slots) CHECK_EQ(info.index_complete, c->keys + 1u < c->index_slots / 2u);
     res->compactions = info.generation - 1u;
     CHECK_MSG(res->compactions >= 3, "the workload compacts only %lu times", res->compactions);
     res->total_ops = end_ops[c->nops - 1];
@@ -203,7 +217,7 @@ static void pc_sweep(const pc_cfg *c, pc_result *res)
         flash_emu_power_on(&e);
         flash_emu_seed(&e, k * 7919u + c->seed);
         e.noise = (int)(k & 1u);
-        CHECK_OK(eas_store_format(&st, &e.flash));
+        CHECK_OK(eas_store_format_indexed(&st, &e.flash, pc_index, c->index_slots));
         flash_emu_cut_after(&e, k);
         unsigned long cuts = e.cuts;
         pc_model before;
@@ -221,7 +235,7 @@ static void pc_sweep(const pc_cfg *c, pc_result *res)
         flash_emu_power_on(&e);
         flash_emu_copy_image(&snap, &e);
         unsigned long ops0 = e.ops;
-        eas_err err = eas_store_mount(&st, &e.flash);
+        eas_err err = pc_mount(&st, &e, c);
         CHECK_MSG(err == EAS_OK, "cut %lu (op %d): mount: %s", k, j, eas_err_name(err));
         unsigned long mount_ops = e.ops - ops0;
         int which = pc_which(&st, &before, &after, c, 0);
@@ -231,7 +245,8 @@ static void pc_sweep(const pc_cfg *c, pc_result *res)
         else res->saw_after++;
         /* usable: a put lands and survives a mount */
         CHECK_OK(eas_store_put(&st, PC_PROBE_KEY, "probe", 5));
-        CHECK_OK(eas_store_mount(&st, &e.flash));
+        CHECK_MSG(eas_store_index_check(&st) == EAS_OK, "cut %lu: index differs after the probe", k);
+        CHECK_OK(pc_mount(&st, &e, c));
         CHECK_MSG(pc_matches(&st, which == 1 ? &before : &after, c, 1), "cut %lu: state changed after the probe", k);
         CHECK_MSG(e.violations == 0, "cut %lu: flash rule broken: %s", k, e.last_violation);
         res->cut_points++;
@@ -241,9 +256,9 @@ static void pc_sweep(const pc_cfg *c, pc_result *res)
             flash_emu_copy_image(&e, &snap);
             flash_emu_seed(&e, k * 31u + mk);
             flash_emu_cut_after(&e, mk);
-            CHECK_EQ(eas_store_mount(&st, &e.flash), EAS_ERR_FLASH);
+            CHECK_EQ(eas_store_mount_indexed(&st, &e.flash, pc_index, c->index_slots), EAS_ERR_FLASH);
             flash_emu_power_on(&e);
-            err = eas_store_mount(&st, &e.flash);
+            err = pc_mount(&st, &e, c);
             CHECK_MSG(err == EAS_OK, "cut %lu, mount cut %lu: mount: %s", k, mk, eas_err_name(err));
             CHECK_MSG(pc_which(&st, &before, &after, c, 0) != 0, "cut %lu, mount cut %lu: bad state", k, mk);
             CHECK_OK(eas_store_put(&st, PC_PROBE_KEY, "probe", 5));
@@ -265,7 +280,7 @@ static void pc_report(const char *name, const pc_result *r)
 
 TEST(store_powercut_2_sectors)
 {
-    pc_cfg c = {1024, 2, 4, 70, 1, 6, 40, 1, 6};
+    pc_cfg c = {1024, 2, 4, 70, 1, 6, 40, 1, 6, 0};
     pc_result r;
     pc_sweep(&c, &r);
     if (check_failed_now()) return;
@@ -275,7 +290,7 @@ TEST(store_powercut_2_sectors)
 
 TEST(store_powercut_4_sectors_prog16)
 {
-    pc_cfg c = {1024, 4, 16, 70, 2, 10, 60, 1, 6};
+    pc_cfg c = {1024, 4, 16, 70, 2, 10, 60, 1, 6, 0};
     pc_result r;
     pc_sweep(&c, &r);
     if (check_failed_now()) return;
@@ -286,7 +301,7 @@ TEST(store_powercut_4_sectors_prog16)
 TEST(store_powercut_3_sectors_big_values)
 {
     /* values of several copy chunks; every 3rd cut point */
-    pc_cfg c = {2048, 3, 1, 50, 3, 8, 300, 3, 6};
+    pc_cfg c = {2048, 3, 1, 50, 3, 8, 300, 3, 6, 0};
     pc_result r;
     pc_sweep(&c, &r);
     if (check_failed_now()) return;
@@ -297,12 +312,44 @@ TEST(store_powercut_3_sectors_big_values)
 TEST(store_powercut_txn_spanning_sectors)
 {
     /* transactions of up to 20 records over 512-byte sectors: most cross a sector */
-    pc_cfg c = {1024, 4, 4, 24, 4, 12, 30, 1, 20};
+    pc_cfg c = {1024, 4, 4, 24, 4, 12, 30, 1, 20, 0};
     pc_result r;
     pc_sweep(&c, &r);
     if (check_failed_now()) return;
     CHECK(r.cut_points == r.total_ops && r.mount_cuts > 0);
     pc_report("4x1024 prog 4, big transactions", &r);
+}
+
+/* The same sweeps with a lookup index: complete (64 slots), and partial (6 slots for 10..12 keys:
+ * the keys it lacks are scanned for). */
+TEST(store_powercut_2_sectors_indexed)
+{
+    pc_cfg c = {1024, 2, 4, 70, 1, 6, 40, 1, 6, 64};
+    pc_result r;
+    pc_sweep(&c, &r);
+    if (check_failed_now()) return;
+    CHECK(r.cut_points == r.total_ops && r.saw_before > 0 && r.saw_after > 0 && r.mount_cuts > 0);
+    pc_report("2x1024 prog 4, index", &r);
+}
+
+TEST(store_powercut_4_sectors_prog16_small_index)
+{
+    pc_cfg c = {1024, 4, 16, 70, 2, 10, 60, 1, 6, 6};
+    pc_result r;
+    pc_sweep(&c, &r);
+    if (check_failed_now()) return;
+    CHECK(r.cut_points == r.total_ops && r.mount_cuts > 0);
+    pc_report("4x1024 prog 16, partial index", &r);
+}
+
+TEST(store_powercut_txn_spanning_sectors_indexed)
+{
+    pc_cfg c = {1024, 4, 4, 24, 4, 12, 30, 1, 20, 64};
+    pc_result r;
+    pc_sweep(&c, &r);
+    if (check_failed_now()) return;
+    CHECK(r.cut_points == r.total_ops && r.mount_cuts > 0);
+    pc_report("4x1024 prog 4, big transactions, index", &r);
 }
 
 /* ---- bit flips ---- */
@@ -525,33 +572,54 @@ static void pc_long(const pc_cfg *c, const char *name)
 
 TEST(store_sweep_long_2x2048_prog8)
 {
-    pc_cfg c = {2048, 2, 8, 220, 10, 12, 100, 1, 8};
+    pc_cfg c = {2048, 2, 8, 220, 10, 12, 100, 1, 8, 0};
     pc_long(&c, "2x2048 prog 8");
 }
 TEST(store_sweep_long_2x2048_prog8_seed2)
 {
-    pc_cfg c = {2048, 2, 8, 220, 11, 12, 100, 1, 8};
+    pc_cfg c = {2048, 2, 8, 220, 11, 12, 100, 1, 8, 0};
     pc_long(&c, "2x2048 prog 8 seed 2");
 }
 TEST(store_sweep_long_4x1024_big_txn)
 {
-    pc_cfg c = {1024, 4, 4, 150, 12, 12, 40, 1, 20};
+    pc_cfg c = {1024, 4, 4, 150, 12, 12, 40, 1, 20, 0};
     pc_long(&c, "4x1024 prog 4 big transactions");
 }
 TEST(store_sweep_long_3x2048_max_values)
 {
-    pc_cfg c = {2048, 3, 1, 120, 13, 6, EAS_STORE_MAX_VALUE, 1, 3};
+    pc_cfg c = {2048, 3, 1, 120, 13, 6, EAS_STORE_MAX_VALUE, 1, 3, 0};
     pc_long(&c, "3x2048 prog 1 values up to the limit");
 }
 TEST(store_sweep_long_2x1024_prog32)
 {
-    pc_cfg c = {1024, 2, 32, 120, 14, 5, 40, 1, 4};
+    pc_cfg c = {1024, 2, 32, 120, 14, 5, 40, 1, 4, 0};
     pc_long(&c, "2x1024 prog 32");
 }
 TEST(store_sweep_long_5x1024_prog2)
 {
-    pc_cfg c = {1024, 5, 2, 200, 15, 12, 60, 1, 6};
+    pc_cfg c = {1024, 5, 2, 200, 15, 12, 60, 1, 6, 0};
     pc_long(&c, "5x1024 prog 2");
+}
+/* With a lookup index: every mount's index must agree with a full scan. */
+TEST(store_sweep_long_2x2048_prog8_indexed)
+{
+    pc_cfg c = {2048, 2, 8, 220, 10, 12, 100, 1, 8, 64};
+    pc_long(&c, "2x2048 prog 8, index");
+}
+TEST(store_sweep_long_4x1024_big_txn_indexed)
+{
+    pc_cfg c = {1024, 4, 4, 150, 12, 12, 40, 1, 20, 64};
+    pc_long(&c, "4x1024 prog 4 big transactions, index");
+}
+TEST(store_sweep_long_3x2048_max_values_indexed)
+{
+    pc_cfg c = {2048, 3, 1, 120, 13, 6, EAS_STORE_MAX_VALUE, 1, 3, 16};
+    pc_long(&c, "3x2048 prog 1 values up to the limit, index");
+}
+TEST(store_sweep_long_5x1024_prog2_small_index)
+{
+    pc_cfg c = {1024, 5, 2, 200, 15, 12, 60, 1, 6, 8};
+    pc_long(&c, "5x1024 prog 2, partial index");
 }
 #endif
 

@@ -190,6 +190,7 @@ typedef struct eas_agent {
     uint32_t sent_key[EAS_SYNC_MAX_COMMANDS];
     uint8_t sent_done[EAS_SYNC_MAX_COMMANDS];
     uint32_t outbox_seq;
+    uint8_t outbox_any; /* changes of the device's are queued (checked per Sync request) */
     union {
         eas_foldersync_decoder folders;
         eas_provision_decoder provision;

@@ -7,10 +7,14 @@
  * one is complete. The on-flash format and the recovery rules are in docs/STORE.md.
  *
  * Memory: everything lives in the caller's eas_store (see sizeof); no allocation, and RAM does not grow
- * with the number of records: reads scan the flash, with loops bounded by the region size.
+ * with the number of records: reads scan the flash, with loops bounded by the region size. A caller
+ * that can spare RAM hands over a fixed-size lookup index at mount (eas_store_mount_indexed): gets then
+ * read one entry and one value instead of scanning, and eas_store_visit_range walks the live keys
+ * without scans. The index is a cache only: correctness never depends on it (docs/STORE.md, "Index").
  *
  * Errors: EAS_ERR_FLASH (a flash operation failed) or EAS_ERR_STORE_CORRUPT from a call that writes
- * leave the store unmounted: call eas_store_mount again (what was committed before is still there).
+ * leave the store unmounted: call eas_store_mount (or eas_store_mount_indexed) again (what was committed
+ * before is still there).
  * Not thread-safe: one caller at a time. */
 #ifndef EAS_STORE_H
 #define EAS_STORE_H
@@ -32,9 +36,22 @@
 /* Fixed flash cost of one record besides its value (the value is padded to the program unit). */
 #define EAS_STORE_ENTRY_SIZE 32u
 
+/* One slot of the lookup index: 8 bytes, whatever the key or the region. The caller owns the array
+ * (eas_store_mount_indexed); the fields are private to core/store. */
+typedef struct eas_store_index_slot {
+    uint32_t key;
+    uint32_t loc;
+} eas_store_index_slot;
+
 /* Caller-owned state. The fields are private to core/store. */
 typedef struct eas_store {
     const eas_flash *flash;
+    eas_store_index_slot *idx; /* the caller's index array, NULL: none */
+    uint32_t idx_slots;   /* its length */
+    uint32_t idx_used;    /* slots not empty */
+    uint32_t idx_live;    /* slots whose key may have a value */
+    uint32_t txn_gen;     /* head generation and first free entry slot when the open transaction began: */
+    uint32_t txn_slot;    /* its members lie after that point, where its commit finds them for the index */
     uint32_t slot;        /* entry slot size: max(EAS_STORE_ENTRY_SIZE, prog_size) */
     uint32_t head;        /* the sector appended to */
     uint32_t head_gen;    /* its generation */
@@ -48,7 +65,8 @@ typedef struct eas_store {
     uint8_t state;        /* 0 unmounted, 1 mounted */
     uint8_t txn_active;
     uint8_t txn_broken;   /* a member was lost in a compaction: the commit must fail */
-    uint8_t pad_;
+    uint8_t idx_mode;     /* 0 no index, 1 complete, 2 partial (overflowed: a key it lacks is scanned for) */
+    uint8_t idx_walks;    /* unordered walks in progress: index slots must not move */
     uint8_t scratch[EAS_STORE_SCRATCH];
 } eas_store;
 
@@ -62,6 +80,9 @@ typedef struct eas_store_info {
     uint32_t next_seq;      /* next sequence number: +1 per record written */
     uint32_t head_sector;
     uint32_t compactions;   /* compaction steps since mount */
+    uint32_t index_slots;   /* slots of the lookup index (0: none, or dropped after an error) */
+    uint32_t index_used;    /* slots in use: keys with a value, and deleted keys not yet purged */
+    uint32_t index_complete; /* 1: every live key is in the index; 0: it overflowed, misses are scanned */
 } eas_store_info;
 
 /* Erases the whole region and writes an empty store, then mounts it. Everything in it is lost. */
@@ -75,9 +96,21 @@ eas_err eas_store_format(eas_store *st, const eas_flash *flash);
  * interrupted compaction is repaired here, which may program and erase. */
 eas_err eas_store_mount(eas_store *st, const eas_flash *flash);
 
+/* Mount and format with a lookup index: slots entries of the caller's array (8 bytes each, which must
+ * outlive st; a power of two is not needed). Mount builds it in one scan of the region; every committed
+ * write, delete and compaction keeps it up to date. It holds up to 7/8 of slots keys (live ones, and
+ * deleted ones until a purge in RAM reclaims them); beyond that it is marked partial: the keys it holds
+ * are still answered from it, the others by a scan, and eas_store_visit_range walks in key order. A
+ * slot count below 2 (or a NULL array) is the plain mount. A mount that fails, or any later error that
+ * unmounts the store, needs this call again (eas_store_mount drops the index). */
+eas_err eas_store_mount_indexed(eas_store *st, const eas_flash *flash, eas_store_index_slot *index, uint32_t slots);
+eas_err eas_store_format_indexed(eas_store *st, const eas_flash *flash, eas_store_index_slot *index,
+                                 uint32_t slots);
+
 /* Copies the value of key into buf (cap bytes); *len gets its length (also on EAS_ERR_NOSPACE).
  * EAS_ERR_NOT_FOUND when the key has no value. buf may be NULL when cap is 0. During a transaction
- * this reads the committed state, not the transaction's own records. */
+ * this reads the committed state, not the transaction's own records. With an index: one entry and the
+ * value are read, and checked (entry CRC, key, value CRC); anything amiss falls back to a scan. */
 eas_err eas_store_get(eas_store *st, uint32_t key, void *buf, size_t cap, size_t *len);
 
 /* A one-record transaction. EAS_ERR_NOSPACE when len > EAS_STORE_MAX_VALUE, EAS_ERR_STORE_FULL when
@@ -101,7 +134,8 @@ void eas_store_txn_abort(eas_store *st);
 
 /* Cursor over live keys: the smallest key k with from <= k <= last that has a value; *key and *len get
  * it and its value's length. EAS_ERR_NOT_FOUND when there is none. Continue with from = k + 1 (stop
- * after k == last or k == UINT32_MAX). Each step scans the region. */
+ * after k == last or k == UINT32_MAX). Each step scans the region; with a complete index it scans the
+ * index array in RAM instead (slots compares) and reads only the key it returns. */
 eas_err eas_store_next(eas_store *st, uint32_t from, uint32_t last, uint32_t *key, size_t *len);
 
 /* Calls fn for every live key in [first, last] in increasing order; a non-EAS_OK return from fn stops
@@ -110,11 +144,25 @@ eas_err eas_store_next(eas_store *st, uint32_t from, uint32_t last, uint32_t *ke
 typedef eas_err (*eas_store_visit_fn)(void *ctx, uint32_t key, size_t len);
 eas_err eas_store_iterate(eas_store *st, uint32_t first, uint32_t last, eas_store_visit_fn fn, void *ctx);
 
+/* Calls fn for every live key in [first, last] once, in no particular order, for callers that do not
+ * need key order: with a complete index one pass over it, reading only the keys visited (an entry and
+ * its value's CRC each); otherwise exactly eas_store_iterate. A non-EAS_OK return from fn stops the walk
+ * and is returned. fn may read, write or delete keys: a key that stays live during the whole walk is
+ * visited exactly once, a key deleted before it was reached is not visited, a key added during the walk
+ * may or may not be. fn must not mount the store. */
+eas_err eas_store_visit_range(eas_store *st, uint32_t first, uint32_t last, eas_store_visit_fn fn, void *ctx);
+
 /* One compaction step now (e.g. when idle): the oldest sector's live records move to the spare sector.
  * EAS_ERR_STATE during a transaction. */
 eas_err eas_store_compact(eas_store *st);
 
-/* Counts live records (a scan per live key) and reports space and progress counters. */
+/* Counts live records (a scan per live key, or one pass over a complete index) and reports space and
+ * progress counters. */
 eas_err eas_store_stats(eas_store *st, eas_store_info *out);
+
+/* For tests and diagnostics, slow (a scan per key): compares the index with what scans say. EAS_OK when
+ * every key the index holds and (complete index) every key on flash reads the same both ways, or there is
+ * no index; EAS_ERR_STORE_CORRUPT otherwise. */
+eas_err eas_store_index_check(eas_store *st);
 
 #endif

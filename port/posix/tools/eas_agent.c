@@ -36,6 +36,10 @@ enum { EXIT_USAGE = 1, EXIT_NETWORK = 2, EXIT_ACCOUNT = 3, EXIT_PROTOCOL = 4 };
 #define STATE_SECTOR_SIZE 16384u
 #define STATE_SECTORS 256u
 #define STATE_PROG_SIZE 16u
+/* The store's lookup index: 512 KiB of RAM for up to ~57,000 keys, so that finding an item costs a
+ * couple of reads instead of a scan of the file. RAM is fixed, whatever the number of items. */
+#define STATE_INDEX_SLOTS 65536u
+static eas_store_index_slot state_index[STATE_INDEX_SLOTS];
 
 static struct {
     eas_cli_config cfg;
@@ -209,8 +213,8 @@ static int setup(const char *config_path)
         fprintf(stderr, "eas-agent: state file %s: %s\n", g.cfg.state_file, eas_err_str(e));
         return EXIT_USAGE;
     }
-    e = eas_store_mount(&g.store, &g.pal.flash);
-    if (e == EAS_ERR_STORE_EMPTY) e = eas_store_format(&g.store, &g.pal.flash);
+    e = eas_store_mount_indexed(&g.store, &g.pal.flash, state_index, STATE_INDEX_SLOTS);
+    if (e == EAS_ERR_STORE_EMPTY) e = eas_store_format_indexed(&g.store, &g.pal.flash, state_index, STATE_INDEX_SLOTS);
     if (e != EAS_OK) {
         fprintf(stderr, "eas-agent: state file %s: %s\n", g.cfg.state_file, eas_err_str(e));
         return EXIT_USAGE;
