@@ -398,11 +398,10 @@ static eas_err setup_pattern(eas_recur_iter *it, const eas_recur *r)
     return EAS_OK;
 }
 
-eas_err eas_recur_iter_init(eas_recur_iter *it, const eas_cal_event *ev, const eas_cal_exception *ex, size_t nex,
-                            int64_t from, int64_t to)
+static eas_err iter_setup(eas_recur_iter *it, const eas_cal_event *ev, const eas_cal_exception *ex, size_t nex,
+                          int64_t from, int64_t to)
 {
-    if (!it || !ev || (nex && !ex)) return EAS_ERR_ARG;
-    memset(it, 0, sizeof *it);
+    if (!ev || (nex && !ex)) return EAS_ERR_ARG;
     if (nex > EAS_RECUR_MAX_EXCEPTIONS) return EAS_ERR_NOSPACE;
     eas_err e = eas_tz_rule_check(&ev->zone);
     if (e != EAS_OK) return e;
@@ -429,10 +428,7 @@ eas_err eas_recur_iter_init(eas_recur_iter *it, const eas_cal_event *ev, const e
     it->interval = 1;
     if (ev->recurring) {
         e = setup_pattern(it, &ev->recur);
-        if (e != EAS_OK) {
-            it->ev = NULL;
-            return e;
-        }
+        if (e != EAS_OK) return e;
         /* Instances on days before the target cannot overlap the window. */
         int64_t target;
         if (ev->all_day)
@@ -443,6 +439,16 @@ eas_err eas_recur_iter_init(eas_recur_iter *it, const eas_cal_event *ev, const e
     }
     if (it->from >= it->to) it->reg_done = 1;
     return EAS_OK;
+}
+
+eas_err eas_recur_iter_init(eas_recur_iter *it, const eas_cal_event *ev, const eas_cal_exception *ex, size_t nex,
+                            int64_t from, int64_t to)
+{
+    if (!it) return EAS_ERR_ARG;
+    memset(it, 0, sizeof *it);
+    eas_err e = iter_setup(it, ev, ex, nex, from, to);
+    if (e != EAS_OK) it->ev = NULL; /* next() on a failed iterator says EAS_ERR_ARG */
+    return e;
 }
 
 eas_err eas_recur_iter_next(eas_recur_iter *it, eas_occurrence *occ)

@@ -40,6 +40,9 @@ eas_err eas_tz_rule_check(const eas_tz_rule *r)
     if (r->dst_start.kind == EAS_TZ_DATE_NONE || r->dst_end.kind == EAS_TZ_DATE_NONE)
         return (r->dst_start.kind == r->dst_end.kind) ? EAS_OK : EAS_ERR_ARG;
     if (r->dst_offset < -EAS_TZ_OFFSET_MAX || r->dst_offset > EAS_TZ_OFFSET_MAX) return EAS_ERR_ARG;
+    /* A change of more than a day would let consecutive days' wall-clock times go backwards in UTC. */
+    if (r->dst_offset - r->std_offset > EAS_TZ_DST_DELTA_MAX || r->std_offset - r->dst_offset > EAS_TZ_DST_DELTA_MAX)
+        return EAS_ERR_ARG;
     if (!date_ok(&r->dst_start) || !date_ok(&r->dst_end)) return EAS_ERR_ARG;
     if ((r->dst_start.kind == EAS_TZ_DATE_ABSOLUTE) != (r->dst_end.kind == EAS_TZ_DATE_ABSOLUTE))
         return EAS_ERR_UNSUPPORTED;

@@ -281,6 +281,7 @@ eas_err eas_tz_blob_to_rule(const eas_tz_blob *b, eas_tz_rule *r)
     if (e != EAS_OK) return e;
     if ((out.dst_start.kind == EAS_TZ_DATE_ABSOLUTE) != (out.dst_end.kind == EAS_TZ_DATE_ABSOLUTE))
         return EAS_ERR_UNSUPPORTED;
+    if (eas_tz_rule_check(&out) == EAS_ERR_ARG) return EAS_ERR_TZ_BLOB;
     if (out.std_offset == out.dst_offset) {
         /* Dates without a change of offset: a zone without daylight time. */
         eas_tz_rule_fixed(r, out.std_offset);

@@ -20,7 +20,7 @@
 #define EAS_YEAR_MIN 1
 #define EAS_YEAR_MAX 9999
 
-/* A broken-down date and time of day (local or UTC, the struct does not say). 8 bytes. */
+/* A broken-down date and time of day (local or UTC, the struct does not say). 12 bytes. */
 typedef struct {
     int32_t year;   /* 1-9999 */
     uint8_t month;  /* 1-12 */
@@ -49,9 +49,10 @@ eas_err eas_civil_to_seconds(const eas_civil *c, int64_t *secs);
 /* Broken-down time of a second count; EAS_ERR_TIME_RANGE outside years 1-9999. */
 eas_err eas_civil_from_seconds(int64_t secs, eas_civil *c);
 
-/* ActiveSync date-time text (MS-ASDTYPE 2.7): the compact form "20261201T090000Z" (Calendar StartTime,
- * Until, ExceptionStartTime...) or the dashed form "2026-12-01T09:00:00.000Z" (with or without the
- * fraction, which is dropped). Exactly len bytes are read; anything else is EAS_ERR_ARG. */
+/* ActiveSync date-time text (MS-ASDTYPE dateTime and Compact DateTime): the compact form
+ * "20261201T090000Z" (Calendar StartTime, Until, ExceptionStartTime...) or the dashed form
+ * "2026-12-01T09:00:00.000Z" (with or without the fraction, which is dropped). Exactly len bytes are
+ * read; anything else is EAS_ERR_ARG. */
 eas_err eas_datetime_parse(const char *s, size_t len, int64_t *utc);
 /* Writes "YYYYMMDDTHHMMSSZ" and a NUL: cap >= 17. */
 #define EAS_DATETIME_COMPACT_SIZE 17u

@@ -1,6 +1,6 @@
 /* Time zones: one rule type for both zone models the agent meets.
  *
- *  - the ActiveSync TimeZone blob (MS-ASCAL 2.2.2.44 Timezone, MS-ASDTYPE 2.7.4 TimeZone): 172 bytes,
+ *  - the ActiveSync TimeZone blob (MS-ASCAL 2.2.2.44 Timezone, MS-ASDTYPE 2.7.6 TimeZone): 172 bytes,
  *    base64 on the wire, the Windows TIME_ZONE_INFORMATION layout;
  *  - a POSIX TZ string for the device's own zone (POSIX.1-2017 8.3, e.g. "CET-1CEST,M3.5.0,M10.5.0/3").
  *
@@ -54,15 +54,18 @@ typedef struct {
     eas_tz_date dst_end;     /* daylight -> standard */
 } eas_tz_rule;
 
-/* Offsets beyond +-25 h are refused everywhere. */
+/* Offsets beyond +-25 h are refused everywhere, and daylight time more than 24 h away from standard
+ * time (real zones differ by 2 h at most; Samoa's 2011 day-skip is 24 h). */
 #define EAS_TZ_OFFSET_MAX (25 * 3600)
+#define EAS_TZ_DST_DELTA_MAX (24 * 3600)
 /* POSIX.1-2017 change times go from -167 h to +167 h. */
 #define EAS_TZ_TIME_MAX (167 * 3600 + 59 * 60 + 59)
 
 /* A zone with a fixed offset (seconds east of UTC): no daylight time. */
 void eas_tz_rule_fixed(eas_tz_rule *r, int32_t offset);
-/* EAS_OK when every field is in range and the two changes are of kinds that can be combined
- * (both ABSOLUTE or neither); else EAS_ERR_ARG (EAS_ERR_UNSUPPORTED for a mixed pair). */
+/* EAS_OK when every field is in range (offsets, |daylight - standard| <= 24 h, dates, times) and the
+ * two changes are of kinds that can be combined (both ABSOLUTE or neither); else EAS_ERR_ARG
+ * (EAS_ERR_UNSUPPORTED for a mixed pair). Every function taking a rule checks it. */
 eas_err eas_tz_rule_check(const eas_tz_rule *r);
 int eas_tz_rule_has_dst(const eas_tz_rule *r);
 /* 1 when both rules give the same local time at every instant (fields compared after normalising). */
