@@ -214,6 +214,7 @@ static eas_err visit_event(void *ctx, const eas_folder *folder, const uint8_t *r
         p->skipped++;
         return EAS_OK;
     }
+    if (ev.recurring && (eas_item_flags(rec, len) & EAS_ITEM_DROPPED) && !p->have_last) p->incomplete++;
     /* Occurrences come in start order: once one sorts after the batch's last, so do the rest. */
     for (uint32_t guard = 0; guard < EAS_AGENDA_MAX_PER_EVENT; guard++) {
         eas_err e = eas_recur_iter_next(&it, &occ);

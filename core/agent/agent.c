@@ -791,6 +791,20 @@ static eas_err after_estimate(eas_agent *a)
     return retry_phase(a);
 }
 
+/* The server is busy (Sync 16, common 110/111, or HTTP 503 without Retry-After): wait, growing the
+ * wait each time, then send the same request again; after EAS_THROTTLE_RETRIES it is an error. */
+static eas_err back_off(eas_agent *a)
+{
+    uint32_t jitter = 0;
+    if (a->throttles >= EAS_THROTTLE_RETRIES) return fail(a, EAS_ERR_THROTTLED);
+    if (a->pal->entropy.fill) a->pal->entropy.fill(a->pal->entropy.ctx, (uint8_t *)&jitter, sizeof jitter);
+    uint32_t wait_s = eas_backoff_next(a->throttles, 5, EAS_RETRY_AFTER_MAX_S, jitter);
+    a->throttles++;
+    a->wake_ms = now_ms(a) + (uint64_t)wait_s * 1000u;
+    a->xstate = X_WAIT;
+    return EAS_ERR_WOULD_BLOCK;
+}
+
 static eas_err after_sync(eas_agent *a, int empty)
 {
     eas_sync_decoder *d = &a->dec.sync;
@@ -838,7 +852,12 @@ static eas_err after_sync(eas_agent *a, int empty)
     }
     if (status_needs_provision(status)) return provision_then(a, a->phase);
     if (status_blocked(status)) return fail(a, EAS_ERR_FORBIDDEN);
-    if (status == EAS_SYNC_RETRY || status_transient(status)) return fail(a, EAS_ERR_THROTTLED);
+    if (status == EAS_SYNC_INCOMPLETE_REQUEST) {
+        /* Our requests are always whole; a server that still says so gets it once more. */
+        if (a->coll_resets++ >= 1) return fail(a, EAS_ERR_PROTOCOL);
+        return retry_phase(a);
+    }
+    if (status == EAS_SYNC_RETRY || status_transient(status)) return back_off(a);
     return fail(a, EAS_ERR_PROTOCOL);
 }
 

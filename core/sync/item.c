@@ -14,8 +14,8 @@ static const eas_tag keep_calendar[] = {
     EAS_Calendar_EndTime,        EAS_Calendar_Subject,         EAS_Calendar_Location,
     EAS_Calendar_OrganizerName,  EAS_Calendar_OrganizerEmail,  EAS_Calendar_UID,
     EAS_Calendar_BusyStatus,     EAS_Calendar_MeetingStatus,   EAS_Calendar_ResponseType,
-    EAS_Calendar_ResponseRequested, EAS_Calendar_Sensitivity,  EAS_Calendar_Reminder,
-    EAS_Calendar_DtStamp,        EAS_Calendar_Type,            EAS_Calendar_Interval,
+    EAS_Calendar_Sensitivity,    EAS_Calendar_Reminder,
+    EAS_Calendar_Type,           EAS_Calendar_Interval,
     EAS_Calendar_Until,          EAS_Calendar_Occurrences,     EAS_Calendar_DayOfWeek,
     EAS_Calendar_DayOfMonth,     EAS_Calendar_WeekOfMonth,     EAS_Calendar_MonthOfYear,
     EAS_Calendar_FirstDayOfWeek, EAS_Calendar_CalendarType,    EAS_Calendar_IsLeapMonth,
@@ -23,6 +23,15 @@ static const eas_tag keep_calendar[] = {
     EAS_Calendar_Name,           EAS_Calendar_AttendeeStatus,  EAS_Calendar_AttendeeType,
     EAS_Calendar_ClientUid,      EAS_AirSyncBase_Data,         EAS_AirSyncBase_InstanceId,
     EAS_AirSyncBase_DisplayName,
+};
+
+/* Inside an Exception, only what a display shows of a changed or cancelled instance: a series with
+ * many exceptions must still fit its record (SOGo sends the changed instances first and the
+ * cancelled dates last, so a record that runs out loses cancellations first). */
+static const eas_tag keep_exception[] = {
+    EAS_Calendar_ExceptionStartTime, EAS_Calendar_Deleted, EAS_Calendar_StartTime, EAS_Calendar_EndTime,
+    EAS_Calendar_Subject, EAS_Calendar_Location, EAS_Calendar_BusyStatus, EAS_Calendar_AllDayEvent,
+    EAS_Calendar_ResponseType, EAS_AirSyncBase_InstanceId, EAS_AirSyncBase_DisplayName,
 };
 
 static const eas_tag keep_contacts[] = {
@@ -107,8 +116,14 @@ static int tz_place(uint16_t pos)
 
 void eas_item_start(eas_item_builder *b, eas_tag tag, int has_content)
 {
+    int in_exception = b->exception_depth && b->depth >= b->exception_depth;
     if (b->skip_depth) {
         if (has_content) b->skip_depth++;
+        return;
+    }
+    /* In an Exception: its own few fields, and no nested groups but the 16.x Location. */
+    if (in_exception && (is_group(tag) ? tag != EAS_AirSyncBase_Location : !IN(keep_exception, tag))) {
+        if (has_content) b->skip_depth = 1;
         return;
     }
     if (is_group(tag)) {
@@ -122,9 +137,10 @@ void eas_item_start(eas_item_builder *b, eas_tag tag, int has_content)
         b->buf[b->len++] = (uint8_t)tag;
         b->buf[b->len++] = EAS_ITEM_GROUP;
         b->depth++;
+        if (tag == EAS_Calendar_Exception && !b->exception_depth) b->exception_depth = b->depth;
         return;
     }
-    if (!kept((eas_class)b->cls, tag)) {
+    if (!in_exception && !kept((eas_class)b->cls, tag)) {
         if (has_content) b->skip_depth = 1;
         return;
     }
@@ -237,6 +253,7 @@ void eas_item_end(eas_item_builder *b, eas_tag tag)
         return;
     }
     if (is_group(tag) && b->depth > 0) {
+        if (b->exception_depth == b->depth) b->exception_depth = 0;
         /* An empty group leaves no trace. */
         if (b->len >= 3 && b->buf[b->len - 1] == EAS_ITEM_GROUP && b->buf[b->len - 3] == (uint8_t)(tag >> 8) &&
             b->buf[b->len - 2] == (uint8_t)tag) {

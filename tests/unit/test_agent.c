@@ -677,10 +677,13 @@ TEST(agent_sync_statuses_map_to_errors)
         new_script();
         add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K1</SyncKey>"
                                          "<Changes><Count>0</Count></Changes></FolderSync>");
-        add_response(&R.conn, 200, NULL, sync_resp(0, "S2", cases[i].status, NULL, 0));
+        /* a busy server is asked again after a growing wait: it says the same every time here */
+        for (int k = 0; k < 5; k++) add_response(&R.conn, 200, NULL, sync_resp(0, "S2", cases[i].status, NULL, 0));
         CHECK_OK(rig_agent());
+        uint64_t t0 = fake_ms;
         eas_err e = rig_run(EAS_OP_SYNC);
         CHECK_MSG(e == cases[i].err, "status %d gave %s", cases[i].status, eas_err_name(e));
+        if (e == EAS_ERR_THROTTLED) CHECK_MSG(fake_ms - t0 >= 5000, "status %d: no wait before retrying", cases[i].status);
         CHECK_EQ(items_now().n, 2);
     }
 }
@@ -717,4 +720,21 @@ TEST(agent_ping_cut_steps_the_heartbeat_down)
     CHECK_OK(rig_run(EAS_OP_PING));
     CHECK_EQ(eas_agent_ping_result(&R.agent), EAS_PING_CUT);
     CHECK(eas_agent_heartbeat(&R.agent) < before);
+}
+
+TEST(agent_sync_busy_server_is_retried_after_a_wait)
+{
+    CHECK(synced_two() == 0);
+    new_script();
+    add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K1</SyncKey>"
+                                     "<Changes><Count>0</Count></Changes></FolderSync>");
+    add_response(&R.conn, 200, NULL, sync_resp(0, "S2", 16, NULL, 0));
+    char inner[300];
+    snprintf(inner, sizeof inner, "<Commands>%s</Commands>", EV("e5", "After the wait"));
+    add_response(&R.conn, 200, NULL, sync_resp(1, "S3", 1, inner, 0));
+    CHECK_OK(rig_agent());
+    uint64_t t0 = fake_ms;
+    CHECK_OK(rig_run(EAS_OP_SYNC));
+    CHECK(fake_ms - t0 >= 2000);
+    CHECK(strstr(items_now().subjects, "After the wait;") != NULL);
 }

@@ -37,6 +37,7 @@ typedef struct eas_agenda_work {
     eas_agenda_entry last; /* the last entry given out (valid when have_last) */
     int have_last;
     unsigned skipped;
+    unsigned incomplete;   /* recurring events whose record ran out of room (exceptions may be missing) */
     eas_agenda_entry cand; /* the candidate being built */
     eas_cal_exception ex[EAS_CAL_MAX_EXCEPTIONS];
 } eas_agenda_work;

@@ -35,6 +35,9 @@
 #if EAS_STORE_MAX_TXN_RECORDS < EAS_MAX_FOLDERS + 2
 #error "EAS_STORE_MAX_TXN_RECORDS must hold a whole hierarchy and its SyncKey"
 #endif
+#if EAS_ITEM_RECORD_MAX + 4 > EAS_STORE_MAX_VALUE
+#error "an item record (and the outbox's 4-byte head) must fit a store value"
+#endif
 #if EAS_STORE_MAX_TXN_RECORDS < EAS_SYNC_WINDOW + 2 * EAS_SYNC_MAX_COMMANDS + 1
 #error "EAS_STORE_MAX_TXN_RECORDS must hold a Sync window, the answers to its client changes and a SyncKey"
 #endif

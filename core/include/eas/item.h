@@ -41,6 +41,7 @@ typedef struct eas_item_builder {
     uint8_t skip_depth; /* > 0: inside an element that is not kept */
     uint8_t b64;        /* the open field is base64 text to decode (Timezone) */
     uint8_t field_cut;  /* the open field's value was cut: later pieces are dropped */
+    uint8_t exception_depth; /* depth of the open Exception group, 0 when none */
     uint8_t b64_nbits;
     uint32_t b64_acc;
     uint16_t b64_pos;   /* bytes of decoded Timezone blob seen */

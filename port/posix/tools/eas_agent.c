@@ -962,6 +962,10 @@ static int cmd_agenda(const char *from_date, long days)
     eas_err e = eas_agent_agenda(&g.agent, &agenda_work, &zone, from, to, print_occurrence, &o, &skipped);
     if (g.json) printf(o.n ? "\n]\n" : "]\n");
     if (skipped) fprintf(stderr, "eas-agent: %u stored events could not be read and were left out\n", skipped);
+    if (agenda_work.incomplete)
+        fprintf(stderr, "eas-agent: warning: %u recurring events had more changed or cancelled instances than a "
+                        "record holds (EAS_ITEM_RECORD_MAX); some may show as planned\n",
+                agenda_work.incomplete);
     if (e != EAS_OK) {
         fprintf(stderr, "eas-agent: error: agenda: %s\n", eas_err_str(e));
         return EXIT_PROTOCOL;

@@ -22,7 +22,7 @@ POLL=${E2E_POLL:-5}
 WORKERS=${E2E_WORKERS:-5}
 EAS_DEBUG=${E2E_EAS_DEBUG:-YES}
 IMAP_PORT=143   # SOGoIMAPServer below; dovecot's default port, loopback only
-SOGO_USERS="alice:alice-pass bob:bob-pass"
+SOGO_USERS="alice:alice-pass bob:bob-pass carol:carol-pass"
 # Users with an IMAP mailbox. The others are known to dovecot but refused at login at once (see
 # dovecot_passwd), so SOGo lists no mail folders for them: alice keeps her three folders.
 MAIL_USERS="bob:bob-pass"
@@ -84,7 +84,8 @@ CREATE TABLE IF NOT EXISTS sogo_users (
   c_password varchar(256) NOT NULL, c_cn varchar(256), mail varchar(256));
 INSERT INTO sogo_users VALUES
   ('alice', 'alice', 'alice-pass', 'Alice Example', 'alice@example.test'),
-  ('bob', 'bob', 'bob-pass', 'Bob Example', 'bob@example.test')
+  ('bob', 'bob', 'bob-pass', 'Bob Example', 'bob@example.test'),
+  ('carol', 'carol', 'carol-pass', 'Carol Example', 'carol@example.test')
 ON CONFLICT (c_uid) DO UPDATE SET c_password = EXCLUDED.c_password, c_cn = EXCLUDED.c_cn, mail = EXCLUDED.mail;
 CREATE TABLE IF NOT EXISTS sogo_user_profile (
   c_uid varchar(255) NOT NULL PRIMARY KEY, c_defaults text, c_settings text);
@@ -398,7 +399,7 @@ kill_orphan_workers() {
 srv_start() {
     [ -x /usr/sbin/sogod ] || die "sogod is not installed"
     start_pg
-    log "database sogo ready (users alice/alice-pass, bob/bob-pass)"
+    log "database sogo ready (users alice/alice-pass, bob/bob-pass, carol/carol-pass)"
     start_memcached
     start_dovecot
     start_sogod
@@ -447,6 +448,7 @@ srv_env() {
     q E2E_USERS "$SOGO_USERS"
     q E2E_USER alice; q E2E_PASS alice-pass
     q E2E_USER2 bob; q E2E_PASS2 bob-pass
+    q E2E_USER3 carol; q E2E_PASS3 carol-pass
     q E2E_EAS_URL_DIRECT "http://127.0.0.1:$SOGO_PORT/SOGo/Microsoft-Server-ActiveSync"
     q E2E_DAV_URL "http://127.0.0.1:$SOGO_PORT/SOGo/dav"
     q E2E_DAV_URL_TLS "https://$E2E_HOST:$PORT_TLS/SOGo/dav"
