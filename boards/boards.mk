@@ -1,5 +1,6 @@
 # Firmware for the boards in boards/ (included by the top Makefile; see docs/EMBEDDED.md).
 #   make fw BOARD=mps2-an385 [ACCOUNT=path.json]   build/BOARD/easagent.elf (and .bin, .map)
+#        [FW_TEST_BOOTS=N FW_PING_ROUNDS=N FW_PING_SECONDS=N]  emulation tests: override the account's keys
 #   make fw-size BOARD=...                          flash and RAM per component, from the map file
 #   make size                                       also every board in BOARDS (after the core's table)
 #   make qemu-test                                  the firmware against the e2e server, under QEMU
@@ -15,6 +16,8 @@ FW_DIR   := $(BUILD)/$(BOARD)
 FW_ELF   := $(FW_DIR)/easagent.elf
 FW_PKGS  := gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm dpkg-dev xz-utils python3
 FW_TEST_BOOTS ?=
+FW_PING_ROUNDS ?=
+FW_PING_SECONDS ?=
 
 ifneq ($(wildcard boards/$(BOARD)/board.mk),)
 include boards/$(BOARD)/board.mk
@@ -67,7 +70,8 @@ FW_CORE_OBJS := $(patsubst %.c,$(FW_DIR)/obj/%.o,$(CORE_SRCS))
 
 # The packages and sources first, then a fresh make that sees them.
 fw: fw-deps
-	@$(MAKE) --no-print-directory fw-build BOARD=$(BOARD) ACCOUNT=$(ACCOUNT) FW_TEST_BOOTS=$(FW_TEST_BOOTS)
+	@$(MAKE) --no-print-directory fw-build BOARD=$(BOARD) ACCOUNT=$(ACCOUNT) FW_TEST_BOOTS=$(FW_TEST_BOOTS) \
+	    FW_PING_ROUNDS=$(FW_PING_ROUNDS) FW_PING_SECONDS=$(FW_PING_SECONDS)
 fw-deps:
 	@scripts/ensure-deps.sh $(FW_PKGS)
 	@scripts/fetch-sources.sh lwip mbedtls
@@ -82,7 +86,8 @@ endif
 # The account's C file is regenerated on every build, but rewritten only when its content changed.
 $(FW_DIR)/gen/account.c: FORCE
 	@mkdir -p $(dir $@)
-	@python3 boards/common/gen_account.py $(ACCOUNT) $@ $(if $(FW_TEST_BOOTS),--test-boots $(FW_TEST_BOOTS))
+	@python3 boards/common/gen_account.py $(ACCOUNT) $@ $(if $(FW_TEST_BOOTS),--test-boots $(FW_TEST_BOOTS)) \
+	    $(if $(FW_PING_ROUNDS),--ping-rounds $(FW_PING_ROUNDS)) $(if $(FW_PING_SECONDS),--ping-seconds $(FW_PING_SECONDS))
 FORCE:
 
 $(FW_DIR)/obj/gen/account.o: $(FW_DIR)/gen/account.c

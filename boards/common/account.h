@@ -24,8 +24,13 @@ typedef struct fw_account {
     const eas_lwip_host *hosts; /* static names, e.g. the test server's name -> the emulator's host */
     size_t host_count;
     const char *sntp_server;    /* NULL: only an NTP server offered by DHCP */
-    uint32_t sync_interval_s;   /* between two rounds of the schedule */
-    uint32_t test_boots;        /* 0: run for ever; N (emulation tests): exit after the N-th boot's round */
+    const char *timezone;       /* the device's zone, a POSIX TZ string ("UTC0" unless configured) */
+    uint32_t sync_interval_s;   /* before a new round when a round failed (Ping replaces the timed wait) */
+    uint32_t heartbeat_max_s;   /* 0: Ping's adaptive heartbeat; else at most this */
+    uint32_t test_boots;        /* 0: one boot, run for ever; N (emulation tests): boots before N reset
+                                 * after their Sync, boot N goes on to Ping */
+    uint32_t ping_rounds;       /* emulation tests: exit 0 after this many Ping rounds (0: no limit) */
+    uint32_t ping_seconds;      /* emulation tests: exit 0 after this long in Ping (0: no limit) */
 } fw_account;
 
 extern const fw_account fw_account_cfg;

@@ -2,9 +2,21 @@
  *
  * Boot, bring the network up (DHCP), get the time (RTC or SNTP: certificates cannot be checked without
  * it), then run the schedule: the calendar Sync (with OPTIONS, Provision and FolderSync first, as the
- * account needs them), and the folders and meetings on the console; the agenda view and Ping slot into
- * the same schedule as the core grows them. Everything the account learns lives in the state store on
- * the board's flash region, so a reboot resumes where the last committed step left off.
+ * account needs them), the folders and today's agenda with the "now / next" line on the console, then
+ * Ping: the connection waits for the server to say the calendar changed, the changes are fetched
+ * (EAS_OP_SYNC_CHANGED), printed as they arrive and the agenda shown again. Everything the account
+ * learns lives in the state store on the board's flash region, so a reboot resumes where the last
+ * committed step left off.
+ *
+ * The console's agenda lines have a fixed form that tests parse (times as `eas-agent agenda --json`
+ * gives them: RFC 3339 UTC for timed occurrences, YYYY-MM-DD for all-day ones, end exclusive):
+ *   AGENDA-DAY <local date> <now, UTC> <zone>
+ *   AGENDA <server_id> <start> <end> <true|false all-day> <subject>
+ *   AGENDA-END <occurrences> <events that could not be read>
+ *   NOW <server_id> <start> <end> <all-day> <subject>     or  NOW -
+ *   NEXT <server_id> <start> <end> <all-day> <subject>    or  NEXT -
+ *   CHANGE <added|changed|deleted> <class> <server_id> [<subject>]   (while pushing)
+ *   REFRESH <now, UTC>, then NOW and NEXT again: a meeting began or ended during a quiet Ping
  *
  * One superloop, nothing blocks: lwIP is polled, the agent is stepped when something it may be waiting
  * for happened (a network callback fired, mbedTLS holds bytes, or its deadline came), and the CPU
@@ -18,10 +30,13 @@
 #include "account.h"
 #include "board.h"
 #include "console.h"
+#include "eas/agenda.h"
 #include "eas/agent.h"
+#include "eas/civil.h"
 #include "eas/foldersync.h"
 #include "eas/item.h"
 #include "eas/store.h"
+#include "eas/tz.h"
 #include "eas_lwip.h"
 #include "lwip/ip4_addr.h"
 #include "lwip/netif.h"
@@ -49,6 +64,15 @@ static struct {
     eas_agent_config acfg;
     eas_log_level log_level;
     uint32_t boot;
+    eas_tz_rule zone;
+    /* The agenda's work space and the now/next pair: static, not on the (small) stack. */
+    eas_agenda_work agenda;
+    eas_agenda_entry current, next;
+    int64_t agenda_day; /* the local day the agenda was last shown for */
+    int64_t day_end;    /* its end (UTC) */
+    int64_t refresh_at; /* when the now/next line changes next (UTC): the current one ends, the next starts */
+    uint8_t pushing;    /* in the Ping phase: changes are printed as they arrive */
+    uint8_t changed;    /* an item changed since the agenda was last shown */
 } g;
 
 /* ------------------------------------------------------------------------------ reporting */
@@ -185,51 +209,224 @@ static eas_err show_folders(void)
     return EAS_OK;
 }
 
-/* The meetings the store holds, as the display would list them: start (compact UTC, as the server
- * sent it) and subject. The agenda view (local time, recurrences expanded, today only) takes this place
- * when the calendar part of the core lands. */
-static eas_err show_event(void *ctx, const eas_folder *folder, const uint8_t *rec, size_t len)
+static eas_err count_event(void *ctx, const eas_folder *folder, const uint8_t *rec, size_t len)
 {
-    char start[24], subject[EAS_FOLDER_NAME_MAX];
-    unsigned *count = ctx;
     (void)folder;
-    if (!eas_item_get_str(rec, len, EAS_Calendar_StartTime, start, sizeof start)) start[0] = '\0';
-    if (!eas_item_get_str(rec, len, EAS_Calendar_Subject, subject, sizeof subject)) subject[0] = '\0';
-    con_puts("event: ");
-    con_pad(start[0] ? start : "-", 17);
-    con_puts(subject);
-    con_puts("\n");
-    (*count)++;
+    (void)rec;
+    (void)len;
+    (*(unsigned *)ctx)++;
     return EAS_OK;
 }
 
-static eas_err show_calendar(void)
+static void two_digits(unsigned v)
+{
+    char b[3] = {(char)('0' + v / 10u % 10u), (char)('0' + v % 10u), '\0'};
+    con_puts(b);
+}
+
+static void put_date(int64_t day)
+{
+    int32_t y;
+    unsigned m, d;
+    eas_civil_from_days(day, &y, &m, &d);
+    con_putu((uint64_t)(y < 0 ? 0 : y));
+    con_puts("-");
+    two_digits(m);
+    con_puts("-");
+    two_digits(d);
+}
+
+/* RFC 3339 UTC, as the CLI writes it (the calendar's own arithmetic, not the C library's). */
+static void put_utc(int64_t t)
+{
+    eas_civil c;
+    if (eas_civil_from_seconds(t, &c) != EAS_OK) {
+        con_puts("unknown");
+        return;
+    }
+    put_date(eas_floor_div(t, EAS_SECS_PER_DAY));
+    con_puts("T");
+    two_digits(c.hour);
+    con_puts(":");
+    two_digits(c.minute);
+    con_puts(":");
+    two_digits(c.second);
+    con_puts("Z");
+}
+
+/* Text from the server (at most cap bytes, NUL-terminated within them) on one console line: control
+ * characters become spaces. */
+static void put_text(const char *s, size_t cap)
+{
+    char b[2] = {0, 0};
+    for (size_t i = 0; i < cap && s[i]; i++) {
+        b[0] = (unsigned char)s[i] < 0x20u || s[i] == 0x7f ? ' ' : s[i];
+        con_puts(b);
+    }
+}
+
+static void put_entry(const char *tag, const eas_agenda_entry *e)
+{
+    con_puts(tag);
+    con_puts(" ");
+    put_text(e->server_id, sizeof e->server_id);
+    con_puts(" ");
+    if (e->occ.all_day) {
+        put_date(e->occ.day);
+        con_puts(" ");
+        put_date(e->occ.day + e->days);
+    } else {
+        put_utc(e->occ.start);
+        con_puts(" ");
+        put_utc(e->occ.end);
+    }
+    con_puts(e->occ.all_day ? " true " : " false ");
+    put_text(e->subject, sizeof e->subject);
+    con_puts("\n");
+}
+
+static eas_err print_occurrence(void *ctx, const eas_agenda_entry *e)
+{
+    (*(unsigned *)ctx)++;
+    put_entry("AGENDA", e);
+    return EAS_OK;
+}
+
+/* The room display's line: the meeting in progress and the next one today; and when that changes. */
+static eas_err show_now_next(int64_t now)
+{
+    int has_current = 0, has_next = 0;
+    eas_err e = eas_agent_now_next(&g.agent, &g.agenda, &g.zone, now, g.day_end - now, &g.current, &has_current,
+                                   &g.next, &has_next);
+    if (e != EAS_OK) return e;
+    g.refresh_at = g.day_end;
+    if (has_current) {
+        put_entry("NOW", &g.current);
+        if (g.current.occ.end < g.refresh_at) g.refresh_at = g.current.occ.end;
+    } else {
+        con_puts("NOW -\n");
+    }
+    if (has_next) {
+        put_entry("NEXT", &g.next);
+        if (g.next.occ.start < g.refresh_at) g.refresh_at = g.next.occ.start;
+    } else {
+        con_puts("NEXT -\n");
+    }
+    return EAS_OK;
+}
+
+/* Today's agenda in the device's zone, then the now/next line. */
+static eas_err show_agenda(void)
+{
+    int64_t now = g.pal.clock.wall_time(g.pal.clock.ctx), local = 0, from = 0, to = 0;
+    eas_err e = eas_tz_utc_to_local(&g.zone, now, &local);
+    if (e != EAS_OK) return e;
+    int64_t day = eas_floor_div(local, EAS_SECS_PER_DAY);
+    if ((e = eas_tz_local_to_utc(&g.zone, day * EAS_SECS_PER_DAY, EAS_TZ_PICK_EARLIER, &from, NULL)) != EAS_OK ||
+        (e = eas_tz_local_to_utc(&g.zone, (day + 1) * EAS_SECS_PER_DAY, EAS_TZ_PICK_EARLIER, &to, NULL)) != EAS_OK)
+        return e;
+    g.agenda_day = day;
+    g.day_end = to;
+    g.changed = 0;
+    con_puts("AGENDA-DAY ");
+    put_date(day);
+    con_puts(" ");
+    put_utc(now);
+    con_puts(" ");
+    con_puts(fw_account_cfg.timezone);
+    con_puts("\n");
+    unsigned n = 0, skipped = 0;
+    e = eas_agent_agenda(&g.agent, &g.agenda, &g.zone, from, to, print_occurrence, &n, &skipped);
+    if (e != EAS_OK) return e;
+    con_puts("AGENDA-END ");
+    con_putu(n);
+    con_puts(" ");
+    con_putu(skipped);
+    con_puts("\n");
+    return show_now_next(now);
+}
+
+/* After a Sync: the folders, how many meetings the store holds, today's agenda. */
+static eas_err after_sync(void)
 {
     unsigned n = 0;
-    eas_err e = eas_agent_items(&g.agent, EAS_CLASS_CALENDAR, show_event, &n);
+    eas_err e = show_folders();
+    if (e == EAS_OK) e = eas_agent_items(&g.agent, EAS_CLASS_CALENDAR, count_event, &n);
+    if (e != EAS_OK) return e;
     con_puts("calendar: ");
     con_putu(n);
-    con_puts(" events\n");
-    return e;
+    con_puts(" events stored\n");
+    return show_agenda();
 }
 
-static eas_err show_folders_and_calendar(void)
+static eas_err after_ping(void)
 {
-    eas_err e = show_folders();
-    return e != EAS_OK ? e : show_calendar();
+    static const char *const results[] = {"none", "quiet", "changed", "cut"};
+    eas_ping_result r = eas_agent_ping_result(&g.agent);
+    con_puts("ping: ");
+    con_puts(r <= EAS_PING_CUT ? results[r] : "?");
+    con_puts("\n");
+    if (r == EAS_PING_CHANGED) return EAS_OK; /* the agenda follows the changes' Sync */
+    /* Without news the display still moves on: a new day, or a meeting that began or ended. */
+    int64_t now = g.pal.clock.wall_time(g.pal.clock.ctx);
+    if (now >= g.day_end) return show_agenda();
+    if (now < g.refresh_at) return EAS_OK;
+    con_puts("REFRESH ");
+    put_utc(now);
+    con_puts("\n");
+    return show_now_next(now);
 }
 
-/* One round, in order. EAS_OP_SYNC runs what it needs first (OPTIONS, Provision, FolderSync), then the
- * calendar's Sync. Ping (EAS_OP_PING, then EAS_OP_SYNC_CHANGED when it reports changes) replaces the
- * timed wait between rounds once the display keeps its connection open: one more entry here. */
+static eas_err after_sync_changed(void) { return g.changed ? show_agenda() : EAS_OK; }
+
+/* A change stored by a Sync: printed while pushing (the first Sync of an account adds everything). */
+static void on_item(void *ctx, eas_class cls, const char *folder_id, eas_item_change change, const uint8_t *rec,
+                    size_t len)
+{
+    static const char *const changes[] = {"?", "added", "changed", "deleted", "deleted"};
+    char id[EAS_ITEM_ID_MAX], subject[EAS_AGENDA_TEXT_MAX];
+    size_t id_len = 0;
+    const char *p = eas_item_id(rec, len, &id_len);
+    (void)ctx;
+    (void)folder_id;
+    g.changed = 1;
+    if (!g.pushing) return;
+    if (!p) id_len = 0;
+    if (id_len >= sizeof id) id_len = sizeof id - 1;
+    if (id_len) memcpy(id, p, id_len);
+    id[id_len] = '\0';
+    con_puts("CHANGE ");
+    con_puts(changes[(unsigned)change <= 4u ? (unsigned)change : 0u]);
+    con_puts(" ");
+    con_puts(eas_class_name(cls));
+    con_puts(" ");
+    put_text(id, sizeof id);
+    if (change != EAS_ITEM_DELETE && change != EAS_ITEM_SOFT_DELETE && cls == EAS_CLASS_CALENDAR &&
+        eas_item_get_str(rec, len, EAS_Calendar_Subject, subject, sizeof subject)) {
+        con_puts(" ");
+        put_text(subject, sizeof subject);
+    }
+    con_puts("\n");
+}
+
+/* The operations, as entries of one table; next_step() says what follows each. A round is the Sync;
+ * the Ping phase then alternates Ping and, when the server named changed folders, their Sync. */
+enum { STEP_SYNC, STEP_PING, STEP_SYNC_CHANGED, STEP_ROUND_DONE };
 static const struct {
     eas_op op;
     const char *name;
     eas_err (*done)(void);
 } schedule[] = {
-    {EAS_OP_SYNC, "Sync", show_folders_and_calendar},
+    [STEP_SYNC] = {EAS_OP_SYNC, "Sync", after_sync},
+    [STEP_PING] = {EAS_OP_PING, "Ping", after_ping},
+    [STEP_SYNC_CHANGED] = {EAS_OP_SYNC_CHANGED, "Sync changed", after_sync_changed},
 };
-#define SCHEDULE_LEN (sizeof schedule / sizeof schedule[0])
+
+static size_t next_step(size_t step)
+{
+    if (step == STEP_PING && eas_agent_ping_result(&g.agent) == EAS_PING_CHANGED) return STEP_SYNC_CHANGED;
+    return step == STEP_SYNC ? STEP_ROUND_DONE : STEP_PING;
+}
 
 /* ------------------------------------------------------------------------------ setup */
 
@@ -244,6 +441,8 @@ static void show_ram(void)
     con_putu(sizeof g.tls);
     con_puts(", lwip port ");
     con_putu(sizeof g.net);
+    con_puts(", agenda ");
+    con_putu(sizeof g.agenda + sizeof g.current + sizeof g.next);
     con_puts(", all ");
     con_putu(sizeof g);
     con_puts("\n");
@@ -277,6 +476,12 @@ static int setup(void)
     eas_lwip_config nc = {board_ms,        board_netif_init, board_netif_poll, board_entropy(), acc->hosts,
                           acc->host_count, acc->sntp_server, board_rtc_time,   acc->device_id};
     eas_lwip_assert_hook = lwip_assert_out;
+    if ((e = eas_tz_parse_posix(acc->timezone, strlen(acc->timezone), &g.zone)) != EAS_OK) {
+        con_puts("error: timezone: not a POSIX TZ string: ");
+        con_puts(acc->timezone);
+        con_puts("\n");
+        return EXIT_USAGE;
+    }
     if ((e = eas_lwip_init(&g.net, &nc)) != EAS_OK) {
         report_failure("network", e);
         return exit_code_of(e);
@@ -325,7 +530,9 @@ static int setup(void)
     c->protocol_version = acc->protocol_version;
     c->allow_plain_http = acc->allow_plain_http;
     c->sync_classes = EAS_SYNC_CLASS(EAS_CLASS_CALENDAR); /* a meeting-room display: meetings only */
-    e = eas_agent_init(&g.agent, c, &g.pal, &g.tls_t, &g.tcp_t, &g.store, NULL);
+    c->calendar_filter = 4; /* two weeks back and everything ahead, as the CLI keeps */
+    static const eas_agent_events events = {NULL, NULL, NULL, on_item, NULL, NULL};
+    e = eas_agent_init(&g.agent, c, &g.pal, &g.tls_t, &g.tcp_t, &g.store, &events);
     if (e != EAS_OK) {
         report_failure("account", e);
         return exit_code_of(e);
@@ -339,6 +546,30 @@ static int setup(void)
 
 enum { APP_NET, APP_TIME, APP_START_OP, APP_RUN_OP, APP_ROUND_DONE, APP_IDLE };
 
+/* Emulation tests end the Ping phase after ping_rounds rounds or ping_seconds seconds. */
+static int push_over(uint32_t rounds, uint64_t elapsed_ms)
+{
+    const fw_account *acc = &fw_account_cfg;
+    if (acc->ping_rounds && rounds >= acc->ping_rounds) return 1;
+    return acc->ping_seconds && elapsed_ms / 1000u + EAS_PING_MIN_S + 5u > acc->ping_seconds;
+}
+
+/* The next Ping's heartbeat: the configured cap; until the now/next line changes (a quiet Ping then
+ * ends in time to show it; the core keeps at least EAS_PING_MIN_S); and within a test's time bound
+ * (with 5 s for the answer), so that a Ping never outlasts the test. */
+static void cap_heartbeat(uint64_t elapsed_ms)
+{
+    const fw_account *acc = &fw_account_cfg;
+    uint32_t cap = acc->heartbeat_max_s;
+    int64_t until = g.refresh_at - g.pal.clock.wall_time(g.pal.clock.ctx) + 1;
+    if (until > 0 && until < (int64_t)UINT32_MAX && (!cap || (uint32_t)until < cap)) cap = (uint32_t)until;
+    if (acc->ping_seconds) {
+        uint32_t left = acc->ping_seconds - (uint32_t)(elapsed_ms / 1000u) - 5u; /* push_over() keeps it positive */
+        if (!cap || left < cap) cap = left;
+    }
+    if (cap) eas_agent_cap_heartbeat(&g.agent, cap);
+}
+
 int main(void)
 {
     board_init();
@@ -350,11 +581,14 @@ int main(void)
     int rc = setup();
     if (rc != EXIT_OK) finish(rc);
 
+    const fw_account *acc = &fw_account_cfg;
     uint8_t phase = APP_NET;
-    size_t op = 0;
-    uint64_t phase_start = board_ms(), wake_ms = 0;
+    size_t op = STEP_SYNC;
+    uint64_t phase_start = board_ms(), wake_ms = 0, push_start = 0;
     uint32_t seen_activity = eas_lwip_activity(&g.net) - 1u;
-    uint32_t rounds = 0;
+    uint32_t rounds = 0, ping_rounds = 0;
+    /* Emulation tests without a Ping bound end after the last boot's Sync. */
+    int push = !acc->test_boots || acc->ping_rounds || acc->ping_seconds;
 
     for (;;) {
         eas_lwip_poll(&g.net);
@@ -393,14 +627,24 @@ int main(void)
             break;
         }
         case APP_START_OP: {
+            if (op == STEP_PING) {
+                if (push_over(ping_rounds, now - push_start)) finish(EXIT_OK);
+                cap_heartbeat(now - push_start);
+            }
             eas_err e = eas_agent_begin(&g.agent, schedule[op].op);
             if (e != EAS_OK) {
                 report_failure(schedule[op].name, e);
                 finish(exit_code_of(e));
             }
-            con_puts("sync: ");
-            con_puts(schedule[op].name);
-            con_puts("\n");
+            if (op == STEP_PING) {
+                con_puts("ping: waiting for changes (heartbeat ");
+                con_putu(eas_agent_heartbeat(&g.agent));
+                con_puts(" s)\n");
+            } else {
+                con_puts("sync: ");
+                con_puts(schedule[op].name);
+                con_puts("\n");
+            }
             phase = APP_RUN_OP;
             wake_ms = 0;
             busy = 1;
@@ -418,21 +662,25 @@ int main(void)
                 busy = eas_tls_has_pending(&g.tls);
                 break;
             }
+            if (e == EAS_OK) e = schedule[op].done();
             if (e != EAS_OK) {
                 report_failure(schedule[op].name, e);
-                finish(exit_code_of(e));
+                if (acc->test_boots) finish(exit_code_of(e));
+                /* A device keeps trying: the whole round again after the interval. */
+                eas_agent_close(&g.agent);
+                g.pushing = 0;
+                phase = APP_IDLE;
+                phase_start = now;
+                break;
             }
-            if ((e = schedule[op].done()) != EAS_OK) {
-                report_failure(schedule[op].name, e);
-                finish(exit_code_of(e));
-            }
-            phase = ++op < SCHEDULE_LEN ? APP_START_OP : APP_ROUND_DONE;
+            if (op == STEP_PING) ping_rounds++;
+            op = next_step(op);
+            phase = op == STEP_ROUND_DONE ? APP_ROUND_DONE : APP_START_OP;
             busy = 1;
             break;
         }
         case APP_ROUND_DONE:
             rounds++;
-            op = 0;
             con_puts("round: ");
             con_putu(rounds);
             con_puts(" done, ");
@@ -440,24 +688,25 @@ int main(void)
             con_puts(" TLS handshakes (");
             con_putu(g.tls.resumptions);
             con_puts(" resumed)\n");
-            if (fw_account_cfg.test_boots) {
-                if (g.boot < fw_account_cfg.test_boots) {
-                    /* The emulation test of persistence: a real reset, with the flash region kept. */
-                    eas_agent_close(&g.agent);
-                    report_memory();
-                    con_puts("reboot\n");
-                    board_reboot();
-                }
-                finish(EXIT_OK);
+            if (acc->test_boots && g.boot < acc->test_boots) {
+                /* The emulation test of persistence: a real reset, with the flash region kept. */
+                eas_agent_close(&g.agent);
+                report_memory();
+                con_puts("reboot\n");
+                board_reboot();
             }
-            phase = APP_IDLE;
-            phase_start = now;
+            if (!push) finish(EXIT_OK);
+            /* Ping replaces the timed wait: the connection stays open for the server's news. */
+            g.pushing = 1;
+            push_start = now;
+            ping_rounds = 0;
+            op = STEP_PING;
+            phase = APP_START_OP;
+            busy = 1;
             break;
         case APP_IDLE:
-            /* Until Ping lands, the next round comes after a fixed interval; the connection is not
-             * kept open meanwhile (servers drop idle ones anyway). */
-            eas_agent_close(&g.agent);
-            if (now - phase_start >= (uint64_t)fw_account_cfg.sync_interval_s * 1000u) {
+            if (now - phase_start >= (uint64_t)acc->sync_interval_s * 1000u) {
+                op = STEP_SYNC;
                 phase = APP_START_OP;
                 busy = 1;
             }

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""gen_account.py ACCOUNT.json OUT.c [--test-boots N]
+"""gen_account.py ACCOUNT.json OUT.c [--test-boots N] [--ping-rounds N] [--ping-seconds N]
 
 Turns the device's account configuration (JSON, the keys of the eas-agent CLI's configuration plus the
 firmware's own) into a C file defining `fw_account_cfg` (boards/common/account.h). The output is
@@ -15,9 +15,17 @@ Keys (unknown keys are an error naming them):
   allow_plain_http                        false (default)
   hosts                                   {"name": "dotted IPv4", ...}: static names, before DNS
   sntp_server                             NTP server name; absent: only one offered by DHCP
-  sync_interval_s                         seconds between rounds (default 300)
-  test_boots                              emulation tests: exit after the N-th boot's round (default 0)
-  state_file, timezone, classes           CLI keys, accepted and ignored here
+  timezone                                the device's zone as a POSIX TZ string (default "UTC0"); the
+                                          agenda's day and local times (checked again by the firmware)
+  sync_interval_s                         seconds between rounds when Ping cannot be used (default 300)
+  heartbeat_max_s                         keep every Ping's heartbeat at most this (0: the adaptive one)
+  test_boots                              emulation tests: the N-th boot goes on to Ping; earlier
+                                          boots reset the board after their Sync (default 0: one boot)
+  ping_rounds, ping_seconds               emulation tests: exit 0 after this many Ping rounds or seconds
+                                          of Ping (0: no limit); the heartbeat is capped to what is left
+  state_file, classes                     CLI keys, accepted and ignored here
+--test-boots, --ping-rounds and --ping-seconds override the keys of the same name (make FW_TEST_BOOTS=,
+FW_PING_ROUNDS=, FW_PING_SECONDS=).
 """
 import json
 import os
@@ -26,8 +34,9 @@ import sys
 
 VERSIONS = {"auto": 0, "12.1": 121, "14.0": 140, "14.1": 141, "16.0": 160, "16.1": 161}
 STRINGS = ("url", "user", "password", "password_env", "device_id", "device_type", "device_model",
-           "user_agent", "ca_file", "ca_pem", "sntp_server", "protocol_version")
-IGNORED = ("state_file", "timezone", "classes")
+           "user_agent", "ca_file", "ca_pem", "sntp_server", "protocol_version", "timezone")
+IGNORED = ("state_file", "classes")
+NUMBERS = ("sync_interval_s", "test_boots", "heartbeat_max_s", "ping_rounds", "ping_seconds")
 
 
 def die(msg):
@@ -54,11 +63,17 @@ def c_pem(pem):
 
 def main(argv):
     if len(argv) < 3:
-        die("usage: gen_account.py ACCOUNT.json OUT.c [--test-boots N]")
+        die("usage: gen_account.py ACCOUNT.json OUT.c [--test-boots N] [--ping-rounds N] [--ping-seconds N]")
     path, out_path = argv[1], argv[2]
-    test_boots_override = None
-    if len(argv) >= 5 and argv[3] == "--test-boots":
-        test_boots_override = int(argv[4])
+    overrides = {}
+    rest = argv[3:]
+    while rest:
+        flag = rest[0]
+        key = {"--test-boots": "test_boots", "--ping-rounds": "ping_rounds", "--ping-seconds": "ping_seconds"}.get(flag)
+        if key is None or len(rest) < 2 or not rest[1].isdigit():
+            die("bad argument %s (--test-boots, --ping-rounds, --ping-seconds take a number)" % flag)
+        overrides[key] = int(rest[1])
+        rest = rest[2:]
     try:
         with open(path, encoding="utf-8") as f:
             cfg = json.load(f)
@@ -67,7 +82,7 @@ def main(argv):
     if not isinstance(cfg, dict):
         die("%s: must be a JSON object" % path)
 
-    known = set(STRINGS) | set(IGNORED) | {"allow_plain_http", "hosts", "sync_interval_s", "test_boots"}
+    known = set(STRINGS) | set(IGNORED) | set(NUMBERS) | {"allow_plain_http", "hosts"}
     for k, v in cfg.items():
         if k not in known:
             die('%s: unknown key "%s"' % (path, k))
@@ -128,10 +143,17 @@ def main(argv):
             die('%s: key "%s" must be a non-negative integer' % (path, key))
         return v
 
+    cfg.update(overrides)
     sync_interval = number("sync_interval_s", 300)
     test_boots = number("test_boots", 0)
-    if test_boots_override is not None:
-        test_boots = test_boots_override
+    heartbeat_max = number("heartbeat_max_s", 0)
+    ping_rounds = number("ping_rounds", 0)
+    ping_seconds = number("ping_seconds", 0)
+
+    # The firmware parses the zone itself (eas_tz_parse_posix); here only what cannot be one.
+    timezone = cfg.get("timezone") or "UTC0"
+    if len(timezone) > 63 or not re.fullmatch(r"[A-Za-z0-9<>+\-:,./]+", timezone):
+        die('%s: key "timezone" must be a POSIX TZ string such as "UTC0" or "CET-1CEST,M3.5.0,M10.5.0/3"' % path)
 
     def opt(key, default):
         return c_string(cfg.get(key) or default)
@@ -164,8 +186,12 @@ const fw_account fw_account_cfg = {
     .hosts = hosts,
     .host_count = %(nhosts)d,
     .sntp_server = %(sntp)s,
+    .timezone = %(timezone)s,
     .sync_interval_s = %(interval)du,
+    .heartbeat_max_s = %(heartbeat)du,
     .test_boots = %(boots)du,
+    .ping_rounds = %(ping_rounds)du,
+    .ping_seconds = %(ping_seconds)du,
 };
 """ % {
         "src": os.path.basename(path),
@@ -182,8 +208,12 @@ const fw_account fw_account_cfg = {
         "plain": 1 if allow_plain else 0,
         "nhosts": len(hosts),
         "sntp": sntp,
+        "timezone": c_string(timezone),
         "interval": sync_interval,
+        "heartbeat": heartbeat_max,
         "boots": test_boots,
+        "ping_rounds": ping_rounds,
+        "ping_seconds": ping_seconds,
     }
     try:
         with open(out_path, encoding="utf-8") as f:

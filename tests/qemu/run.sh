@@ -2,18 +2,21 @@
 # The firmware under QEMU against the e2e harness's SOGo (make qemu-test, stage 70-qemu).
 #
 # mps2-an385 (Cortex-M3, LAN9118) boots, gets an address from QEMU's user network by DHCP, the time
-# through semihosting (emulation only), and runs FolderSync (OPTIONS, Provision, FolderSync) and the
-# calendar Sync over TLS
-# with verification required against https://eas.test:8443, the name mapped to the host (10.0.2.2) by
-# the firmware's static host table. It prints the folders and meetings, resets itself (a real system reset; the
-# state region survives like flash), boots again from the stored state, syncs incrementally and exits
-# 0 through semihosting. Passes when the UART shows the folders `build/host/eas-agent folders` shows for
-# the same account, and the state survived the reset. Then the TLS refusals (wrong host, expired,
-# untrusted CA) and a wrong password on the target, the same run on the 64 KiB board (lm3s6965evb,
-# Stellaris Ethernet), the size reports with their allocator check, and the core for RV32.
+# through semihosting (emulation only), and runs the calendar Sync (OPTIONS, Provision, FolderSync
+# first) over TLS with verification required against https://eas.test:8443, the name mapped to the
+# host (10.0.2.2) by the firmware's static host table. It prints the folders and today's agenda with the
+# room display's NOW/NEXT lines, resets itself (a real system reset; the state region survives like
+# flash), boots again from the stored state, syncs incrementally, shows the agenda again and stays on
+# Ping; an event put through CalDAV meanwhile must come out as a CHANGE line and in the agenda shown
+# after it; then the firmware exits 0 through semihosting (bounded by ping_rounds / ping_seconds).
+# The reference is the host CLI on the same account: `eas-agent folders` for the folders,
+# `eas-agent agenda --json --from DAY` for every agenda the firmware printed (tests/qemu/agenda_check.py).
+# Then the TLS refusals (wrong host, expired, untrusted CA) and a wrong password on the target, the same
+# run on the 64 KiB board (lm3s6965evb, Stellaris Ethernet) in another zone (+05:30), the size reports
+# with their allocator check, and the core for RV32.
 #
 # Skips loudly (exit 0, 'qemu: SKIPPED') only when the packages or sources cannot be had.
-# Prints 'qemu: N passed, N failed'.
+# Prints 'qemu: N passed, N failed'. Every QEMU run is under `timeout 120`.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 T=build/qemu
@@ -52,43 +55,155 @@ account() {
  "ca_file": "$E2E_CA", "hosts": {"$E2E_HOST": "10.0.2.2"}${3:-}}
 JSON
 }
-# firmware NAME BOOTS [BOARD]: build for account NAME; run it under QEMU (bounded); the UART in
-# $T/NAME.uart, the exit status in $T/NAME.rc
+# firmware NAME BOOTS [BOARD [PING_ROUNDS PING_SECONDS]]: build for account NAME; run it under QEMU
+# (bounded); the UART in $T/NAME.uart, the exit status in $T/NAME.rc. With PING_ROUNDS, QEMU runs in
+# the background (its pid in QEMU_PID) and the caller waits for it with firmware_wait NAME.
+QEMU_PID=
 firmware() {
     local board=${3:-mps2-an385}
-    if ! make -s fw BOARD="$board" ACCOUNT="$T/$1.json" FW_TEST_BOOTS="$2" > "$T/$1.build" 2>&1; then
-        echo 255 > "$T/$1.rc"; : > "$T/$1.uart"; tail -20 "$T/$1.build"; return
+    if ! make -s fw BOARD="$board" ACCOUNT="$T/$1.json" FW_TEST_BOOTS="$2" FW_PING_ROUNDS="${4:-0}" \
+            FW_PING_SECONDS="${5:-0}" > "$T/$1.build" 2>&1; then
+        echo 255 > "$T/$1.rc"; : > "$T/$1.uart"; tail -20 "$T/$1.build"; QEMU_PID=; return
+    fi
+    rm -f "$T/$1.rc"
+    : > "$T/$1.uart" # before QEMU starts: the caller watches this file, not the last run's
+    if [ -n "${4:-}" ]; then
+        ( rc=0; timeout 120 $(qemu_of "$board") -kernel "build/$board/easagent.elf" > "$T/$1.uart" 2> "$T/$1.qemu" \
+              < /dev/null || rc=$?; echo "$rc" > "$T/$1.rc" ) &
+        QEMU_PID=$!
+        return
     fi
     local rc=0
     timeout 120 $(qemu_of "$board") -kernel "build/$board/easagent.elf" > "$T/$1.uart" 2> "$T/$1.qemu" < /dev/null || rc=$?
     echo "$rc" > "$T/$1.rc"
 }
+firmware_wait() { [ -n "$QEMU_PID" ] && wait "$QEMU_PID"; QEMU_PID=; [ -f "$T/$1.rc" ] || echo 255 > "$T/$1.rc"; }
+# until_uart NAME REGEX SECONDS: 0 once the UART shows a line matching REGEX; 1 when QEMU ended first
+# or the time passed.
+until_uart() {
+    local end=$((SECONDS + $3))
+    while [ $SECONDS -lt $end ]; do
+        grep -qE "$2" "$T/$1.uart" 2>/dev/null && return 0
+        [ -f "$T/$1.rc" ] && { grep -qE "$2" "$T/$1.uart" 2>/dev/null; return; }
+        sleep 0.2
+    done
+    return 1
+}
 rc_of() { cat "$T/$1.rc"; }
 # The folder lines of the UART (boot N) as "server_id class name", sorted.
 uart_folders() { awk -v boot="$2" '/^easagent firmware on/ {b++} b == boot && /^folder: / {sub(/^folder: /, ""); print}' "$T/$1.uart" | tr -s ' ' | sort; }
 
-ics() {  # UID SUMMARY START END
-    printf 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//easagent//qemu//EN\r\nBEGIN:VEVENT\r\nUID:%s\r\nDTSTAMP:20261123T100000Z\r\nDTSTART:%s\r\nDTEND:%s\r\nSUMMARY:%s\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n' "$1" "$3" "$4" "$2"
+# ics UID SUMMARY DTSTART DTEND [EXTRA]: one VEVENT; DTSTART/DTEND are whole property values after
+# the name ("20261124T090000Z" or ";VALUE=DATE:20261124" with the colon); EXTRA e.g. an RRULE line.
+ics() {
+    local s=$3 e=$4
+    case $s in ';'*) ;; *) s=":$s" ;; esac
+    case $e in ';'*) ;; *) e=":$e" ;; esac
+    printf 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//easagent//qemu//EN\r\nBEGIN:VEVENT\r\nUID:%s\r\nDTSTAMP:20261123T100000Z\r\nDTSTART%s\r\nDTEND%s\r\n%sSUMMARY:%s\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n' \
+        "$1" "$s" "$e" "${5:+$5$'\r\n'}" "$2"
 }
+utc() { date -u -d "@$1" +%Y%m%dT%H%M%SZ; }   # compact UTC of a second count
+rfc() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; } # as the agenda lines give it
+ymd() { date -u -d "@$1" +%Y%m%d; }
+dashed() { date -u -d "@$1" +%Y-%m-%d; }
 
-# ---- the account: alice with two meetings; the reference is the host CLI on the same account ----
+# The two Ping runs' firmware first: a fresh machine compiles lwIP and mbedTLS here, and the meetings
+# below are placed relative to the time the runs start.
+account main "$E2E_EAS_URL"
+account small "$E2E_EAS_URL" ', "timezone": "<+0530>-5:30"'
+for nbr in main:mps2-an385:2 small:lm3s6965evb:1; do
+    IFS=: read -r n b r <<< "$nbr"
+    make -s fw BOARD="$b" ACCOUNT="$T/$n.json" FW_TEST_BOOTS=2 FW_PING_ROUNDS="$r" FW_PING_SECONDS=95 \
+        > "$T/$n.build" 2>&1 || tail -20 "$T/$n.build"
+done
+
+# ---- the account: alice with meetings today (UTC); the reference is the host CLI on the same account ----
+# 'Today' is the UTC day the test starts in; the firmware shows its own day (AGENDA-DAY) and the
+# host's agenda is asked for that day, so a run across midnight still compares like with like.
+NOW=$(date +%s); DAY0=$((NOW / 86400 * 86400)); DAY1=$((DAY0 + 86400)); YDAY=$((DAY0 - 86400))
+minute() { echo $(($1 / 60 * 60)); }
+NOW_S=$(minute $((NOW - 1200))); [ "$NOW_S" -lt $((DAY0 + 60)) ] && NOW_S=$((DAY0 + 60))
+NOW_E=$(minute $((NOW + 2400)))
+NEXT_S=$(minute $((NOW + 3600))); [ "$NEXT_S" -gt $((DAY1 - 1800)) ] && NEXT_S=$((DAY1 - 1800))
+NEXT_E=$((NEXT_S + 1800))
+EARLY_S=$((DAY0 + 1800)); EARLY_E=$((DAY0 + 2700))
+REC_S=$((YDAY + 15 * 3600)); REC_E=$((REC_S + 3600))
+# One that starts while the firmware runs: the display's line changes then, and Ping's heartbeat is
+# cut short to show it (the core keeps at least EAS_PING_MIN_S, 60 s on both boards).
+SOON_S=$((NOW + 30)); SOON_E=$((SOON_S + 600))
 e2e_reset_user "$E2E_USER" > /dev/null 2>&1 || true
-caldav_put_event "$E2E_USER" q1.ics "$(ics q1 'Board meeting' 20261201T090000Z 20261201T100000Z)" > /dev/null 2>&1
-caldav_put_event "$E2E_USER" q2.ics "$(ics q2 'Lunch and learn' 20261201T120000Z 20261201T130000Z)" > /dev/null 2>&1
+put() { caldav_put_event "$E2E_USER" "$1.ics" "$(ics "$@")" > "$T/put-$1.log" 2>&1 || bad "CalDAV PUT of $1 ($(tail -1 "$T/put-$1.log"))"; }
+put qallday "All-day offsite" ";VALUE=DATE:$(ymd $DAY0)" ";VALUE=DATE:$(ymd $DAY1)"
+put qdaily "Daily standup" "$(utc $REC_S)" "$(utc $REC_E)" "RRULE:FREQ=DAILY;COUNT=5"
+put qnow "Room booked" "$(utc $NOW_S)" "$(utc $NOW_E)"
+put qnext "Design review" "$(utc $NEXT_S)" "$(utc $NEXT_E)"
+put qearly "Early call" "$(utc $EARLY_S)" "$(utc $EARLY_E)"
+put qsoon "Starts soon" "$(utc $SOON_S)" "$(utc $SOON_E)"
+put qyday "Yesterday review" "$(utc $((YDAY + 36000)))" "$(utc $((YDAY + 39600)))"
 make -s all > "$T/host-build.log" 2>&1 || { tail -20 "$T/host-build.log"; }
-cat > "$T/host.json" <<JSON
+hostcfg() {  # NAME ZONE
+    cat > "$T/$1.json" <<JSON
 {"url": "$E2E_EAS_URL", "user": "$E2E_USER", "password_env": "E2E_TEST_PASSWORD", "device_id": "qemuhost$RUN",
- "ca_file": "$E2E_CA", "state_file": "$T/host.state"}
+ "ca_file": "$E2E_CA", "state_file": "$T/host.state", "timezone": "$2"}
 JSON
+}
+hostcfg host UTC0
+hostcfg host530 '<+0530>-5:30'
 rm -f "$T/host.state" "$T/host.state.prog"
 timeout 60 build/host/eas-agent --config "$T/host.json" folders > "$T/host.folders" 2> "$T/host.err"
 check "host CLI lists the folders (exit $?)" [ -s "$T/host.folders" ]
 tr -s ' ' < "$T/host.folders" | sort > "$T/host.sorted"
+host_sync() { timeout 60 build/host/eas-agent --config "$T/host.json" sync > "$T/host.sync" 2>> "$T/host.err"; }
+host_sync
+check "host CLI syncs the calendar (exit $?)" [ $? = 0 ]
+# host_agenda CFG DAY OUT: the host's agenda of that local day, from its store (no network)
+host_agenda() { timeout 30 build/host/eas-agent --config "$T/$1.json" agenda --json --from "$2" > "$3" 2>> "$T/host.err"; }
+# agenda_block NAME N: the local day of the N-th agenda block of the UART (0 first, -1 last)
+agenda_block() { python3 tests/qemu/agenda_check.py day "$T/$1.uart" "$2" 2>/dev/null; }
+agenda_ok() {  # NAME N HOSTFILE [args]: the block against the host's agenda; problems in $T/NAME.agenda.N
+    local name=$1 n=$2 hostf=$3; shift 3
+    python3 tests/qemu/agenda_check.py compare "$T/$name.uart" "$n" "$hostf" "$@" > "$T/$name.agenda.$n" 2>&1 \
+        || { sed 's/^/    /' "$T/$name.agenda.$n"; return 1; }
+}
 
-# ---- 1. FolderSync on the target, a reset, and an incremental FolderSync from the stored state ----
-account main "$E2E_EAS_URL"
-firmware main 2
-echo "  --- UART of the main run:"; sed 's/^/  | /' "$T/main.uart"
+# push_run NAME BOARD HOSTCFG OFFSET UID SUMMARY ROUNDS: boots twice, then stays on Ping for ROUNDS
+# Pings (95 s at most). Once the UART shows the Ping, the host's agendas of the days shown so far are
+# taken (before the change), an event is put at local noon (the zone is OFFSET seconds east of UTC) of
+# the day boot 2 showed, and after the firmware's exit the host syncs again (the reference for the
+# agenda after the change). Blocks: 0 boot 1, 1 boot 2, 2 after the change. $T/NAME.ping holds the
+# event's day, start and end as the agenda gives them.
+push_run() {
+    local name=$1 board=$2 cfg=$3 offset=$4 uid=$5 summary=$6 rounds=$7 day start
+    : > "$T/$name.ping"
+    firmware "$name" 2 "$board" "$rounds" 95
+    if until_uart "$name" '^ping: waiting for changes' 100; then
+        for n in 0 1; do host_agenda "$cfg" "$(agenda_block "$name" $n)" "$T/$name.host.$n.json"; done
+        day=$(agenda_block "$name" 1)
+        start=$(( $(date -u -d "$day" +%s) + 43200 - offset ))
+        echo "$day $(rfc $start) $(rfc $((start + 1800)))" > "$T/$name.ping"
+        sleep 1
+        put "$uid" "$summary" "$(utc $start)" "$(utc $((start + 1800)))"
+    fi
+    firmware_wait "$name"
+    host_sync
+    host_agenda "$cfg" "$(agenda_block "$name" -1)" "$T/$name.host.2.json"
+}
+# pushed_in_agenda NAME SUMMARY: the CHANGE line's ServerId, with the event's times, is in the agenda
+# shown after the change (when that agenda is of the day the event was put on)
+pushed_in_agenda() {
+    local sid day start end
+    sid=$(sed -n "s/^CHANGE added Calendar \([^ ]*\) $2\$/\1/p" "$T/$1.uart" | head -1)
+    read -r day start end < "$T/$1.ping" || return 1
+    [ "$(agenda_block "$1" -1)" = "$day" ] || { echo "    (the day changed meanwhile: not checked)"; return 0; }
+    agenda_ok "$1" -1 "$T/$1.host.2.json" --expect "${sid:-none}|$start|$end|false|$2"
+}
+
+# ---- 1. Sync, agenda, a reset, the agenda from the stored state, Ping and a change pushed ----
+T_MAIN=$SECONDS
+# Two Pings: the change, then a quiet one that ends when "Starts soon" begins (REFRESH, NOW, NEXT).
+push_run main mps2-an385 host 0 qping "Added during ping" 2
+T_MAIN=$((SECONDS - T_MAIN))
+echo "  --- UART of the main run ($T_MAIN s):"; sed 's/^/  | /' "$T/main.uart"
 check "firmware exits 0 through semihosting (got $(rc_of main))" [ "$(rc_of main)" = 0 ]
 check "DHCP lease from QEMU's user network" grep -q '^net: address 10.0.2.15' "$T/main.uart"
 check "wall-clock time known before TLS" grep -q '^time: 20[0-9][0-9]-' "$T/main.uart"
@@ -101,16 +216,48 @@ check "the firmware reset itself and booted again" grep -q '^easagent firmware o
 check "boot 2 found the account state in the flash region" \
     grep -q '^state: protocol 14.1, provisioned, folder sync key .*, 3 folders stored' "$T/main.uart"
 check "boot 2 shows the same folders" cmp -s "$T/main.boot2" "$T/host.sorted"
-uart_events() { awk -v boot="$2" '/^easagent firmware on/ {b++} b == boot && /^event: / {sub(/^event: /, ""); print}' "$T/$1.uart" | tr -s ' ' | sort; }
-printf '%s\n' '20261201T090000Z Board meeting' '20261201T120000Z Lunch and learn' > "$T/events.expected"
-uart_events main 1 > "$T/main.events1"
-uart_events main 2 > "$T/main.events2"
-# (Other tests may put meetings into alice's calendar meanwhile: ours must be there, and what boot 1
-# showed must survive the reset.)
-has_events() { [ -z "$(comm -23 "$T/events.expected" "$1")" ]; }
-check "boot 1: calendar Sync brought both meetings (start and subject)" has_events "$T/main.events1"
-check "boot 2: the meetings are still there after the reset" \
-    bash -c "[ -s '$T/main.events2' ] && cmp -s '$T/main.events2' '$T/main.events1'"
+check "the calendar Sync stored the seven meetings" \
+    bash -c "grep '^calendar: ' '$T/main.uart' | awk '\$2 < 7 {bad = 1} END {exit bad || NR != 2}'"
+n_host=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$T/main.host.0.json" 2>/dev/null || echo 0)
+check "eas-agent agenda --json lists today's occurrences ($n_host)" [ "$n_host" -ge 4 ]
+D0=$(dashed $DAY0); D1=$(dashed $DAY1)
+if [ "$(agenda_block main 0)" = "$D0" ]; then
+    # What today must hold, whatever the host says: the all-day event (end exclusive), the daily
+    # series' occurrence of today (its first was yesterday), the meetings of today; not yesterday's.
+    check "boot 1 agenda: all-day event, today's occurrence of the series, today's meetings, not yesterday's" \
+        agenda_ok main 0 "$T/main.host.0.json" --utc \
+        --expect "*|$D0|$D1|true|All-day offsite" \
+        --expect "*|$(rfc $((REC_S + 86400)))|$(rfc $((REC_E + 86400)))|false|Daily standup" \
+        --expect "*|$(rfc $NOW_S)|$(rfc $NOW_E)|false|Room booked" \
+        --expect "*|$(rfc $EARLY_S)|$(rfc $EARLY_E)|false|Early call" \
+        --absent "Yesterday review"
+fi
+check "boot 1: the agenda lines equal eas-agent agenda --json, NOW/NEXT consistent with them" \
+    agenda_ok main 0 "$T/main.host.0.json" --utc
+check "boot 2 (after the reset, from the stored state): the same agenda, NOW/NEXT consistent" \
+    agenda_ok main 1 "$T/main.host.1.json" --utc
+hb=$(sed -n 's/^ping: waiting for changes (heartbeat \([0-9]*\) s)$/\1/p' "$T/main.uart" | head -1)
+bound=$(python3 tests/qemu/agenda_check.py boundary "$T/main.uart" 1 2>/dev/null || echo 0)
+lim=$(( bound + 2 > 60 ? bound + 2 : 60 ))
+check "the firmware stayed on Ping with a short heartbeat (${hb:-none} s; the test allows 90)" \
+    [ "${hb:-0}" -ge 60 -a "${hb:-0}" -le 90 ]
+check "the heartbeat ends by the next change of NOW/NEXT ($bound s away; at least 60 s)" [ "${hb:-999}" -le "$lim" ]
+check "Ping reported the change" grep -q '^ping: changed' "$T/main.uart"
+check "the event put during Ping came out as a CHANGE line" \
+    grep -qE '^CHANGE added Calendar [^ ]+ Added during ping$' "$T/main.uart"
+check "the agenda shown after the change equals eas-agent's after its own sync" \
+    agenda_ok main -1 "$T/main.host.2.json" --utc
+check "the agenda after the change holds the new event (its ServerId and times)" pushed_in_agenda main "Added during ping"
+# The quiet Ping's heartbeat was cut to the next change of the NOW/NEXT line (at least 60 s): when that
+# change was due within the minute, the display must have shown it.
+bound2=$(python3 tests/qemu/agenda_check.py boundary "$T/main.uart" 2 2>/dev/null || echo 99)
+if [ "$bound2" -le 58 ]; then
+    check "the second Ping was quiet and ended in time for the display to move on" \
+        bash -c "grep -q '^ping: quiet' '$T/main.uart' && grep -q '^REFRESH ' '$T/main.uart'"
+    check "the NOW/NEXT line after it is consistent with the agenda at that time" agenda_ok main -1 "$T/main.host.2.json" --utc
+else
+    echo "  (the NOW/NEXT line changes only in $bound2 s: its refresh is not checked)"
+fi
 log=$E2E_LOGS/nginx-access.log
 n_prov=$(grep -c "Cmd=Provision&User=$E2E_USER&DeviceId=qemumain$RUN&" "$log" || true)
 n_fs=$(grep -c "Cmd=FolderSync&User=$E2E_USER&DeviceId=qemumain$RUN&" "$log" || true)
@@ -119,7 +266,9 @@ check "not provisioned again after the reset" bash -c "grep 'DeviceId=qemumain$R
     awk '/Cmd=FolderSync/ {fs = 1} /Cmd=Provision/ && fs {again = 1} END {exit again}'"
 check "one FolderSync per boot (FolderSync requests: $n_fs)" [ "$n_fs" = 2 ]
 n_sync=$(grep -c "Cmd=Sync&User=$E2E_USER&DeviceId=qemumain$RUN&" "$log" || true)
-check "calendar Sync on both boots (Sync requests: $n_sync)" [ "$n_sync" -ge 2 ]
+n_ping=$(grep -c "Cmd=Ping&User=$E2E_USER&DeviceId=qemumain$RUN&" "$log" || true)
+check "calendar Sync on both boots and after the Ping (Sync requests: $n_sync)" [ "$n_sync" -ge 3 ]
+check "two Pings (Ping requests: $n_ping)" [ "$n_ping" = 2 ]
 check "TLS heap and stack within their budgets" grep -q '^mem: tls heap peak [0-9]* of [0-9]*, stack high-water' "$T/main.uart"
 
 # ---- 2. TLS refusals on the target: verification is required, dates are checked ----
@@ -134,26 +283,37 @@ for case in WRONGHOST:"host name mismatch" EXPIRED:expired UNTRUSTED:"not truste
     check "TLS $port: nothing reached the server" bash -c "! grep -q 'DeviceId=qemu$name$RUN&' '$log'"
 done
 
-# ---- 3. Wrong password: exit 3 with HTTP 401 ----
+# ---- 3. Wrong password: exit 3 with HTTP 401; a bad zone: exit 1 ----
 account wrongpw "$E2E_EAS_URL"
 E2E_TEST_PASSWORD=not-the-password firmware wrongpw 1
 check "wrong password exits 3 (got $(rc_of wrongpw))" [ "$(rc_of wrongpw)" = 3 ]
 check "wrong password reports HTTP 401" grep -q 'HTTP 401' "$T/wrongpw.uart"
+# A zone the firmware cannot read (a daylight name without its rules): exit 1 before any network.
+account badtz "$E2E_EAS_URL" ', "timezone": "CET-1CEST"'
+firmware badtz 1
+check "a POSIX TZ string without daylight rules stops the boot with exit 1 (got $(rc_of badtz))" \
+    bash -c "[ '$(rc_of badtz)' = 1 ] && grep -q '^error: timezone: not a POSIX TZ string: CET-1CEST' '$T/badtz.uart'"
 
-# ---- 4. The 64 KiB board (lm3s6965evb, Stellaris Ethernet): the same run ----
-account small "$E2E_EAS_URL"
-firmware small 2 lm3s6965evb
-echo "  --- UART of the lm3s6965evb run:"; sed 's/^/  | /' "$T/small.uart"
+# ---- 4. The 64 KiB board (lm3s6965evb, Stellaris Ethernet): the same run, in the zone +05:30 ----
+T_SMALL=$SECONDS
+push_run small lm3s6965evb host530 19800 qsmall "Added on the small board" 1
+T_SMALL=$((SECONDS - T_SMALL))
+echo "  --- UART of the lm3s6965evb run ($T_SMALL s):"; sed 's/^/  | /' "$T/small.uart"
 check "lm3s6965evb: exits 0 (got $(rc_of small))" [ "$(rc_of small)" = 0 ]
 uart_folders small 1 > "$T/small.boot1"
 uart_folders small 2 > "$T/small.boot2"
 check "lm3s6965evb: boot 1 shows what eas-agent folders shows" cmp -s "$T/small.boot1" "$T/host.sorted"
 check "lm3s6965evb: boot 2 found the state and shows the same folders" \
     bash -c "grep -q '^state: protocol 14.1, provisioned' '$T/small.uart' && cmp -s '$T/small.boot2' '$T/host.sorted'"
-uart_events small 1 > "$T/small.events1"
-uart_events small 2 > "$T/small.events2"
-check "lm3s6965evb: both meetings synced and kept" \
-    bash -c "[ -z \"\$(comm -23 '$T/events.expected' '$T/small.events1')\" ] && cmp -s '$T/small.events2' '$T/small.events1'"
+check "lm3s6965evb: the agenda's day is the local one of +05:30" \
+    bash -c "grep -qE '^AGENDA-DAY [0-9-]+ [0-9TZ:-]+ <\+0530>-5:30$' '$T/small.uart'"
+small_agendas() { agenda_ok small 0 "$T/small.host.0.json" && agenda_ok small 1 "$T/small.host.1.json"; }
+check "lm3s6965evb: boot 1 and boot 2 agendas equal eas-agent agenda --json in +05:30" small_agendas
+check "lm3s6965evb: the event put during Ping came out as a CHANGE line" \
+    grep -qE '^CHANGE added Calendar [^ ]+ Added on the small board$' "$T/small.uart"
+check "lm3s6965evb: the agenda after the change equals eas-agent's" agenda_ok small -1 "$T/small.host.2.json"
+check "lm3s6965evb: the agenda after the change holds the new event (at local noon)" \
+    pushed_in_agenda small "Added on the small board"
 
 # Every capacity of the core is set by each board (a new one in config.h must be sized per board).
 for b in mps2-an385 lm3s6965evb; do
@@ -181,7 +341,8 @@ else
 fi
 
 # Leave the main firmware in place, as built for the main run.
-make -s fw BOARD=mps2-an385 ACCOUNT="$T/main.json" FW_TEST_BOOTS=2 > /dev/null 2>&1 || true
+make -s fw BOARD=mps2-an385 ACCOUNT="$T/main.json" FW_TEST_BOOTS=2 FW_PING_ROUNDS=2 FW_PING_SECONDS=95 > /dev/null 2>&1 || true
 
+echo "qemu: $((SECONDS)) s in all (main run $T_MAIN s, lm3s6965evb run $T_SMALL s)"
 echo "qemu: $pass passed, $fail failed"
 [ $fail = 0 ]
