@@ -22,6 +22,8 @@ int eas_account_find_folder(const eas_agent *a, const char *server_id);
 
 /* ---- collections and their items (core/agent/items.c) ---- */
 #define EAS_KEY_COLL_SYNC_KEY(slot) (0x00020000u + (uint32_t)(slot))
+/* Set while a Sync window's answer is awaited, removed with the commit of that answer (see agent.c). */
+#define EAS_KEY_COLL_INFLIGHT(slot) (0x00030000u + (uint32_t)(slot))
 #define EAS_KEY_ITEM_BASE(slot) (0x40000000u + ((uint32_t)(slot) << 24))
 #define EAS_KEY_ITEM_LAST(slot) (EAS_KEY_ITEM_BASE(slot) + 0x00FFFFFFu)
 

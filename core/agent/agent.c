@@ -575,6 +575,15 @@ static eas_err select_collection(eas_agent *a)
         a->coll_estimate = 0;
         memcpy(a->coll_id, f.server_id, sizeof a->coll_id);
         if ((e = eas_coll_get_key(a, s, a->coll_key, sizeof a->coll_key)) != EAS_OK) return e;
+        /* A window whose answer never got committed (a cut connection, a kill, a power loss): some
+         * servers (SOGo) have already counted its items as delivered and will not send them for the
+         * same key again, so the only safe way on is to sync this collection from 0. */
+        size_t mlen = 0;
+        uint8_t mark[4];
+        if (strcmp(a->coll_key, "0") != 0 && eas_store_get(a->store, EAS_KEY_COLL_INFLIGHT(s), mark, sizeof mark, &mlen) == EAS_OK) {
+            if ((e = eas_coll_purge(a, s)) != EAS_OK) return e;
+            memcpy(a->coll_key, "0", 2);
+        }
         /* From 0 the server sends everything again: items left from before (a reset cut short by a
          * power loss) go first. */
         if (strcmp(a->coll_key, "0") == 0 && (e = eas_coll_purge(a, s)) != EAS_OK) return e;
@@ -664,6 +673,7 @@ static eas_err retry_phase(eas_agent *a)
     case PH_SYNC_INIT:
     case PH_SYNC: {
         eas_sync_events ev = {a, on_sync_item, eas_outbox_on_response};
+        a->mark_inflight = a->phase == PH_SYNC; /* written when the request starts to go out */
         a->sent_n = 0;
         a->outbox_any = eas_agent_pending(a) > 0;
         eas_sync_decoder_init(&a->dec.sync, (eas_class)a->coll_cls, &ev);
@@ -813,6 +823,7 @@ static eas_err after_sync(eas_agent *a, int empty)
         /* No content: nothing changed (SOGo answers so when there is nothing new). */
         abort_txn(a);
         if (a->phase == PH_SYNC_INIT) return fail(a, EAS_ERR_PROTOCOL);
+        if ((e = eas_store_del(a->store, EAS_KEY_COLL_INFLIGHT(a->coll_slot))) != EAS_OK) return fail(a, e);
         return next_collection(a);
     }
     if ((e = eas_sync_decoder_finish(d)) != EAS_OK) return fail(a, e);
@@ -822,6 +833,7 @@ static eas_err after_sync(eas_agent *a, int empty)
         if (d->sync_key[0] == '\0') return fail(a, EAS_ERR_PROTOCOL);
         if ((e = txn_begin(a)) != EAS_OK) return fail(a, e);
         if ((e = eas_outbox_finish_sent(a)) != EAS_OK) return fail(a, e);
+        if ((e = eas_store_txn_del(a->store, EAS_KEY_COLL_INFLIGHT(a->coll_slot))) != EAS_OK) return fail(a, e);
         if ((e = eas_store_txn_put(a->store, EAS_KEY_COLL_SYNC_KEY(a->coll_slot), d->sync_key, strlen(d->sync_key))) !=
             EAS_OK)
             return fail(a, e);
@@ -1081,6 +1093,12 @@ static eas_err exchange_step(eas_agent *a, eas_wait *w)
         a->xstate = X_SEND;
         return EAS_OK;
     case X_SEND:
+        if (a->mark_inflight) {
+            /* On flash before the server can see the request: see select_collection. */
+            const uint8_t mark = 1;
+            if ((e = eas_store_put(a->store, EAS_KEY_COLL_INFLIGHT(a->coll_slot), &mark, 1)) != EAS_OK) return fail(a, e);
+            a->mark_inflight = 0;
+        }
         e = t->send(t->ctx, a->req + a->req_sent, a->req_len - a->req_sent, &done);
         if (e == EAS_ERR_WOULD_BLOCK) {
             w->what = EAS_WAIT_WRITE;

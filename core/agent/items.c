@@ -171,6 +171,7 @@ eas_err eas_coll_purge(eas_agent *a, unsigned slot)
      * happens, and items left by a power cut are purged again next time. The items then go in batches
      * that fit a transaction. */
     eas_err e = eas_store_del(a->store, EAS_KEY_COLL_SYNC_KEY(slot));
+    if (e == EAS_OK) e = eas_store_del(a->store, EAS_KEY_COLL_INFLIGHT(slot));
     if (e != EAS_OK) return e;
     /* Each batch ends its walk once it is full (EAS_ERR_ABORTED), commits, and starts over: the
      * committed deletions are gone from the next walk. Bounded by the live items. */

@@ -738,3 +738,44 @@ TEST(agent_sync_busy_server_is_retried_after_a_wait)
     CHECK(fake_ms - t0 >= 2000);
     CHECK(strstr(items_now().subjects, "After the wait;") != NULL);
 }
+
+TEST(agent_lost_window_answer_leads_to_a_full_resync)
+{
+    /* Some servers (SOGo) count a window as delivered once they answered it, and do not send its items
+     * again for the same key: after an answer that never got committed, the collection starts over. */
+    CHECK(synced_two() == 0);
+    char inner[1200];
+    snprintf(inner, sizeof inner, "<Commands>%s</Commands>", EV("e3", "Three"));
+    new_script();
+    add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K1</SyncKey>"
+                                     "<Changes><Count>0</Count></Changes></FolderSync>");
+    add_response(&R.conn, 200, NULL, sync_resp(0, "S3", 1, inner, 0));
+    R.conn.cut = 40; /* the window's answer is cut */
+    R.conn.cut_resp = 1;
+    CHECK_OK(rig_agent());
+    CHECK(rig_run(EAS_OP_SYNC) != EAS_OK);
+    CHECK_EQ(items_now().n, 2); /* nothing of the cut answer */
+    new_script();
+    add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K1</SyncKey>"
+                                     "<Changes><Count>0</Count></Changes></FolderSync>");
+    add_response(&R.conn, 200, NULL, SYNC_INIT);
+    snprintf(inner, sizeof inner, "<Commands>%s%s%s</Commands>", EV("e1", "One"), EV("e2", "Two"), EV("e3", "Three"));
+    add_response(&R.conn, 200, NULL, sync_resp(1, "S4", 1, inner, 0));
+    CHECK_OK(rig_agent());
+    CHECK_OK(rig_run(EAS_OP_SYNC));
+    /* the collection was asked for from SyncKey 0 again, and holds the server's set exactly */
+    /* SyncKey (AirSync 0x0B with content: 'K'), STR_I (0x03), "0", NUL (logged as '.') */
+    CHECK(strstr(R.conn.requests, "K\x03" "0.") != NULL);
+    items_seen s2 = items_now();
+    CHECK_EQ(s2.n, 3);
+    CHECK(strstr(s2.subjects, "Three;") != NULL);
+    /* and a clean window afterwards does not trigger it again */
+    new_script();
+    add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K1</SyncKey>"
+                                     "<Changes><Count>0</Count></Changes></FolderSync>");
+    add_response(&R.conn, 200, NULL, sync_resp(0, "S5", 1, NULL, 0));
+    CHECK_OK(rig_agent());
+    CHECK_OK(rig_run(EAS_OP_SYNC));
+    CHECK(strstr(R.conn.requests, "Cmd=Sync") != NULL);
+    CHECK_EQ(items_now().n, 3);
+}

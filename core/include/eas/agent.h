@@ -194,6 +194,7 @@ typedef struct eas_agent {
     uint8_t sent_done[EAS_SYNC_MAX_COMMANDS];
     uint32_t outbox_seq;
     uint8_t outbox_any; /* changes of the device's are queued (checked per Sync request) */
+    uint8_t mark_inflight; /* the Sync window about to be sent must be marked in flight first */
     union {
         eas_foldersync_decoder folders;
         eas_provision_decoder provision;

@@ -82,8 +82,9 @@ assert ev["e2"]["subject"] == "Planning (moved)" and ev["e2"]["start"] == "20261
 PY
 
 sleep 1.5
-# 3. Paging: 150 more events take several windows (MoreAvailable).
-seq 1 150 | xargs -P 8 -I{} sh -c "curl -s -o /dev/null -u '$U:$P' -X PUT -H 'Content-Type: text/calendar' \
+# 3. Paging: 1,000 more events take twenty windows (MoreAvailable). The RAM of that first sync is the
+#    same as for the three events of step 1: items live in the store, not in memory.
+seq 1 1000 | xargs -P 8 -I{} sh -c "curl -s -o /dev/null -u '$U:$P' -X PUT -H 'Content-Type: text/calendar' \
     --data-binary 'BEGIN:VCALENDAR
 VERSION:2.0
 PRODID:-//easagent//e2e//EN
@@ -99,9 +100,17 @@ agent a --trace sync > /dev/null 2> "$T/trace3.txt"; rc=$?
 check "paged sync exits 0" [ $rc = 0 ]
 check "the server said MoreAvailable" grep -q '<MoreAvailable/>' "$T/trace3.txt"
 windows=$(grep -c '^> POST .*Cmd=Sync' "$T/trace3.txt")
-check "several Sync round trips ($windows)" [ "$windows" -ge 4 ]
+check "twenty or more Sync round trips ($windows)" [ "$windows" -ge 20 ]
 agent a events --json > "$T/events3.json"
-check "all 152 events are stored" [ "$(json_len "$T/events3.json")" = 152 ]
+check "all 1002 events are stored" [ "$(json_len "$T/events3.json")" = 1002 ]
+config small; config big
+e2e_reset_user "$E2E_USER3" >/dev/null 2>&1 || true
+/usr/bin/time -f %M -o "$T/rss-big" timeout 120 "$AGENT" --config "$T/big.json" sync > /dev/null 2>&1
+U=$E2E_USER3; P=$E2E_PASS3; config small   # carol's calendar: a handful of events at most
+/usr/bin/time -f %M -o "$T/rss-small" timeout 120 "$AGENT" --config "$T/small.json" sync > /dev/null 2>&1
+U=$E2E_USER2; P=$E2E_PASS2
+check "peak RSS of the 1002-event first sync is within 15 % of a near-empty one ($(cat "$T/rss-big") vs $(cat "$T/rss-small") KiB)" \
+    python3 -c 'import sys; b, s = (int(open(f).read().split()[-1]) for f in sys.argv[1:]); assert b <= s * 1.15, (b, s)' "$T/rss-big" "$T/rss-small"
 
 # 4. kill -9 at random moments of a first sync, five times on one device, then a sync to the end:
 #    exactly the server's events, none lost, none doubled.
@@ -115,11 +124,11 @@ done
 agent k sync > /dev/null 2>&1; rc=$?
 check "sync after five kills exits 0" [ $rc = 0 ]
 agent k events --json > "$T/eventsk.json"
-check "after the kills: the same 152 events, no duplicates" python3 - "$T/eventsk.json" "$T/events3.json" <<'PY'
+check "after the kills: the same 1002 events, no duplicates" python3 - "$T/eventsk.json" "$T/events3.json" <<'PY'
 import json, sys
 k = [e["uid"] for e in json.load(open(sys.argv[1]))]
 ref = {e["uid"] for e in json.load(open(sys.argv[2]))}
-assert len(k) == len(set(k)) == 152 and set(k) == ref, (len(k), len(set(k)))
+assert len(k) == len(set(k)) == 1002 and set(k) == ref, (len(k), len(set(k)))
 PY
 
 # 5. Client-side changes: add, change and delete through the CLI show in CalDAV.
