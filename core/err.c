@@ -19,3 +19,29 @@ const char *eas_err_name(eas_err err)
     }
     return "EAS_ERR_UNKNOWN";
 }
+
+eas_err_kind eas_err_kind_of(eas_err err)
+{
+    switch (err) {
+    case EAS_OK: return EAS_KIND_OK;
+    case EAS_ERR_CONFIG:
+    case EAS_ERR_PLAIN_HTTP_REFUSED:
+    case EAS_ERR_HTTP_URL:
+    case EAS_ERR_TLS_CONFIG: return EAS_KIND_CONFIG;
+    case EAS_ERR_NET_CONNECT:
+    case EAS_ERR_NET_CLOSED:
+    case EAS_ERR_NET_RESOLVE:
+    case EAS_ERR_NET_TIMEOUT:
+    case EAS_ERR_NET_IO:
+    case EAS_ERR_TLS_HANDSHAKE:
+    case EAS_ERR_TLS_VERIFY:
+    case EAS_ERR_TLS_IO:
+    case EAS_ERR_HTTP_TRUNCATED: return EAS_KIND_NETWORK;
+    case EAS_ERR_AUTH:
+    case EAS_ERR_FORBIDDEN:
+    case EAS_ERR_ACCOUNT:
+    case EAS_ERR_QUARANTINED:
+    case EAS_ERR_REMOTE_WIPE: return EAS_KIND_ACCOUNT;
+    default: return EAS_KIND_PROTOCOL;
+    }
+}

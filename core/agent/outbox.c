@@ -210,34 +210,19 @@ static eas_err write_application_data(eas_wbxml_writer *w, const uint8_t *rec, s
 
 static eas_err write_entry(eas_wbxml_writer *w, const uint8_t *entry, size_t len)
 {
+    static const eas_tag commands[] = {0, EAS_AirSync_Add, EAS_AirSync_Change, EAS_AirSync_Delete};
     const uint8_t *rec = entry + ENTRY_HEAD;
     size_t rlen = len - ENTRY_HEAD, id_len = 0;
     const char *id = eas_item_id(rec, rlen, &id_len);
-    if (!id) return EAS_ERR_STORE_CORRUPT;
-    switch (entry[0]) {
-    case EAS_ITEM_ADD:
-        eas_wbxml_start(w, EAS_AirSync_Add);
-        eas_wbxml_start(w, EAS_AirSync_ClientId);
-        eas_wbxml_str(w, id, id_len);
-        eas_wbxml_end(w);
-        write_application_data(w, rec, rlen);
-        return eas_wbxml_end(w);
-    case EAS_ITEM_CHANGE:
-        eas_wbxml_start(w, EAS_AirSync_Change);
-        eas_wbxml_start(w, EAS_AirSync_ServerId);
-        eas_wbxml_str(w, id, id_len);
-        eas_wbxml_end(w);
-        write_application_data(w, rec, rlen);
-        return eas_wbxml_end(w);
-    case EAS_ITEM_DELETE:
-        eas_wbxml_start(w, EAS_AirSync_Delete);
-        eas_wbxml_start(w, EAS_AirSync_ServerId);
-        eas_wbxml_str(w, id, id_len);
-        eas_wbxml_end(w);
-        return eas_wbxml_end(w);
-    default:
-        return EAS_ERR_STORE_CORRUPT;
-    }
+    uint8_t change = entry[0];
+    if (!id || change < EAS_ITEM_ADD || change > EAS_ITEM_DELETE) return EAS_ERR_STORE_CORRUPT;
+    /* Add carries the ClientId, Change and Delete the ServerId; Add and Change the data. */
+    eas_wbxml_start(w, commands[change]);
+    eas_wbxml_start(w, change == EAS_ITEM_ADD ? EAS_AirSync_ClientId : EAS_AirSync_ServerId);
+    eas_wbxml_str(w, id, id_len);
+    eas_wbxml_end(w);
+    if (change != EAS_ITEM_DELETE) write_application_data(w, rec, rlen);
+    return eas_wbxml_end(w);
 }
 
 eas_err eas_outbox_write_commands(void *ctx, eas_wbxml_writer *w)

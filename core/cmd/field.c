@@ -14,3 +14,15 @@ int eas_field_uint(const char *s, uint32_t *out)
     *out = v;
     return 1;
 }
+
+eas_err eas_field_write_uint(eas_wbxml_writer *w, eas_tag tag, uint32_t v)
+{
+    char buf[11];
+    size_t n = sizeof buf - 1;
+    buf[n] = '\0';
+    do {
+        buf[--n] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v && n > 0);
+    return eas_wbxml_text_element(w, tag, buf + n);
+}

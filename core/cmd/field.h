@@ -10,6 +10,9 @@
 /* Decimal digits only, no sign, no spaces, at most 10 digits and UINT32_MAX: 1 on success. */
 int eas_field_uint(const char *s, uint32_t *out);
 
+/* <tag>v</tag> with v in decimal. */
+eas_err eas_field_write_uint(eas_wbxml_writer *w, eas_tag tag, uint32_t v);
+
 /* The handler's text callback for decoders that keep the current field in a textbuf: a piece goes
  * into *tb when collecting is set. Returns EAS_OK. */
 static inline void eas_field_collect(eas_wbxml_textbuf *tb, int collecting, const uint8_t *data, size_t len)

@@ -6,15 +6,8 @@
 
 eas_err eas_ping_request_write(eas_wbxml_writer *w, uint32_t heartbeat_s, const eas_ping_folder *folders, unsigned n)
 {
-    char buf[11];
-    size_t k = sizeof buf - 1;
-    buf[k] = '\0';
-    do {
-        buf[--k] = (char)('0' + heartbeat_s % 10u);
-        heartbeat_s /= 10u;
-    } while (heartbeat_s && k > 0);
     eas_wbxml_start(w, EAS_Ping_Ping);
-    eas_wbxml_text_element(w, EAS_Ping_HeartbeatInterval, buf + k);
+    eas_field_write_uint(w, EAS_Ping_HeartbeatInterval, heartbeat_s);
     eas_wbxml_start(w, EAS_Ping_Folders);
     for (unsigned i = 0; i < n; i++) {
         eas_wbxml_start(w, EAS_Ping_Folder);

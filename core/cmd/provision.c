@@ -30,18 +30,6 @@ eas_err eas_provision_request(eas_wbxml_writer *w, const eas_device_info *info)
     return eas_wbxml_end(w);
 }
 
-static void status_element(eas_wbxml_writer *w, eas_tag tag, uint32_t status)
-{
-    char buf[11];
-    size_t n = sizeof buf - 1;
-    buf[n] = '\0';
-    do {
-        buf[--n] = (char)('0' + status % 10u);
-        status /= 10u;
-    } while (status && n > 0);
-    eas_wbxml_text_element(w, tag, buf + n);
-}
-
 eas_err eas_provision_ack(eas_wbxml_writer *w, const char *temp_policy_key, uint32_t status)
 {
     eas_wbxml_start(w, EAS_Provision_Provision);
@@ -49,7 +37,7 @@ eas_err eas_provision_ack(eas_wbxml_writer *w, const char *temp_policy_key, uint
     eas_wbxml_start(w, EAS_Provision_Policy);
     policy_type(w);
     eas_wbxml_text_element(w, EAS_Provision_PolicyKey, temp_policy_key);
-    status_element(w, EAS_Provision_Status, status);
+    eas_field_write_uint(w, EAS_Provision_Status, status);
     eas_wbxml_end(w);
     eas_wbxml_end(w);
     return eas_wbxml_end(w);
@@ -59,7 +47,7 @@ eas_err eas_provision_wipe_ack(eas_wbxml_writer *w, uint32_t status)
 {
     eas_wbxml_start(w, EAS_Provision_Provision);
     eas_wbxml_start(w, EAS_Provision_RemoteWipe);
-    status_element(w, EAS_Provision_Status, status);
+    eas_field_write_uint(w, EAS_Provision_Status, status);
     eas_wbxml_end(w);
     return eas_wbxml_end(w);
 }

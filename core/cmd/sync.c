@@ -4,18 +4,6 @@
 
 #include "field.h"
 
-static void uint_element(eas_wbxml_writer *w, eas_tag tag, uint32_t v)
-{
-    char buf[11];
-    size_t n = sizeof buf - 1;
-    buf[n] = '\0';
-    do {
-        buf[--n] = (char)('0' + v % 10u);
-        v /= 10u;
-    } while (v && n > 0);
-    eas_wbxml_text_element(w, tag, buf + n);
-}
-
 eas_err eas_sync_request_write(eas_wbxml_writer *w, const eas_sync_request *r)
 {
     int first = strcmp(r->sync_key, "0") == 0;
@@ -28,14 +16,14 @@ eas_err eas_sync_request_write(eas_wbxml_writer *w, const eas_sync_request *r)
         /* Schema order: GetChanges, WindowSize, Options, Commands. */
         if (r->get_changes) eas_wbxml_empty(w, EAS_AirSync_GetChanges);
         else eas_wbxml_text_element(w, EAS_AirSync_GetChanges, "0");
-        if (r->window_size) uint_element(w, EAS_AirSync_WindowSize, r->window_size);
+        if (r->window_size) eas_field_write_uint(w, EAS_AirSync_WindowSize, r->window_size);
         if (r->filter_type != EAS_FILTER_NONE || r->body_type) {
             eas_wbxml_start(w, EAS_AirSync_Options);
-            if (r->filter_type != EAS_FILTER_NONE) uint_element(w, EAS_AirSync_FilterType, r->filter_type);
+            if (r->filter_type != EAS_FILTER_NONE) eas_field_write_uint(w, EAS_AirSync_FilterType, r->filter_type);
             if (r->body_type) {
                 eas_wbxml_start(w, EAS_AirSyncBase_BodyPreference);
-                uint_element(w, EAS_AirSyncBase_Type, r->body_type);
-                if (r->truncation) uint_element(w, EAS_AirSyncBase_TruncationSize, r->truncation);
+                eas_field_write_uint(w, EAS_AirSyncBase_Type, r->body_type);
+                if (r->truncation) eas_field_write_uint(w, EAS_AirSyncBase_TruncationSize, r->truncation);
                 eas_wbxml_end(w);
             }
             eas_wbxml_end(w);
@@ -211,7 +199,7 @@ eas_err eas_estimate_request_write(eas_wbxml_writer *w, const char *sync_key, co
     eas_wbxml_text_element(w, EAS_GetItemEstimate_CollectionId, collection_id);
     if (filter_type != EAS_FILTER_NONE) {
         eas_wbxml_start(w, EAS_AirSync_Options);
-        uint_element(w, EAS_AirSync_FilterType, filter_type);
+        eas_field_write_uint(w, EAS_AirSync_FilterType, filter_type);
         eas_wbxml_end(w);
     }
     eas_wbxml_end(w);

@@ -99,6 +99,17 @@ typedef enum {
 #undef EAS_ERR_ENUM_
 } eas_err;
 
+/* What kind of failure an error is, for an application's exit status or its display: the values are
+ * the exit statuses of eas-agent and of the firmware. */
+typedef enum {
+    EAS_KIND_OK = 0,
+    EAS_KIND_CONFIG = 1,   /* usage or configuration: fix the settings */
+    EAS_KIND_NETWORK = 2,  /* network or TLS: try again later, or check the certificate */
+    EAS_KIND_ACCOUNT = 3,  /* authentication or account state: 401, 403, 456, 457, blocked, quarantined, wipe */
+    EAS_KIND_PROTOCOL = 4  /* protocol or server error (and everything else) */
+} eas_err_kind;
+eas_err_kind eas_err_kind_of(eas_err err);
+
 /* A fixed English message for the code (never NULL; "unknown error" for values not in the list). */
 const char *eas_err_str(eas_err err);
 /* The enumerator's own name, e.g. "EAS_ERR_WBXML_TRUNCATED" (for tests and traces). */

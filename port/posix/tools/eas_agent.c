@@ -72,31 +72,7 @@ static int usage(void)
     return EXIT_USAGE;
 }
 
-static int exit_code_of(eas_err e)
-{
-    switch (e) {
-    case EAS_OK: return 0;
-    case EAS_ERR_CONFIG:
-    case EAS_ERR_PLAIN_HTTP_REFUSED:
-    case EAS_ERR_HTTP_URL:
-    case EAS_ERR_TLS_CONFIG: return EXIT_USAGE;
-    case EAS_ERR_NET_CONNECT:
-    case EAS_ERR_NET_CLOSED:
-    case EAS_ERR_NET_RESOLVE:
-    case EAS_ERR_NET_TIMEOUT:
-    case EAS_ERR_NET_IO:
-    case EAS_ERR_TLS_HANDSHAKE:
-    case EAS_ERR_TLS_VERIFY:
-    case EAS_ERR_TLS_IO:
-    case EAS_ERR_HTTP_TRUNCATED: return EXIT_NETWORK;
-    case EAS_ERR_AUTH:
-    case EAS_ERR_FORBIDDEN:
-    case EAS_ERR_ACCOUNT:
-    case EAS_ERR_QUARANTINED:
-    case EAS_ERR_REMOTE_WIPE: return EXIT_ACCOUNT;
-    default: return EXIT_PROTOCOL;
-    }
-}
+static int exit_code_of(eas_err e) { return (int)eas_err_kind_of(e); }
 
 static void trace_out(void *ctx, eas_trace_dir dir, const char *text, size_t len)
 {
