@@ -7,7 +7,6 @@
 #include "cortex_m.h"
 #include "eas_board_config.h"
 #include "ram_flash.h"
-#include "semihost.h"
 
 #define SYSCTL_RIS CM_REG(0x400FE050u)
 #define SYSCTL_RCC CM_REG(0x400FE060u)
@@ -106,46 +105,4 @@ uint32_t board_boot_count(void)
     return flash.boots;
 }
 
-/* ---- EMULATION ONLY: entropy ----
- * The LM3S6965 has no TRNG. Under QEMU the bytes come from the host's /dev/urandom through
- * semihosting; a product on this part needs an external entropy source (a TRNG chip or a secure
- * element). No weaker fallback exists on purpose. */
-static int urandom = -1;
-
-static eas_err entropy_fill(void *ctx, uint8_t *buf, size_t len)
-{
-    (void)ctx;
-    if (urandom < 0) urandom = semihost_open_read("/dev/urandom");
-    if (urandom < 0) return EAS_ERR_IO;
-    return semihost_read(urandom, buf, len) == 0 ? EAS_OK : EAS_ERR_IO;
-}
-
-eas_entropy board_entropy(void)
-{
-    eas_entropy e = {NULL, entropy_fill};
-    return e;
-}
-
-/* ---- EMULATION ONLY: real-time clock (the host's, through semihosting SYS_TIME) ---- */
-int64_t board_rtc_time(void) { return semihost_time(); }
-
-static uint8_t tls_heap[BOARD_TLS_HEAP_SIZE] __attribute__((aligned(8)));
-
-uint8_t *board_tls_heap(size_t *size)
-{
-    *size = sizeof tls_heap;
-    return tls_heap;
-}
-
-extern uint32_t __stack_bottom[], __stack_top[];
-
-void board_stack_bounds(uint8_t **bottom, uint8_t **top)
-{
-    *bottom = (uint8_t *)__stack_bottom;
-    *top = (uint8_t *)__stack_top;
-}
-
-_Noreturn void board_reboot(void) { cm_system_reset(); }
-
-/* EMULATION ONLY: the exit status goes to QEMU (SYS_EXIT_EXTENDED). */
-_Noreturn void board_exit(int code) { semihost_exit(code); }
+/* Entropy, wall clock, TLS arena, stack bounds, reset and exit: boards/common/qemu_board.c. */

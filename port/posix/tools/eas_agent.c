@@ -487,24 +487,13 @@ static void on_rejected(void *ctx, eas_class cls, const char *folder_id, eas_ite
     (void)cls;
 }
 
-/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
 /* RFC 3339 to seconds since 1970 UTC; a date alone (YYYY-MM-DD) when date_ok. Returns 0 on success. */
 static int parse_rfc3339(const char *s, int date_ok, int64_t *out)
 {
     int y, mo, d, h = 0, mi = 0, se = 0, n = 0;
     if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10) return -1;
     if (mo < 1 || mo > 12 || d < 1 || d > 31) return -1;
-    int64_t t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400;
+    int64_t t = eas_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400;
     const char *p = s + 10;
     if (*p == '\0') {
         if (!date_ok) return -1;
@@ -533,19 +522,7 @@ static int parse_rfc3339(const char *s, int date_ok, int64_t *out)
 /* EAS's compact UTC form: 20261201T090000Z. */
 static void compact_utc(int64_t t, char out[17])
 {
-    int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400, secs = t - days * 86400;
-    int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
-    unsigned doe = (unsigned)(z - era * 146097);
-    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t y = (int64_t)yoe + era * 400;
-    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    unsigned mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
-    y += m <= 2;
-    unsigned hh = (unsigned)(secs / 3600) % 24u, mm = (unsigned)(secs / 60 % 60), ss = (unsigned)(secs % 60);
-    char buf[48];
-    snprintf(buf, sizeof buf, "%04u%02u%02uT%02u%02u%02uZ", (unsigned)y % 10000u, m % 100u, d % 100u, hh, mm, ss);
-    memcpy(out, buf, 16);
-    out[16] = '\0';
+    if (eas_datetime_format_compact(t, out, 17) != EAS_OK) out[0] = '\0';
 }
 
 /* The calendar folder an event lives in: the one holding ID, or the default calendar. */
