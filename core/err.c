@@ -25,6 +25,7 @@ eas_err_kind eas_err_kind_of(eas_err err)
     switch (err) {
     case EAS_OK: return EAS_KIND_OK;
     case EAS_ERR_CONFIG:
+    case EAS_ERR_FLASH_BUSY:
     case EAS_ERR_PLAIN_HTTP_REFUSED:
     case EAS_ERR_HTTP_URL:
     case EAS_ERR_TLS_CONFIG: return EAS_KIND_CONFIG;

@@ -64,6 +64,10 @@ void eas_posix_entropy_init(eas_entropy *out);
  * only touch units erased since their last prog (tracked in a bitmap file PATH.prog beside the image, so
  * that a 0xFF written by prog still counts as programmed); anything else is EAS_ERR_FLASH and leaves the
  * image unchanged. An image of another size is refused (EAS_ERR_FLASH) rather than reshaped.
+ * One process at a time: open takes an exclusive lock (flock on PATH.prog) and a second open of the same
+ * image fails with EAS_ERR_FLASH_BUSY until the first is closed. A process killed at any moment leaves
+ * an image that opens again: a new image appears whole (written as PATH.new, then renamed), and data
+ * reaches the image before its units are marked in the bitmap.
  *
  * Power-cut simulation for store tests: after eas_posix_flash_cut_power_after(f, n), the n prog/erase
  * calls that follow succeed and the next one is interrupted half-way: part of it lands, the units it
@@ -82,8 +86,8 @@ typedef struct eas_posix_flash {
 } eas_posix_flash;
 
 /* Opens (creating if missing) the image at path with this geometry and fills *out (ctx = f).
- * EAS_ERR_ARG for a geometry that is not sector_size a non-zero multiple of prog_size, EAS_ERR_FLASH for
- * an image of another size or a file error. */
+ * EAS_ERR_ARG for a geometry that is not sector_size a non-zero multiple of prog_size, EAS_ERR_FLASH_BUSY
+ * when another open holds the image, EAS_ERR_FLASH for an image of another size or a file error. */
 eas_err eas_posix_flash_open(eas_posix_flash *f, const char *path, uint32_t sector_size, uint32_t sector_count,
                              uint32_t prog_size, eas_flash *out);
 void eas_posix_flash_close(eas_posix_flash *f);

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -127,6 +128,24 @@ static eas_err map_rebuild(const eas_posix_flash *f, int image_erased)
     return EAS_OK;
 }
 
+/* Creates the erased image under a temporary name and renames it into place, so that a process killed
+ * half-way leaves either no image or a whole one, never a short file that the size check would refuse
+ * forever. Returns the open descriptor of the new image, or -1. */
+static int image_create(const eas_posix_flash *f, const char *path)
+{
+    char tmp_path[FLASH_MAX_PATH];
+    int n = snprintf(tmp_path, sizeof tmp_path, "%s.new", path);
+    if (n < 0 || (size_t)n >= sizeof tmp_path) return -1;
+    int fd = open(tmp_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) return -1;
+    if (fill_bytes(fd, 0xFF, 0, flash_size(f)) != EAS_OK || fsync(fd) != 0 || rename(tmp_path, path) != 0) {
+        close(fd);
+        unlink(tmp_path);
+        return -1;
+    }
+    return fd;
+}
+
 eas_err eas_posix_flash_open(eas_posix_flash *f, const char *path, uint32_t sector_size, uint32_t sector_count,
                              uint32_t prog_size, eas_flash *out)
 {
@@ -148,18 +167,30 @@ eas_err eas_posix_flash_open(eas_posix_flash *f, const char *path, uint32_t sect
 
     eas_err e = EAS_ERR_FLASH;
     struct stat st;
-    f->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    /* The bitmap file is opened first and locked for as long as the image is open: two processes on
+     * one image would each trust their own view of the log and program over each other (a cron'd sync
+     * beside a running push). The lock also covers the creation of the image below. */
+    f->map_fd = open(map_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (f->map_fd < 0) goto fail;
+    if (flock(f->map_fd, LOCK_EX | LOCK_NB) != 0) {
+        if (errno == EWOULDBLOCK) e = EAS_ERR_FLASH_BUSY;
+        goto fail;
+    }
+    int fresh = 0;
+    f->fd = open(path, O_RDWR | O_CLOEXEC);
+    if (f->fd < 0 && errno == ENOENT) {
+        /* A bitmap left behind by a deleted image describes nothing: empty it before the new image
+         * appears, so that a kill between the two leaves it to be rebuilt from the (erased) content. */
+        if (ftruncate(f->map_fd, 0) != 0) goto fail;
+        f->fd = image_create(f, path);
+        fresh = 1;
+    }
     if (f->fd < 0 || fstat(f->fd, &st) != 0) goto fail;
-    int fresh = st.st_size == 0;
-    if (fresh) {
-        e = fill_bytes(f->fd, 0xFF, 0, flash_size(f));
-        if (e != EAS_OK) goto fail;
-    } else if ((uint64_t)st.st_size != flash_size(f)) {
+    if ((uint64_t)st.st_size != flash_size(f)) {
         e = EAS_ERR_FLASH; /* another geometry's image: refuse rather than silently reshape it */
         goto fail;
     }
-    f->map_fd = open(map_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (f->map_fd < 0 || fstat(f->map_fd, &st) != 0) goto fail;
+    if (fstat(f->map_fd, &st) != 0) goto fail;
     if (fresh || (uint64_t)st.st_size != map_bytes(f)) {
         e = map_rebuild(f, fresh);
         if (e != EAS_OK) goto fail;
@@ -231,10 +262,12 @@ eas_err eas_posix_flash_prog(void *ctx, uint32_t addr, const void *buf, size_t l
         (void)map_walk(f, first, count, 1);
         return EAS_ERR_FLASH;
     }
-    /* Bitmap first: a crash of the host between the two writes leaves a unit marked programmed, which
-     * only costs an erase, never an undetected double program. */
-    e = map_walk(f, first, count, 1);
-    if (e == EAS_OK) e = pwrite_all(f->fd, buf, len, addr);
+    /* Content first: a process killed between the two writes leaves units that hold data but are not
+     * marked, which the store never programs again (it only programs what reads 0xFF). The other order
+     * would leave units marked but reading 0xFF, which the store would take as free and this file would
+     * then refuse to program, for good. */
+    e = pwrite_all(f->fd, buf, len, addr);
+    if (e == EAS_OK) e = map_walk(f, first, count, 1);
     if (e == EAS_OK) f->progs++;
     return e;
 }

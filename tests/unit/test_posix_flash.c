@@ -219,3 +219,56 @@ TEST(posix_flash_power_cut_simulation)
     flash_cut_body(&t);
     flash_tmp_drop(&t);
 }
+
+/* One process at a time, and what a killed process leaves behind opens again. */
+static void flash_kill_body(flash_tmp *t)
+{
+    eas_posix_flash f, g;
+    eas_flash fl, gl;
+    uint8_t data[PS], buf[PS];
+    memset(data, 0x5A, sizeof data);
+    CHECK_OK(eas_posix_flash_open(&f, t->image, SS, SC, PS, &fl));
+    /* A second open (another process, or this one) is refused while the first holds the image. */
+    CHECK_EQ(eas_posix_flash_open(&g, t->image, SS, SC, PS, &gl), EAS_ERR_FLASH_BUSY);
+    CHECK_OK(fl.prog(fl.ctx, 0, data, PS)); /* the refused open disturbed nothing */
+    eas_posix_flash_close(&f);
+    CHECK_OK(eas_posix_flash_open(&g, t->image, SS, SC, PS, &gl));
+    CHECK_OK(gl.read(gl.ctx, 0, buf, PS));
+    CHECK_MEM(buf, data, PS);
+    eas_posix_flash_close(&g);
+
+    /* Killed while creating the image: a half-written PATH.new and no image. The next open starts
+     * over and gets a whole erased image. */
+    char tmp_path[320];
+    snprintf(tmp_path, sizeof tmp_path, "%s.new", t->image);
+    CHECK(unlink(t->image) == 0);
+    FILE *half = fopen(tmp_path, "wb");
+    CHECK(half != NULL);
+    if (half) {
+        for (unsigned i = 0; i < SS / 2; i++) fputc(0xFF, half);
+        fclose(half);
+    }
+    /* The bitmap of the deleted image still marks unit 0: it must not carry over to the new image. */
+    CHECK_EQ(file_size(t->map), (long)(SS * SC / PS / 8));
+    CHECK_OK(eas_posix_flash_open(&f, t->image, SS, SC, PS, &fl));
+    CHECK_EQ(file_size(t->image), (long)(SS * SC));
+    CHECK_EQ(file_size(tmp_path), -1);
+    CHECK_OK(fl.prog(fl.ctx, 0, data, PS));
+    eas_posix_flash_close(&f);
+
+    /* Killed between the rename and the bitmap: the image is whole, the bitmap empty. */
+    CHECK(truncate(t->map, 0) == 0);
+    CHECK_OK(eas_posix_flash_open(&f, t->image, SS, SC, PS, &fl));
+    CHECK_EQ(fl.prog(fl.ctx, 0, data, PS), EAS_ERR_FLASH); /* unit 0 holds data: judged programmed */
+    CHECK_OK(fl.prog(fl.ctx, PS, data, PS));
+    eas_posix_flash_close(&f);
+    unlink(tmp_path);
+}
+
+TEST(posix_flash_one_process_and_kill_leftovers)
+{
+    flash_tmp t;
+    CHECK(flash_tmp_make(&t));
+    flash_kill_body(&t);
+    flash_tmp_drop(&t);
+}

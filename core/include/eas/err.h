@@ -83,6 +83,7 @@
     X(EAS_ERR_STORE_EMPTY, 142, "state store holds no state yet")                              \
     X(EAS_ERR_STORE_FULL, 143, "state store full")                                             \
     X(EAS_ERR_STORE_GEOMETRY, 144, "flash geometry not usable by the store")                   \
+    X(EAS_ERR_FLASH_BUSY, 145, "state in use by another process")                              \
     /* configuration */                                                                        \
     X(EAS_ERR_CONFIG, 160, "configuration error")                                              \
     /* calendar math: time zones and recurrences (core/calendar) */                            \
