@@ -1,5 +1,6 @@
 # easagent: top-level build.
 #   make          host library and tools into build/host/
+#   make demo     local demo server, a first sync and today's agenda (make demo-stop stops the server)
 #   make test     everything CI checks (installs what it needs from Debian)
 #   make bench    benchmarks against peers measured in the same run
 #   make size     per-object text/data/bss of the core
@@ -36,7 +37,7 @@ HOST_LIBS     := -lmbedtls -lmbedx509 -lmbedcrypto -lcjson
 
 TOOLS := $(patsubst port/posix/tools/%.c,$(HOST)/%,$(subst _,-,$(TOOL_SRCS)))
 
-.PHONY: all deps test-deps test unit bench size fuzz clean check-no-malloc tools
+.PHONY: all deps test-deps test unit bench size fuzz clean check-no-malloc tools demo demo-stop
 all: deps $(HOST)/libeascore.a tools
 
 deps:
@@ -94,6 +95,11 @@ check-no-malloc: $(CORE_OBJS)
 # ---- everything CI checks ----
 test: test-deps all $(ASAN)/unit-tests
 	@tests/run-all.sh
+
+demo: all
+	@scripts/demo.sh
+demo-stop:
+	@scripts/demo.sh stop
 
 bench: test-deps all
 	@tests/bench/run.sh

@@ -142,14 +142,19 @@ eas_err eas_cli_config_parse(const char *text, size_t len, const char *config_pa
         if (out->password[0]) return bad(msg, cap, "give either \"password\" or \"%s\", not both", "password_env");
         const char *v = getenv(password_env);
         if (!v) {
-            snprintf(msg, cap, "key \"password_env\": environment variable %.64s is not set", password_env);
-            return EAS_ERR_CONFIG;
+            /* Not an error yet: the commands that only read the device's store need no password (a
+             * display showing the agenda should not hold the account's secret). */
+            if ((e = copy(out->password_env_unset, sizeof out->password_env_unset, password_env, "password_env", msg,
+                          cap)) != EAS_OK)
+                return e;
+        } else if ((e = copy(out->password, sizeof out->password, v, "password_env", msg, cap)) != EAS_OK) {
+            return e;
         }
-        if ((e = copy(out->password, sizeof out->password, v, "password_env", msg, cap)) != EAS_OK) return e;
     }
     if (!out->url[0]) return bad(msg, cap, "missing key \"%s\"", "url");
     if (!out->user[0]) return bad(msg, cap, "missing key \"%s\"", "user");
-    if (!out->password[0]) return bad(msg, cap, "missing key \"%s\" (or \"password_env\")", "password");
+    if (!out->password[0] && !out->password_env_unset[0])
+        return bad(msg, cap, "missing key \"%s\" (or \"password_env\")", "password");
     if (!out->device_id[0]) return bad(msg, cap, "missing key \"%s\"", "device_id");
     if (!device_id_ok(out->device_id)) return bad(msg, cap, "key \"%s\" must be 1 to 32 letters and digits", "device_id");
     if (!out->device_type[0]) memcpy(out->device_type, "easagent", 9);

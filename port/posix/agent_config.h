@@ -14,6 +14,9 @@ typedef struct eas_cli_config {
     char url[EAS_CLI_STR_MAX];
     char user[256];
     char password[256]; /* from "password", or from the variable named by "password_env" */
+    char password_env_unset[128]; /* the name in "password_env" when that variable is not set: an
+                                   * error for the commands that talk to the server, not for the
+                                   * ones that only read the store */
     char device_id[33];
     char device_type[64];
     char device_model[64];

@@ -168,7 +168,7 @@ static int read_file(const char *path, char **out, size_t *len)
     return 0;
 }
 
-static int setup(const char *config_path)
+static int setup(const char *config_path, int offline)
 {
     char *text = NULL, msg[256];
     size_t len = 0;
@@ -181,6 +181,11 @@ static int setup(const char *config_path)
     free(text);
     if (e != EAS_OK) {
         fprintf(stderr, "eas-agent: %s: %s\n", config_path, msg);
+        return EXIT_USAGE;
+    }
+    if (!offline && g.cfg.password_env_unset[0]) {
+        fprintf(stderr, "eas-agent: %s: key \"password_env\": environment variable %s is not set\n", config_path,
+                g.cfg.password_env_unset);
         return EXIT_USAGE;
     }
 
@@ -897,7 +902,9 @@ static int cmd_agenda(const char *from_date, long days)
         int has_cur = 0, has_next = 0;
         if (eas_agent_now_next(&g.agent, &agenda_work, &zone, now, to - now, &cur, &has_cur, &next, &has_next) == EAS_OK) {
             int64_t l = 0;
-            if (has_cur) {
+            if (has_cur && cur.occ.all_day) {
+                printf("now:  %s (all day)\n", cur.subject);
+            } else if (has_cur) {
                 eas_tz_utc_to_local(&zone, cur.occ.end, &l);
                 printf("now:  %s (until %02d:%02d)\n", cur.subject, (int)(eas_floor_mod(l, 86400) / 3600), (int)(eas_floor_mod(l, 3600) / 60));
             } else {
@@ -970,7 +977,8 @@ int main(int argc, char **argv)
     int responding = !strcmp(command, "respond");
     if (responding && (!edit.id || !answer)) return usage();
     if ((edit.id && !editing && !responding) || (answer && !responding)) return usage();
-    int rc = setup(config);
+    /* The listings and the agenda read the store only: no network, no password needed. */
+    int rc = setup(config, list >= 0 || !strcmp(command, "agenda"));
     if (rc != 0) return rc;
     if (list >= 0) rc = cmd_list(lists[list].cls);
     else if (editing) rc = cmd_edit(command);

@@ -106,6 +106,14 @@ check "unknown key exits 1 naming it" bash -c "[ $rc = 1 ] && grep -q colour '$T
 echo '{"url": "https://x/", "user": "a", "password": "b", "device_id": "d1", "allow_plain_http": "yes"}' > "$T/type.json"
 timeout 10 "$AGENT" --config "$T/type.json" folders 2> "$T/type.err"; rc=$?
 check "wrong type exits 1 naming the key" bash -c "[ $rc = 1 ] && grep -q allow_plain_http '$T/type.err'"
+# The password is needed to talk to the server, not to read the device's own store: a display that
+# only shows the agenda runs without the account's secret in its environment.
+( unset E2E_TEST_PASSWORD; timeout 10 "$AGENT" --config "$T/main.json" folders ) > /dev/null 2> "$T/nopw.err"; rc=$?
+check "without the password_env variable, folders exits 1 naming it" \
+    bash -c "[ $rc = 1 ] && grep -q 'E2E_TEST_PASSWORD is not set' '$T/nopw.err'"
+( unset E2E_TEST_PASSWORD; timeout 10 "$AGENT" --config "$T/main.json" agenda --json ) > "$T/nopw.json" 2> "$T/nopw-agenda.err"; rc=$?
+check "without it, agenda still reads the store (exit $rc)" \
+    bash -c "[ $rc = 0 ] && python3 -c 'import json,sys; json.load(open(sys.argv[1]))' '$T/nopw.json'"
 
 echo "e2e-agent: $pass passed, $fail failed"
 [ $fail = 0 ]

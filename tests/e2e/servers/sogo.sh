@@ -22,7 +22,7 @@ POLL=${E2E_POLL:-5}
 WORKERS=${E2E_WORKERS:-5}
 EAS_DEBUG=${E2E_EAS_DEBUG:-YES}
 IMAP_PORT=143   # SOGoIMAPServer below; dovecot's default port, loopback only
-SOGO_USERS="alice:alice-pass bob:bob-pass carol:carol-pass"
+SOGO_USERS="alice:alice-pass bob:bob-pass carol:carol-pass demo:demo-pass"  # demo: make demo's mailbox
 # Users with an IMAP mailbox. The others are known to dovecot but refused at login at once (see
 # dovecot_passwd), so SOGo lists no mail folders for them: alice keeps her three folders.
 MAIL_USERS="bob:bob-pass"
@@ -85,7 +85,8 @@ CREATE TABLE IF NOT EXISTS sogo_users (
 INSERT INTO sogo_users VALUES
   ('alice', 'alice', 'alice-pass', 'Alice Example', 'alice@example.test'),
   ('bob', 'bob', 'bob-pass', 'Bob Example', 'bob@example.test'),
-  ('carol', 'carol', 'carol-pass', 'Carol Example', 'carol@example.test')
+  ('carol', 'carol', 'carol-pass', 'Carol Example', 'carol@example.test'),
+  ('demo', 'demo', 'demo-pass', 'Dana Demo', 'demo@example.test')
 ON CONFLICT (c_uid) DO UPDATE SET c_password = EXCLUDED.c_password, c_cn = EXCLUDED.c_cn, mail = EXCLUDED.mail;
 CREATE TABLE IF NOT EXISTS sogo_user_profile (
   c_uid varchar(255) NOT NULL PRIMARY KEY, c_defaults text, c_settings text);
@@ -399,7 +400,7 @@ kill_orphan_workers() {
 srv_start() {
     [ -x /usr/sbin/sogod ] || die "sogod is not installed"
     start_pg
-    log "database sogo ready (users alice/alice-pass, bob/bob-pass, carol/carol-pass)"
+    log "database sogo ready (users alice/alice-pass, bob/bob-pass, carol/carol-pass, demo/demo-pass)"
     start_memcached
     start_dovecot
     start_sogod
