@@ -64,10 +64,13 @@ void eas_posix_entropy_init(eas_entropy *out);
  * only touch units erased since their last prog (tracked in a bitmap file PATH.prog beside the image, so
  * that a 0xFF written by prog still counts as programmed); anything else is EAS_ERR_FLASH and leaves the
  * image unchanged. An image of another size is refused (EAS_ERR_FLASH) rather than reshaped.
- * One process at a time: open takes an exclusive lock (flock on PATH.prog) and a second open of the same
- * image fails with EAS_ERR_FLASH_BUSY until the first is closed. A process killed at any moment leaves
- * an image that opens again: a new image appears whole (written as PATH.new, then renamed), and data
- * reaches the image before its units are marked in the bitmap.
+ * One writer at a time: open takes an exclusive lock on PATH.prog, and a second open of the same image
+ * fails with EAS_ERR_FLASH_BUSY. While the writer waits (on the network, say) it may let readers in
+ * with eas_posix_flash_share() and take the image back with eas_posix_flash_own(); a reader
+ * (eas_posix_flash_open_snapshot) copies the image under the shared lock and works on the copy, so it
+ * never holds the writer up for longer than the copy. A process killed at any moment leaves an image
+ * that opens again: a new image appears whole (written as PATH.new, then renamed), and data reaches the
+ * image before its units are marked in the bitmap.
  *
  * Power-cut simulation for store tests: after eas_posix_flash_cut_power_after(f, n), the n prog/erase
  * calls that follow succeed and the next one is interrupted half-way: part of it lands, the units it
@@ -83,6 +86,7 @@ typedef struct eas_posix_flash {
     uint8_t dead;
     uint32_t progs;         /* successful prog calls since open (wear and test counters) */
     uint32_t erases;        /* successful erase calls since open */
+    uint8_t *snapshot;      /* a reader's copy of the image (heap: this is the port, not the core) */
 } eas_posix_flash;
 
 /* Opens (creating if missing) the image at path with this geometry and fills *out (ctx = f).
@@ -90,6 +94,15 @@ typedef struct eas_posix_flash {
  * when another open holds the image, EAS_ERR_FLASH for an image of another size or a file error. */
 eas_err eas_posix_flash_open(eas_posix_flash *f, const char *path, uint32_t sector_size, uint32_t sector_count,
                              uint32_t prog_size, eas_flash *out);
+/* A reader: a copy of the image taken under the shared lock (waiting up to 2 s for a writer to let
+ * readers in), read-only (prog and erase fail with EAS_ERR_FLASH). EAS_ERR_NOT_FOUND when there is no
+ * image yet, EAS_ERR_FLASH_BUSY when the writer did not let readers in. */
+eas_err eas_posix_flash_open_snapshot(eas_posix_flash *f, const char *path, uint32_t sector_size,
+                                      uint32_t sector_count, uint32_t prog_size, eas_flash *out);
+/* The writer lets readers take their copy (only between complete store operations)... */
+eas_err eas_posix_flash_share(eas_posix_flash *f);
+/* ... and takes the image back before it touches the store again (waits for the copies under way). */
+eas_err eas_posix_flash_own(eas_posix_flash *f);
 void eas_posix_flash_close(eas_posix_flash *f);
 /* n >= 0 plans a power cut after n more successful prog/erase calls; n < 0 cancels. */
 void eas_posix_flash_cut_power_after(eas_posix_flash *f, int32_t n);
@@ -111,6 +124,7 @@ typedef struct eas_posix_pal_config {
     uint32_t sector_count;
     uint32_t prog_size;
     eas_log_level log_level;    /* 0: no log (pal->log all zero) */
+    uint8_t flash_snapshot;     /* open the flash as a reader (eas_posix_flash_open_snapshot) */
 } eas_posix_pal_config;
 
 typedef struct eas_posix_pal {

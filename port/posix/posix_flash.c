@@ -4,15 +4,21 @@
  * PATH.prog holds one bit per prog unit, set by prog and cleared by erase: the content alone cannot tell
  * an erased unit from one programmed with 0xFF, and programming such a unit again is exactly the mistake
  * (ECC flash rejects it) that this simulation exists to catch. */
+/* For the open file description locks of Linux (F_OFD_SETLK): unlike flock(), they turn an exclusive
+ * lock into a shared one and back atomically; unlike plain fcntl() locks, they belong to the open file,
+ * not the process, so two opens in one process exclude each other too. */
+#define _GNU_SOURCE
 #include "eas_posix.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define FLASH_CHUNK 512u /* bytes moved per read/write of the helpers below */
@@ -128,6 +134,61 @@ static eas_err map_rebuild(const eas_posix_flash *f, int image_erased)
     return EAS_OK;
 }
 
+/* Takes (type F_WRLCK or F_RDLCK), converts, or drops (F_UNLCK) this open file's lock on the bitmap
+ * file; wait: block until it can be had. 0 on success, -1 with errno (EAGAIN/EACCES/EWOULDBLOCK: held
+ * by another open). */
+static int lock_map(int fd, short type, int wait)
+{
+#ifdef F_OFD_SETLK
+    struct flock l;
+    memset(&l, 0, sizeof l); /* whole file; l_pid must be 0 */
+    l.l_type = type;
+    l.l_whence = SEEK_SET;
+    for (;;) {
+        int rc = fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &l);
+        if (rc == 0 || errno != EINTR) return rc;
+    }
+#else
+    /* Elsewhere flock(): a conversion there may let another process in between. */
+    int op = type == F_WRLCK ? LOCK_EX : type == F_RDLCK ? LOCK_SH : LOCK_UN;
+    return flock(fd, op | (wait ? 0 : LOCK_NB));
+#endif
+}
+
+static int lock_busy(int err) { return err == EAGAIN || err == EACCES || err == EWOULDBLOCK; }
+
+/* Checks the geometry, sets f up closed, and writes PATH.prog into map_path (FLASH_MAX_PATH bytes).
+ * 0 for a geometry that is not sector_size a non-zero multiple of prog_size, or too long a path. */
+static int flash_init(eas_posix_flash *f, const char *path, uint32_t sector_size, uint32_t sector_count,
+                      uint32_t prog_size, char *map_path)
+{
+    if (!f || !path) return 0;
+    if (!sector_size || !sector_count || !prog_size || sector_size % prog_size) return 0;
+    /* Addresses are 32-bit. */
+    if ((uint64_t)sector_size * sector_count > UINT32_MAX) return 0;
+    int pn = snprintf(map_path, FLASH_MAX_PATH, "%s.prog", path);
+    if (pn < 0 || (size_t)pn >= FLASH_MAX_PATH) return 0;
+    memset(f, 0, sizeof *f);
+    f->fd = -1;
+    f->map_fd = -1;
+    f->sector_size = sector_size;
+    f->sector_count = sector_count;
+    f->prog_size = prog_size;
+    f->cut_after = -1;
+    return 1;
+}
+
+static void flash_interface(eas_posix_flash *f, eas_flash *out)
+{
+    out->ctx = f;
+    out->sector_size = f->sector_size;
+    out->sector_count = f->sector_count;
+    out->prog_size = f->prog_size;
+    out->read = eas_posix_flash_read;
+    out->prog = eas_posix_flash_prog;
+    out->erase = eas_posix_flash_erase;
+}
+
 /* Creates the erased image under a temporary name and renames it into place, so that a process killed
  * half-way leaves either no image or a whole one, never a short file that the size check would refuse
  * forever. Returns the open descriptor of the new image, or -1. */
@@ -149,22 +210,8 @@ static int image_create(const eas_posix_flash *f, const char *path)
 eas_err eas_posix_flash_open(eas_posix_flash *f, const char *path, uint32_t sector_size, uint32_t sector_count,
                              uint32_t prog_size, eas_flash *out)
 {
-    if (!f || !path || !out) return EAS_ERR_ARG;
-    if (!sector_size || !sector_count || !prog_size || sector_size % prog_size) return EAS_ERR_ARG;
-    /* Addresses are 32-bit. */
-    if ((uint64_t)sector_size * sector_count > UINT32_MAX) return EAS_ERR_ARG;
     char map_path[FLASH_MAX_PATH];
-    int pn = snprintf(map_path, sizeof map_path, "%s.prog", path);
-    if (pn < 0 || (size_t)pn >= sizeof map_path) return EAS_ERR_ARG;
-
-    memset(f, 0, sizeof *f);
-    f->fd = -1;
-    f->map_fd = -1;
-    f->sector_size = sector_size;
-    f->sector_count = sector_count;
-    f->prog_size = prog_size;
-    f->cut_after = -1;
-
+    if (!flash_init(f, path, sector_size, sector_count, prog_size, map_path) || !out) return EAS_ERR_ARG;
     eas_err e = EAS_ERR_FLASH;
     struct stat st;
     /* The bitmap file is opened first and locked for as long as the image is open: two processes on
@@ -172,8 +219,8 @@ eas_err eas_posix_flash_open(eas_posix_flash *f, const char *path, uint32_t sect
      * beside a running push). The lock also covers the creation of the image below. */
     f->map_fd = open(map_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (f->map_fd < 0) goto fail;
-    if (flock(f->map_fd, LOCK_EX | LOCK_NB) != 0) {
-        if (errno == EWOULDBLOCK) e = EAS_ERR_FLASH_BUSY;
+    if (lock_map(f->map_fd, F_WRLCK, 0) != 0) {
+        if (lock_busy(errno)) e = EAS_ERR_FLASH_BUSY;
         goto fail;
     }
     int fresh = 0;
@@ -195,13 +242,7 @@ eas_err eas_posix_flash_open(eas_posix_flash *f, const char *path, uint32_t sect
         e = map_rebuild(f, fresh);
         if (e != EAS_OK) goto fail;
     }
-    out->ctx = f;
-    out->sector_size = sector_size;
-    out->sector_count = sector_count;
-    out->prog_size = prog_size;
-    out->read = eas_posix_flash_read;
-    out->prog = eas_posix_flash_prog;
-    out->erase = eas_posix_flash_erase;
+    flash_interface(f, out);
     return EAS_OK;
 
 fail:
@@ -209,11 +250,69 @@ fail:
     return e;
 }
 
+#define SNAPSHOT_TRIES 40      /* times SNAPSHOT_PAUSE_MS: how long a reader waits out a writer's step */
+#define SNAPSHOT_PAUSE_MS 50
+
+eas_err eas_posix_flash_open_snapshot(eas_posix_flash *f, const char *path, uint32_t sector_size,
+                                      uint32_t sector_count, uint32_t prog_size, eas_flash *out)
+{
+    char map_path[FLASH_MAX_PATH];
+    if (!flash_init(f, path, sector_size, sector_count, prog_size, map_path) || !out) return EAS_ERR_ARG;
+    eas_err e = EAS_ERR_FLASH;
+    struct stat st;
+    f->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (f->fd < 0) {
+        if (errno == ENOENT) e = EAS_ERR_NOT_FOUND;
+        goto fail;
+    }
+    f->map_fd = open(map_path, O_RDONLY | O_CLOEXEC);
+    if (f->map_fd < 0) goto fail; /* no bitmap: the writer that creates it again is the one to ask */
+    int i = 0;
+    while (lock_map(f->map_fd, F_RDLCK, 0) != 0) {
+        if (!lock_busy(errno)) goto fail;
+        if (++i == SNAPSHOT_TRIES) {
+            e = EAS_ERR_FLASH_BUSY;
+            goto fail;
+        }
+        struct timespec pause = {0, SNAPSHOT_PAUSE_MS * 1000000L};
+        nanosleep(&pause, NULL);
+    }
+    if (fstat(f->fd, &st) != 0 || (uint64_t)st.st_size != flash_size(f)) goto fail;
+    f->snapshot = malloc((size_t)flash_size(f));
+    if (!f->snapshot) goto fail;
+    if ((e = pread_all(f->fd, f->snapshot, (size_t)flash_size(f), 0)) != EAS_OK) goto fail;
+    /* The copy is taken: the writer may go on. */
+    close(f->map_fd);
+    close(f->fd);
+    f->map_fd = f->fd = -1;
+    flash_interface(f, out);
+    return EAS_OK;
+
+fail:
+    eas_posix_flash_close(f);
+    return e;
+}
+
+eas_err eas_posix_flash_share(eas_posix_flash *f)
+{
+    if (!f || f->map_fd < 0 || f->snapshot) return EAS_ERR_STATE;
+    return lock_map(f->map_fd, F_RDLCK, 0) == 0 ? EAS_OK : EAS_ERR_FLASH;
+}
+
+eas_err eas_posix_flash_own(eas_posix_flash *f)
+{
+    if (!f || f->map_fd < 0 || f->snapshot) return EAS_ERR_STATE;
+    /* Readers hold the shared lock only while they copy the image: the wait is short. */
+    return lock_map(f->map_fd, F_WRLCK, 1) == 0 ? EAS_OK : EAS_ERR_FLASH;
+}
+
 void eas_posix_flash_close(eas_posix_flash *f)
 {
     if (!f) return;
     if (f->fd >= 0) close(f->fd);
     if (f->map_fd >= 0) close(f->map_fd);
+    free(f->snapshot);
+    f->snapshot = NULL;
     f->fd = -1;
     f->map_fd = -1;
     f->dead = 0;
@@ -226,9 +325,13 @@ eas_err eas_posix_flash_read(void *ctx, uint32_t addr, void *buf, size_t len)
 {
     eas_posix_flash *f = ctx;
     if (!f || (!buf && len)) return EAS_ERR_ARG;
-    if (f->fd < 0 || f->dead) return EAS_ERR_FLASH;
+    if ((f->fd < 0 && !f->snapshot) || f->dead) return EAS_ERR_FLASH;
     if ((uint64_t)addr + len > flash_size(f)) return EAS_ERR_FLASH;
     if (len == 0) return EAS_OK;
+    if (f->snapshot) {
+        memcpy(buf, f->snapshot + addr, len);
+        return EAS_OK;
+    }
     return pread_all(f->fd, buf, len, addr);
 }
 

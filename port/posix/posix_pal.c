@@ -11,8 +11,8 @@ eas_err eas_posix_pal_init(eas_pal *pal, eas_posix_pal *p, const eas_posix_pal_c
     p->flash.fd = -1;
     p->flash.map_fd = -1;
     if (cfg->flash_path) {
-        eas_err e = eas_posix_flash_open(&p->flash, cfg->flash_path, cfg->sector_size, cfg->sector_count,
-                                         cfg->prog_size, &pal->flash);
+        eas_err e = (cfg->flash_snapshot ? eas_posix_flash_open_snapshot : eas_posix_flash_open)(
+            &p->flash, cfg->flash_path, cfg->sector_size, cfg->sector_count, cfg->prog_size, &pal->flash);
         if (e != EAS_OK) return e;
     }
     eas_posix_tcp_init(&p->tcp, &pal->tcp);

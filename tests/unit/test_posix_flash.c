@@ -34,6 +34,15 @@ static void flash_tmp_drop(flash_tmp *t)
     rmdir(t->dir);
 }
 
+/* Runs body in a fresh temporary directory, removed afterwards. */
+static void in_flash_tmp(void (*body)(flash_tmp *))
+{
+    flash_tmp t;
+    CHECK(flash_tmp_make(&t));
+    body(&t);
+    flash_tmp_drop(&t);
+}
+
 static long file_size(const char *path)
 {
     struct stat st;
@@ -121,13 +130,7 @@ static void flash_geometry_body(flash_tmp *t)
     CHECK_EQ(fl.read(fl.ctx, 0, buf, 1), EAS_ERR_FLASH); /* closed */
 }
 
-TEST(posix_flash_enforces_nor_rules)
-{
-    flash_tmp t;
-    CHECK(flash_tmp_make(&t));
-    flash_geometry_body(&t);
-    flash_tmp_drop(&t);
-}
+TEST(posix_flash_enforces_nor_rules) { in_flash_tmp(flash_geometry_body); }
 
 static void flash_persist_body(flash_tmp *t)
 {
@@ -166,13 +169,7 @@ static void flash_persist_body(flash_tmp *t)
     eas_posix_flash_close(&f);
 }
 
-TEST(posix_flash_persists_across_reopen)
-{
-    flash_tmp t;
-    CHECK(flash_tmp_make(&t));
-    flash_persist_body(&t);
-    flash_tmp_drop(&t);
-}
+TEST(posix_flash_persists_across_reopen) { in_flash_tmp(flash_persist_body); }
 
 static void flash_cut_body(flash_tmp *t)
 {
@@ -212,13 +209,7 @@ static void flash_cut_body(flash_tmp *t)
     eas_posix_flash_close(&f);
 }
 
-TEST(posix_flash_power_cut_simulation)
-{
-    flash_tmp t;
-    CHECK(flash_tmp_make(&t));
-    flash_cut_body(&t);
-    flash_tmp_drop(&t);
-}
+TEST(posix_flash_power_cut_simulation) { in_flash_tmp(flash_cut_body); }
 
 /* One process at a time, and what a killed process leaves behind opens again. */
 static void flash_kill_body(flash_tmp *t)
@@ -265,10 +256,42 @@ static void flash_kill_body(flash_tmp *t)
     unlink(tmp_path);
 }
 
-TEST(posix_flash_one_process_and_kill_leftovers)
+TEST(posix_flash_one_process_and_kill_leftovers) { in_flash_tmp(flash_kill_body); }
+
+/* Readers beside a writer: a copy taken while the writer lets readers in, never while it writes. */
+static void flash_reader_body(flash_tmp *t)
 {
-    flash_tmp t;
-    CHECK(flash_tmp_make(&t));
-    flash_kill_body(&t);
-    flash_tmp_drop(&t);
+    eas_posix_flash w, r, w2;
+    eas_flash wl, rl, w2l;
+    uint8_t a[PS], b[PS], buf[PS];
+    memset(a, 0xA1, sizeof a);
+    memset(b, 0xB2, sizeof b);
+    CHECK_EQ(eas_posix_flash_open_snapshot(&r, t->image, SS, SC, PS, &rl), EAS_ERR_NOT_FOUND);
+    CHECK_OK(eas_posix_flash_open(&w, t->image, SS, SC, PS, &wl));
+    CHECK_OK(wl.prog(wl.ctx, 0, a, PS));
+    /* While the writer holds the image, a reader gives up (after its bounded wait). */
+    CHECK_EQ(eas_posix_flash_open_snapshot(&r, t->image, SS, SC, PS, &rl), EAS_ERR_FLASH_BUSY);
+
+    CHECK_OK(eas_posix_flash_share(&w));
+    CHECK_OK(eas_posix_flash_open_snapshot(&r, t->image, SS, SC, PS, &rl));
+    CHECK_OK(rl.read(rl.ctx, 0, buf, PS));
+    CHECK_MEM(buf, a, PS);
+    CHECK_EQ(rl.prog(rl.ctx, PS, b, PS), EAS_ERR_FLASH); /* a reader never writes */
+    CHECK_EQ(rl.erase(rl.ctx, 1), EAS_ERR_FLASH);
+    /* Letting readers in is not letting another writer in. */
+    CHECK_EQ(eas_posix_flash_open(&w2, t->image, SS, SC, PS, &w2l), EAS_ERR_FLASH_BUSY);
+    CHECK_OK(eas_posix_flash_own(&w)); /* the reader holds no lock once its copy is taken */
+    CHECK_OK(wl.prog(wl.ctx, PS, b, PS));
+    CHECK_OK(rl.read(rl.ctx, PS, buf, PS));
+    CHECK(all_ff(buf, PS)); /* the copy is the state at the time it was taken */
+    eas_posix_flash_close(&r);
+    CHECK_EQ(eas_posix_flash_share(&r), EAS_ERR_STATE);
+    eas_posix_flash_close(&w);
+
+    CHECK_OK(eas_posix_flash_open_snapshot(&r, t->image, SS, SC, PS, &rl)); /* no writer at all */
+    CHECK_OK(rl.read(rl.ctx, PS, buf, PS));
+    CHECK_MEM(buf, b, PS);
+    eas_posix_flash_close(&r);
 }
+
+TEST(posix_flash_readers_beside_a_writer) { in_flash_tmp(flash_reader_body); }

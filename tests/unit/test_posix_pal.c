@@ -97,7 +97,7 @@ TEST(posix_pal_init_fills_every_interface)
     snprintf(map, sizeof map, "%s/f.img.prog", dir);
     static eas_posix_pal p;
     eas_pal pal;
-    eas_posix_pal_config cfg = {image, 4096, 8, 4, EAS_LOG_INFO};
+    eas_posix_pal_config cfg = {image, 4096, 8, 4, EAS_LOG_INFO, 0};
     eas_err e = eas_posix_pal_init(&pal, &p, &cfg);
     int complete = pal.tcp.connect && pal.tcp.send && pal.tcp.recv && pal.tcp.close && pal.tcp.ctx == &p.tcp &&
                    pal.clock.monotonic_ms && pal.clock.wall_time && pal.entropy.fill && pal.flash.read &&
@@ -109,12 +109,12 @@ TEST(posix_pal_init_fills_every_interface)
     eas_posix_pal_deinit(&p);
 
     /* Without a flash path and log level those interfaces stay empty. */
-    eas_posix_pal_config bare = {NULL, 0, 0, 0, 0};
+    eas_posix_pal_config bare = {NULL, 0, 0, 0, 0, 0};
     eas_err e2 = eas_posix_pal_init(&pal, &p, &bare);
     int bare_ok = !pal.flash.read && !pal.log.write && pal.tcp.connect && pal.entropy.fill;
     eas_posix_pal_deinit(&p);
     /* A bad geometry is reported. */
-    eas_posix_pal_config bad = {image, 4096, 8, 3, 0};
+    eas_posix_pal_config bad = {image, 4096, 8, 3, 0, 0};
     eas_err e3 = eas_posix_pal_init(&pal, &p, &bad);
 
     unlink(image);

@@ -51,6 +51,7 @@ static struct {
     eas_agent agent;
     eas_agent_config acfg;
     int trace;
+    int reader; /* the state is a read-only copy (a command that only reads) */
     int json;
     int tls_ready;
 } g;
@@ -189,13 +190,30 @@ static int setup(const char *config_path, int offline)
         return EXIT_USAGE;
     }
 
-    eas_posix_pal_config pc = {g.cfg.state_file, STATE_SECTOR_SIZE, STATE_SECTORS, STATE_PROG_SIZE, EAS_LOG_WARN};
-    if ((e = eas_posix_pal_init(&g.pal, &g.pp, &pc)) != EAS_OK) {
-        fprintf(stderr, "eas-agent: state file %s: %s\n", g.cfg.state_file, eas_err_str(e));
-        return EXIT_USAGE;
+    /* The commands that only read work on a copy of the state: they run beside a `push` (which lets
+     * readers in while it waits on the network) and can never damage it. A device with no state yet,
+     * or one never formatted, is set up by the ordinary (writing) open. */
+    eas_posix_pal_config pc = {g.cfg.state_file, STATE_SECTOR_SIZE, STATE_SECTORS, STATE_PROG_SIZE, EAS_LOG_WARN,
+                               (uint8_t)offline};
+    e = eas_posix_pal_init(&g.pal, &g.pp, &pc);
+    if (offline && e == EAS_OK) {
+        e = eas_store_mount_indexed(&g.store, &g.pal.flash, state_index, STATE_INDEX_SLOTS);
+        if (e == EAS_OK) g.reader = 1;
+        else eas_posix_pal_deinit(&g.pp);
     }
-    e = eas_store_mount_indexed(&g.store, &g.pal.flash, state_index, STATE_INDEX_SLOTS);
-    if (e == EAS_ERR_STORE_EMPTY) e = eas_store_format_indexed(&g.store, &g.pal.flash, state_index, STATE_INDEX_SLOTS);
+    if (!g.reader) {
+        if (offline && e != EAS_ERR_FLASH_BUSY) {
+            pc.flash_snapshot = 0;
+            e = eas_posix_pal_init(&g.pal, &g.pp, &pc);
+        }
+        if (e != EAS_OK) {
+            fprintf(stderr, "eas-agent: state file %s: %s\n", g.cfg.state_file, eas_err_str(e));
+            return EXIT_USAGE;
+        }
+        e = eas_store_mount_indexed(&g.store, &g.pal.flash, state_index, STATE_INDEX_SLOTS);
+        if (e == EAS_ERR_STORE_EMPTY)
+            e = eas_store_format_indexed(&g.store, &g.pal.flash, state_index, STATE_INDEX_SLOTS);
+    }
     if (e != EAS_OK) {
         fprintf(stderr, "eas-agent: state file %s: %s\n", g.cfg.state_file, eas_err_str(e));
         return EXIT_USAGE;
@@ -264,16 +282,20 @@ static eas_err run(eas_op op)
         uint64_t now = g.pal.clock.monotonic_ms(g.pal.clock.ctx);
         int timeout = w.until_ms > now ? (int)((w.until_ms - now) < 60000 ? (w.until_ms - now) : 60000) : 0;
         int fd = eas_posix_tcp_fd(&g.pp.tcp);
+        /* Between two steps every store operation is complete: readers (agenda, listings) may take
+         * their copy while this one waits. */
+        int shared = eas_posix_flash_share(&g.pp.flash) == EAS_OK;
         if ((w.what & EAS_WAIT_TIME) || fd < 0) {
             struct timespec ts = {timeout / 1000, (long)(timeout % 1000) * 1000000L};
             nanosleep(&ts, NULL);
-            continue;
+        } else {
+            int want_write = (w.what & EAS_WAIT_WRITE) != 0;
+            if (w.what & EAS_WAIT_CONNECT)
+                want_write = g.agent.url.scheme == EAS_URL_HTTPS ? eas_tls_want_write(&g.tls)
+                                                                : eas_posix_tcp_want_write(&g.pp.tcp);
+            eas_posix_wait(fd, !want_write, want_write, timeout);
         }
-        int want_write = (w.what & EAS_WAIT_WRITE) != 0;
-        if (w.what & EAS_WAIT_CONNECT)
-            want_write = g.agent.url.scheme == EAS_URL_HTTPS ? eas_tls_want_write(&g.tls)
-                                                            : eas_posix_tcp_want_write(&g.pp.tcp);
-        eas_posix_wait(fd, !want_write, want_write, timeout);
+        if (shared && eas_posix_flash_own(&g.pp.flash) != EAS_OK) return EAS_ERR_FLASH;
     }
 }
 

@@ -193,11 +193,15 @@ check "the device's copy carries ResponseType 2 (tentative)" python3 -c 'import 
 timeout 120 "$AGENT" --config "$T/a.json" push --max-seconds 75 > "$T/push.out" 2> "$T/push.err" &
 pushpid=$!  # timeout's pid: killing it stops the agent too
 for _ in $(seq 1 60); do grep -q 'waiting for changes' "$T/push.err" 2>/dev/null && break; sleep 0.5; done
-# A second agent on the same state (a cron'd sync beside the running push) is refused, not let in to
-# write over the first one's log.
+# A second writer on the same state (a cron'd sync beside the running push) is refused, not let in to
+# write over the first one's log; the commands that only read (a display's agenda) run beside it.
 agent a sync > /dev/null 2> "$T/busy.err"; rc=$?
 check "a second agent on the same state exits 1 while push runs (got $rc)" \
     bash -c "[ $rc = 1 ] && grep -q 'in use by another process' '$T/busy.err'"
+agent a events --json > "$T/events-beside.json" 2> "$T/events-beside.err"; rc=$?
+n=$(json_len "$T/events-beside.json" 2>/dev/null)
+check "events reads the state while push runs (got $rc, ${n:-no} events: $(tail -1 "$T/events-beside.err"))" \
+    bash -c "[ $rc = 0 ] && [ '${n:-0}' -ge 1000 ]"
 sleep 2
 caldav_put_event "$U" pushed.ics "$(ics pushed 'Pushed while waiting' 20261215T090000Z 20261215T100000Z)" >/dev/null
 for _ in $(seq 1 80); do grep -q '"server_id": "pushed"' "$T/push.out" 2>/dev/null && break; sleep 0.5; done
