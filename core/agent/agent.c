@@ -856,9 +856,12 @@ static eas_err after_sync(eas_agent *a, int empty)
         a->phase = PH_SYNC_INIT;
         return retry_phase(a);
     }
-    if (status == EAS_SYNC_HIERARCHY_CHANGED) {
-        /* The folder hierarchy changed: FolderSync, then go on from this collection (once). */
+    if (status == EAS_SYNC_HIERARCHY_CHANGED || status == EAS_SYNC_NOT_FOUND) {
+        /* The folder hierarchy changed, or this collection is not (any more) on the server: FolderSync,
+         * which drops a folder that went, then go on from this collection (once). */
         if (a->hierarchy_syncs++ >= 1) return fail(a, EAS_ERR_PROTOCOL);
+        /* The window was answered (with no items): it is not a lost one, the key still holds. */
+        if ((e = eas_store_del(a->store, EAS_KEY_COLL_INFLIGHT(a->coll_slot))) != EAS_OK) return fail(a, e);
         a->phase = PH_FOLDERSYNC;
         return retry_phase(a);
     }
@@ -869,7 +872,8 @@ static eas_err after_sync(eas_agent *a, int empty)
         if (a->coll_resets++ >= 1) return fail(a, EAS_ERR_PROTOCOL);
         return retry_phase(a);
     }
-    if (status == EAS_SYNC_RETRY || status_transient(status)) return back_off(a);
+    /* 5: "frequently a transient condition" (MS-ASCMD), like 16 and 110/111: ask again after a wait. */
+    if (status == EAS_SYNC_RETRY || status == EAS_SYNC_SERVER_ERROR || status_transient(status)) return back_off(a);
     return fail(a, EAS_ERR_PROTOCOL);
 }
 

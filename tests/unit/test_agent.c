@@ -671,7 +671,8 @@ TEST(agent_sync_statuses_map_to_errors)
         int status;
         eas_err err;
     } cases[] = {{126, EAS_ERR_FORBIDDEN}, {177, EAS_ERR_FORBIDDEN}, {110, EAS_ERR_THROTTLED},
-                 {16, EAS_ERR_THROTTLED},  {4, EAS_ERR_PROTOCOL}};
+                 {16, EAS_ERR_THROTTLED},  {5, EAS_ERR_THROTTLED},  {4, EAS_ERR_PROTOCOL},
+                 {9, EAS_ERR_PROTOCOL},    {15, EAS_ERR_PROTOCOL}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         CHECK(synced_two() == 0);
         new_script();
@@ -737,6 +738,55 @@ TEST(agent_sync_busy_server_is_retried_after_a_wait)
     CHECK_OK(rig_run(EAS_OP_SYNC));
     CHECK(fake_ms - t0 >= 2000);
     CHECK(strstr(items_now().subjects, "After the wait;") != NULL);
+}
+
+/* Sync status 12 (hierarchy changed) and 8 (collection not found): FolderSync, then the collection
+ * goes on from its key; a second time in one run is an error, not a loop. */
+TEST(agent_sync_status_12_and_8_foldersync_then_continue)
+{
+    static const int statuses[] = {12, 8};
+    for (size_t i = 0; i < 2; i++) {
+        CHECK(synced_two() == 0);
+        new_script();
+        add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K1</SyncKey>"
+                                         "<Changes><Count>0</Count></Changes></FolderSync>");
+        add_response(&R.conn, 200, NULL, sync_resp(0, "S2", statuses[i], NULL, 0));
+        add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K2</SyncKey>"
+                                         "<Changes><Count>0</Count></Changes></FolderSync>");
+        char inner[300];
+        snprintf(inner, sizeof inner, "<Commands>%s</Commands>", EV("e6", "After the FolderSync"));
+        add_response(&R.conn, 200, NULL, sync_resp(1, "S3", 1, inner, 0));
+        CHECK_OK(rig_agent());
+        eas_err e = rig_run(EAS_OP_SYNC);
+        CHECK_MSG(e == EAS_OK, "status %d: %s", statuses[i], eas_err_name(e));
+        const char *second = strstr(R.conn.requests, "Cmd=FolderSync");
+        CHECK(second && strstr(second + 1, "Cmd=FolderSync") != NULL);
+        CHECK_MSG(strstr(items_now().subjects, "After the FolderSync;") != NULL, "status %d", statuses[i]);
+        CHECK_EQ(items_now().n, 3);
+
+        /* Said again after the FolderSync: reported, not looped on. */
+        new_script();
+        add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K3</SyncKey>"
+                                         "<Changes><Count>0</Count></Changes></FolderSync>");
+        add_response(&R.conn, 200, NULL, sync_resp(0, "S3", statuses[i], NULL, 0));
+        add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K4</SyncKey>"
+                                         "<Changes><Count>0</Count></Changes></FolderSync>");
+        add_response(&R.conn, 200, NULL, sync_resp(1, "S3", statuses[i], NULL, 0));
+        CHECK_OK(rig_agent());
+        CHECK_EQ(rig_run(EAS_OP_SYNC), EAS_ERR_PROTOCOL);
+        CHECK_EQ(items_now().n, 3);
+    }
+    /* 8 because the calendar is gone: the FolderSync says so, and its items go with it. */
+    new_script();
+    add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K5</SyncKey>"
+                                     "<Changes><Count>0</Count></Changes></FolderSync>");
+    add_response(&R.conn, 200, NULL, sync_resp(0, "S3", 8, NULL, 0));
+    add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K6</SyncKey>"
+                                     "<Changes><Count>1</Count><Delete><ServerId>cal</ServerId></Delete></Changes></FolderSync>");
+    CHECK_OK(rig_agent());
+    eas_err e = rig_run(EAS_OP_SYNC);
+    CHECK_MSG(e == EAS_OK, "%s", eas_err_name(e));
+    CHECK_EQ(items_now().n, 0);
 }
 
 TEST(agent_lost_window_answer_leads_to_a_full_resync)
