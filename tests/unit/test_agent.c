@@ -742,17 +742,28 @@ TEST(agent_sync_busy_server_is_retried_after_a_wait)
 
 /* Sync status 12 (hierarchy changed) and 8 (collection not found): FolderSync, then the collection
  * goes on from its key; a second time in one run is an error, not a loop. */
+/* A FolderSync answer with the new key and no changes. */
+static const char *foldersync_no_changes(const char *key)
+{
+    static char b[4][160];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(b[k], sizeof b[k],
+             "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>%s</SyncKey>"
+             "<Changes><Count>0</Count></Changes></FolderSync>",
+             key);
+    return b[k];
+}
+
 TEST(agent_sync_status_12_and_8_foldersync_then_continue)
 {
     static const int statuses[] = {12, 8};
     for (size_t i = 0; i < 2; i++) {
         CHECK(synced_two() == 0);
         new_script();
-        add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K1</SyncKey>"
-                                         "<Changes><Count>0</Count></Changes></FolderSync>");
+        add_response(&R.conn, 200, NULL, foldersync_no_changes("K1"));
         add_response(&R.conn, 200, NULL, sync_resp(0, "S2", statuses[i], NULL, 0));
-        add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K2</SyncKey>"
-                                         "<Changes><Count>0</Count></Changes></FolderSync>");
+        add_response(&R.conn, 200, NULL, foldersync_no_changes("K2"));
         char inner[300];
         snprintf(inner, sizeof inner, "<Commands>%s</Commands>", EV("e6", "After the FolderSync"));
         add_response(&R.conn, 200, NULL, sync_resp(1, "S3", 1, inner, 0));
@@ -766,11 +777,9 @@ TEST(agent_sync_status_12_and_8_foldersync_then_continue)
 
         /* Said again after the FolderSync: reported, not looped on. */
         new_script();
-        add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K3</SyncKey>"
-                                         "<Changes><Count>0</Count></Changes></FolderSync>");
+        add_response(&R.conn, 200, NULL, foldersync_no_changes("K3"));
         add_response(&R.conn, 200, NULL, sync_resp(0, "S3", statuses[i], NULL, 0));
-        add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K4</SyncKey>"
-                                         "<Changes><Count>0</Count></Changes></FolderSync>");
+        add_response(&R.conn, 200, NULL, foldersync_no_changes("K4"));
         add_response(&R.conn, 200, NULL, sync_resp(1, "S3", statuses[i], NULL, 0));
         CHECK_OK(rig_agent());
         CHECK_EQ(rig_run(EAS_OP_SYNC), EAS_ERR_PROTOCOL);
@@ -778,8 +787,7 @@ TEST(agent_sync_status_12_and_8_foldersync_then_continue)
     }
     /* 8 because the calendar is gone: the FolderSync says so, and its items go with it. */
     new_script();
-    add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K5</SyncKey>"
-                                     "<Changes><Count>0</Count></Changes></FolderSync>");
+    add_response(&R.conn, 200, NULL, foldersync_no_changes("K5"));
     add_response(&R.conn, 200, NULL, sync_resp(0, "S3", 8, NULL, 0));
     add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K6</SyncKey>"
                                      "<Changes><Count>1</Count><Delete><ServerId>cal</ServerId></Delete></Changes></FolderSync>");
