@@ -111,7 +111,10 @@ eas_err eas_event_decode(const uint8_t *rec, size_t len, const eas_tz_rule *devi
             }
         } else if (in == EAS_Calendar_Exception) {
             switch (f.tag) {
-            case EAS_Calendar_ExceptionStartTime: cur_has_orig = value_time(&f, &cur.original_start); break;
+            case EAS_Calendar_ExceptionStartTime: /* 14.x */
+            case EAS_AirSyncBase_InstanceId:      /* 16.x: the same instant, named another way */
+                cur_has_orig = value_time(&f, &cur.original_start);
+                break;
             case EAS_Calendar_Deleted: cur.deleted = f.len == 1 && f.value[0] == '1'; break;
             case EAS_Calendar_StartTime: cur.has_start = (uint8_t)value_time(&f, &cur.start); break;
             case EAS_Calendar_EndTime: cur.has_end = (uint8_t)value_time(&f, &cur.end); break;
@@ -134,28 +137,6 @@ eas_err eas_event_decode(const uint8_t *rec, size_t len, const eas_tz_rule *devi
 /* ------------------------------------------------------------------------------- the agenda */
 
 /* The Nth Exception group's value of tag, if it has one. */
-static int exception_text(const uint8_t *rec, size_t len, int index, eas_tag tag, char *out, size_t cap)
-{
-    eas_item_cursor c;
-    eas_item_field f;
-    int n = -1, in = 0;
-    if (eas_item_open(&c, rec, len) != EAS_OK) return 0;
-    while (eas_item_next(&c, &f)) {
-        if (f.kind == 1 && f.tag == EAS_Calendar_Exception) {
-            n++;
-            in = n == index;
-        } else if (f.kind == 2) {
-            in = 0;
-        } else if (in && f.kind == 0 && f.tag == tag) {
-            size_t k = f.len < cap - 1 ? f.len : cap - 1;
-            memcpy(out, f.value, k);
-            out[k] = '\0';
-            return 1;
-        }
-    }
-    return 0;
-}
-
 static int entry_before(const eas_agenda_entry *a, const eas_agenda_entry *b)
 {
     if (a->occ.start != b->occ.start) return a->occ.start < b->occ.start;
@@ -187,13 +168,16 @@ static void fill_entry(eas_agenda_entry *en, const eas_folder *folder, const uin
     memcpy(en->folder_id, folder->server_id, sizeof en->folder_id);
     en->recurring = ev->recurring;
     en->is_exception = occ->exception >= 0;
-    if (!(en->is_exception && exception_text(rec, len, occ->exception, EAS_Calendar_Subject, en->subject, sizeof en->subject)))
-        eas_item_get_str(rec, len, EAS_Calendar_Subject, en->subject, sizeof en->subject);
-    if (!(en->is_exception && exception_text(rec, len, occ->exception, EAS_Calendar_Location, en->location, sizeof en->location)))
-        eas_item_get_str(rec, len, EAS_Calendar_Location, en->location, sizeof en->location);
+    /* An exception shows its own subject and location where it has them, the series' otherwise. */
+    if (!(en->is_exception &&
+          eas_item_get_event_str(rec, len, occ->exception, EAS_Calendar_Subject, en->subject, sizeof en->subject)))
+        eas_item_get_event_str(rec, len, -1, EAS_Calendar_Subject, en->subject, sizeof en->subject);
+    if (!(en->is_exception &&
+          eas_item_get_event_str(rec, len, occ->exception, EAS_Calendar_Location, en->location, sizeof en->location)))
+        eas_item_get_event_str(rec, len, -1, EAS_Calendar_Location, en->location, sizeof en->location);
     eas_item_get_str(rec, len, EAS_Calendar_OrganizerEmail, en->organizer, sizeof en->organizer);
     char b[4];
-    if (en->is_exception && exception_text(rec, len, occ->exception, EAS_Calendar_BusyStatus, b, sizeof b))
+    if (en->is_exception && eas_item_get_event_str(rec, len, occ->exception, EAS_Calendar_BusyStatus, b, sizeof b))
         en->busy_status = (uint8_t)(b[0] - '0');
     else if (eas_item_get_uint(rec, len, EAS_Calendar_BusyStatus, &v))
         en->busy_status = (uint8_t)v;

@@ -9,15 +9,37 @@
 
 #define ENTRY_HEAD 4u
 
+static uint32_t le32(const uint8_t *b) { return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24; }
+
+static void put_le32(uint8_t *b, uint32_t v)
+{
+    b[0] = (uint8_t)v;
+    b[1] = (uint8_t)(v >> 8);
+    b[2] = (uint8_t)(v >> 16);
+    b[3] = (uint8_t)(v >> 24);
+}
+
+/* The counter and the nonce (OUTBOX_SEQ: 4 bytes in states made before the nonce, 8 since). The nonce
+ * makes ClientIds differ between devices and between states of one device: a server that remembers
+ * the ClientIds it has seen (Horde does, across devices of a user and across a device's reset) would
+ * take a new state's "c000001" for an old Add and refuse it (Status 6). */
 static eas_err next_seq(eas_agent *a, uint32_t *seq)
 {
-    uint8_t b[4];
+    uint8_t b[8];
     size_t len = 0;
     if (a->outbox_seq == 0) {
         eas_err e = eas_store_get(a->store, EAS_KEY_OUTBOX_SEQ, b, sizeof b, &len);
-        if (e == EAS_OK && len == 4) a->outbox_seq = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-        else if (e != EAS_ERR_NOT_FOUND) return e == EAS_OK ? EAS_ERR_STORE_CORRUPT : e;
+        if (e == EAS_OK && (len == 4 || len == 8)) {
+            a->outbox_seq = le32(b);
+            if (len == 8) a->outbox_nonce = le32(b + 4);
+        } else if (e != EAS_ERR_NOT_FOUND) {
+            return e == EAS_OK ? EAS_ERR_STORE_CORRUPT : e;
+        }
     }
+    /* Bounded: a source that keeps giving 0 leaves the nonce at 1. */
+    for (int i = 0; i < 4 && a->outbox_nonce == 0 && a->pal->entropy.fill; i++)
+        a->pal->entropy.fill(a->pal->entropy.ctx, (uint8_t *)&a->outbox_nonce, sizeof a->outbox_nonce);
+    if (a->outbox_nonce == 0) a->outbox_nonce = 1;
     *seq = ++a->outbox_seq;
     if (*seq > 0x000FFFFFu) return EAS_ERR_STORE_FULL; /* a million changes on one device */
     return EAS_OK;
@@ -26,7 +48,7 @@ static eas_err next_seq(eas_agent *a, uint32_t *seq)
 static eas_err put_entry(eas_agent *a, uint8_t change, unsigned slot, const uint8_t *rec, size_t len, uint32_t *seq_out)
 {
     uint8_t buf[ENTRY_HEAD + EAS_ITEM_RECORD_MAX];
-    uint8_t seqb[4];
+    uint8_t seqb[8];
     uint32_t seq;
     eas_err e;
     if (len > EAS_ITEM_RECORD_MAX) return EAS_ERR_NOSPACE;
@@ -35,10 +57,8 @@ static eas_err put_entry(eas_agent *a, uint8_t change, unsigned slot, const uint
     buf[1] = (uint8_t)slot;
     buf[2] = buf[3] = 0;
     memcpy(buf + ENTRY_HEAD, rec, len);
-    seqb[0] = (uint8_t)seq;
-    seqb[1] = (uint8_t)(seq >> 8);
-    seqb[2] = (uint8_t)(seq >> 16);
-    seqb[3] = (uint8_t)(seq >> 24);
+    put_le32(seqb, seq);
+    put_le32(seqb + 4, a->outbox_nonce);
     /* The entry and the counter together: a power cut never reuses a number. */
     if ((e = eas_store_txn_begin(a->store)) != EAS_OK) return e;
     eas_store_txn_put(a->store, EAS_KEY_OUTBOX_SEQ, seqb, sizeof seqb);
@@ -71,7 +91,7 @@ static size_t with_id(const uint8_t *rec, size_t len, const char *id, size_t id_
 eas_err eas_agent_queue_add(eas_agent *a, const char *folder_id, const uint8_t *rec, size_t len, char *client_id)
 {
     uint8_t tmp[EAS_ITEM_RECORD_MAX];
-    char cid[16];
+    char cid[16]; /* 'c', the nonce and the number in hex */
     uint32_t seq;
     eas_err e;
     int slot = folder_slot(a, folder_id);
@@ -82,6 +102,7 @@ eas_err eas_agent_queue_add(eas_agent *a, const char *folder_id, const uint8_t *
     a->outbox_seq--; /* put_entry takes it again */
     size_t n = 0;
     cid[n++] = 'c';
+    for (int shift = 28; shift >= 0; shift -= 4) cid[n++] = "0123456789abcdef"[(a->outbox_nonce >> shift) & 15u];
     for (int shift = 20; shift >= 0; shift -= 4) cid[n++] = "0123456789abcdef"[(seq >> shift) & 15u];
     cid[n] = '\0';
     size_t tlen = with_id(rec, len, cid, n, tmp, sizeof tmp);
@@ -176,15 +197,35 @@ static void tz_expand(const uint8_t *compact, uint8_t *blob)
     memcpy(blob + 152, compact + 24, 20);
 }
 
-static eas_err write_application_data(eas_wbxml_writer *w, const uint8_t *rec, size_t len)
+static int has_top_field(const uint8_t *rec, size_t len, eas_tag tag)
+{
+    char probe[1];
+    return eas_item_get_str(rec, len, tag, probe, sizeof probe);
+}
+
+/* The record as ApplicationData, in the form of the negotiated version. At 16.x (MS-ASCAL) the device
+ * sends no DtStamp and its location as AirSyncBase:Location's DisplayName; Horde answers a 14.x-style
+ * Calendar:Location or DtStamp at 16.0 with HTTP 500. A top-level Calendar:Location in the record is
+ * the device's own edit and wins over the Location group the server sent. */
+static eas_err write_application_data(eas_wbxml_writer *w, const uint8_t *rec, size_t len, int v16)
 {
     eas_item_cursor c;
     eas_item_field f;
     eas_err e = eas_item_open(&c, rec, len);
     if (e != EAS_OK) return e;
+    int own_location = v16 && has_top_field(rec, len, EAS_Calendar_Location);
+    int skip_depth = -1; /* >= 0: inside a group left out, opened at that depth */
     eas_wbxml_start(w, EAS_AirSync_ApplicationData);
     while (eas_item_next(&c, &f)) {
+        if (skip_depth >= 0) {
+            if (f.kind == 2 && f.depth == skip_depth) skip_depth = -1;
+            continue;
+        }
         if (f.kind == 1) {
+            if (own_location && f.tag == EAS_AirSyncBase_Location && f.depth == 0) {
+                skip_depth = f.depth;
+                continue;
+            }
             eas_wbxml_start(w, f.tag);
         } else if (f.kind == 2) {
             eas_wbxml_end(w);
@@ -199,6 +240,14 @@ static eas_err write_application_data(eas_wbxml_writer *w, const uint8_t *rec, s
             eas_wbxml_end(w);
         } else if (f.tag == EAS_AirSyncBase_Data) {
             continue; /* bodies are not sent back */
+        } else if (v16 && f.tag == EAS_Calendar_DtStamp) {
+            continue;
+        } else if (v16 && f.tag == EAS_Calendar_Location && f.depth == 0) {
+            eas_wbxml_start(w, EAS_AirSyncBase_Location);
+            eas_wbxml_start(w, EAS_AirSyncBase_DisplayName);
+            eas_wbxml_str(w, (const char *)f.value, f.len);
+            eas_wbxml_end(w);
+            eas_wbxml_end(w);
         } else {
             eas_wbxml_start(w, f.tag);
             eas_wbxml_str(w, (const char *)f.value, f.len);
@@ -208,7 +257,7 @@ static eas_err write_application_data(eas_wbxml_writer *w, const uint8_t *rec, s
     return eas_wbxml_end(w);
 }
 
-static eas_err write_entry(eas_wbxml_writer *w, const uint8_t *entry, size_t len)
+static eas_err write_entry(eas_wbxml_writer *w, const uint8_t *entry, size_t len, int v16)
 {
     static const eas_tag commands[] = {0, EAS_AirSync_Add, EAS_AirSync_Change, EAS_AirSync_Delete};
     const uint8_t *rec = entry + ENTRY_HEAD;
@@ -221,7 +270,7 @@ static eas_err write_entry(eas_wbxml_writer *w, const uint8_t *entry, size_t len
     eas_wbxml_start(w, change == EAS_ITEM_ADD ? EAS_AirSync_ClientId : EAS_AirSync_ServerId);
     eas_wbxml_str(w, id, id_len);
     eas_wbxml_end(w);
-    if (change != EAS_ITEM_DELETE) write_application_data(w, rec, rlen);
+    if (change != EAS_ITEM_DELETE) write_application_data(w, rec, rlen, v16);
     return eas_wbxml_end(w);
 }
 
@@ -230,6 +279,7 @@ eas_err eas_outbox_write_commands(void *ctx, eas_wbxml_writer *w)
     eas_agent *a = ctx;
     uint8_t entry[ENTRY_HEAD + EAS_ITEM_RECORD_MAX];
     uint32_t from = EAS_KEY_OUTBOX(0), key;
+    int v16 = a->version >= EAS_PROTO_16_0;
     size_t len;
     /* The request must fit its buffer with the head: each command's size is counted alone first. */
     uint32_t budget = EAS_REQUEST_MAX > 1536u ? EAS_REQUEST_MAX - 1536u : 0u;
@@ -244,11 +294,11 @@ eas_err eas_outbox_write_commands(void *ctx, eas_wbxml_writer *w)
         eas_wbxml_writer counter;
         eas_wbxml_writer_init(&counter, (eas_sink){NULL, NULL});
         eas_wbxml_start(&counter, EAS_AirSync_Commands);
-        write_entry(&counter, entry, len);
+        write_entry(&counter, entry, len, v16);
         if (counter.err != EAS_OK) continue;
         if (used + counter.bytes > budget) break;
         used += counter.bytes;
-        if ((e = write_entry(w, entry, len)) != EAS_OK) return e;
+        if ((e = write_entry(w, entry, len, v16)) != EAS_OK) return e;
         a->sent_key[a->sent_n] = key;
         a->sent_done[a->sent_n] = 0;
         a->sent_n++;

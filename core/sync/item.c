@@ -385,6 +385,39 @@ int eas_item_get_str(const uint8_t *rec, size_t len, eas_tag tag, char *out, siz
     return 1;
 }
 
+int eas_item_get_event_str(const uint8_t *rec, size_t len, int exception, eas_tag tag, char *out, size_t cap)
+{
+    eas_item_cursor c;
+    eas_item_field f;
+    /* Fields of the event sit at depth 0, those of an Exception at 2 (Exceptions > Exception); a 16.x
+     * Location is a group one level down holding the DisplayName. */
+    uint8_t base = exception < 0 ? 0 : 2;
+    int n = -1, in = exception < 0, in_location = 0;
+    if (cap == 0) return 0;
+    out[0] = '\0';
+    if (eas_item_open(&c, rec, len) != EAS_OK) return 0;
+    while (eas_item_next(&c, &f)) {
+        if (f.kind == 1 && f.tag == EAS_Calendar_Exception && f.depth == 1) {
+            if (exception >= 0) in = ++n == exception;
+            continue;
+        }
+        if (f.kind == 2 && exception >= 0 && f.depth == 1) in = 0;
+        if (!in) continue;
+        if (f.kind == 1 && f.depth == base && f.tag == EAS_AirSyncBase_Location) in_location = 1;
+        else if (f.kind == 2 && f.depth == base) in_location = 0;
+        int hit = f.kind == 0 && ((f.depth == base && f.tag == tag) ||
+                                  (tag == EAS_Calendar_Location && in_location && f.depth == base + 1u &&
+                                   f.tag == EAS_AirSyncBase_DisplayName));
+        if (hit) {
+            size_t k = f.len < cap - 1 ? f.len : cap - 1;
+            memcpy(out, f.value, k);
+            out[k] = '\0';
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int eas_item_get_uint(const uint8_t *rec, size_t len, eas_tag tag, uint32_t *out)
 {
     eas_item_field f;

@@ -90,20 +90,9 @@ svc_dir() {
     mkdir -p "$sys"; chmod 755 "$sys"; ln -sfn "$sys" "$d"; echo "$sys"
 }
 
-need_root() {
-    [ "$(id -u)" = 0 ] && return 0
-    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-        exec sudo -n -E bash "$E2E_SRC/server.sh" "$@"
-    fi
-    [ "${1:-}" = start ] && skip "the e2e servers need root (or password-less sudo) to install packages and run services as their users"
-    die "needs root"
-}
-
-lock() {
-    mkdir -p "$E2E_DIR"
-    exec 9>"$E2E_DIR/.lock"
-    flock -w 900 9 || die "another server.sh holds $E2E_DIR/.lock"
-}
+. "$E2E_SRC/harness_lib.sh"
+need_root() { e2e_need_root "$E2E_SRC/server.sh" "the e2e servers" "$@"; }
+lock() { e2e_lock "$E2E_DIR" 900; }
 
 install_pkgs() {
     local missing="" p

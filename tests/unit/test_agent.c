@@ -6,11 +6,16 @@
 #include <string.h>
 
 #include "check.h"
+#include "eas/agenda.h"
 #include "eas/agent.h"
+#include "eas/civil.h"
+#include "eas/tz.h"
 #include "eas/store.h"
 #include "eas/wbxml.h"
 #include "flash_emu.h"
 #include "wbxml_log.h"
+
+#include "../../core/agent/account.h" /* eas_outbox_write_commands: what a Sync request carries */
 
 /* ---- a scripted server connection ---- */
 
@@ -485,6 +490,19 @@ static void new_script(void)
     R.conn.serving = -1;
 }
 
+/* A FolderSync answer with the new key and no changes. */
+static const char *foldersync_no_changes(const char *key)
+{
+    static char b[4][160];
+    static int k;
+    k = (k + 1) % 4;
+    snprintf(b[k], sizeof b[k],
+             "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>%s</SyncKey>"
+             "<Changes><Count>0</Count></Changes></FolderSync>",
+             key);
+    return b[k];
+}
+
 /* K1 hierarchy, then the calendar collection initialised and two events in it (key S2). */
 static int synced_two(void)
 {
@@ -636,18 +654,25 @@ TEST(agent_server_change_of_a_pending_item_is_a_reported_conflict_server_wins)
     CHECK_EQ(eas_agent_pending(&R.agent), 0);
 }
 
-TEST(agent_client_add_gets_server_id_and_leaves_the_queue)
+/* Queues the Add of an event with a DtStamp, one more field (tag, value) and a subject. */
+static eas_err queue_event_add(eas_tag tag, const char *value, const char *subject, char cid[16])
 {
-    CHECK(synced_two() == 0);
     uint8_t rec[EAS_ITEM_RECORD_MAX];
     eas_item_builder b;
     eas_item_begin(&b, rec, sizeof rec, EAS_CLASS_CALENDAR);
     eas_item_set_id(&b, "x", 1);
-    eas_item_put_field(&b, EAS_Calendar_Subject, "Added here", 10);
-    eas_item_put_field(&b, EAS_Calendar_UID, "UID42", 5);
-    size_t len = eas_item_finish(&b);
+    eas_item_put_field(&b, EAS_Calendar_DtStamp, "20261124T090000Z", 16);
+    eas_item_put_field(&b, tag, value, strlen(value));
+    eas_item_put_field(&b, EAS_Calendar_Subject, subject, strlen(subject));
+    return eas_agent_queue_add(&R.agent, "cal", rec, eas_item_finish(&b), cid);
+}
+
+TEST(agent_client_add_gets_server_id_and_leaves_the_queue)
+{
+    CHECK(synced_two() == 0);
+    uint8_t rec[EAS_ITEM_RECORD_MAX];
     char cid[16];
-    CHECK_OK(eas_agent_queue_add(&R.agent, "cal", rec, len, cid));
+    CHECK_OK(queue_event_add(EAS_Calendar_UID, "UID42", "Added here", cid));
     CHECK_EQ(eas_agent_pending(&R.agent), 1);
     char resp[512];
     snprintf(resp, sizeof resp, "<Responses><Add><ClientId>%s</ClientId><ServerId>UID42</ServerId><Status>1</Status></Add></Responses>", cid);
@@ -663,6 +688,106 @@ TEST(agent_client_add_gets_server_id_and_leaves_the_queue)
     CHECK_OK(eas_agent_item_get(&R.agent, "cal", "UID42", rec, sizeof rec, &n));
     char subj[32];
     CHECK(eas_item_get_str(rec, n, EAS_Calendar_Subject, subj, sizeof subj) && !strcmp(subj, "Added here"));
+}
+
+/* The device's changes in the form of the negotiated version: at 16.x no DtStamp and the location as
+ * AirSyncBase:Location/DisplayName (Horde answers the 14.x form with HTTP 500); at 14.x as they are. */
+static void outbox_as_log(uint8_t version, char *log_text, size_t cap)
+{
+    uint8_t doc[2048];
+    mem_sink m = {doc, sizeof doc, 0};
+    eas_wbxml_writer w;
+    eas_wbxml_writer_init(&w, (eas_sink){mem_sink_write, &m});
+    R.agent.version = version;
+    R.agent.coll_slot = (uint8_t)eas_account_find_folder(&R.agent, "cal");
+    eas_wbxml_start(&w, EAS_AirSync_Sync);
+    CHECK_OK(eas_outbox_write_commands(&R.agent, &w));
+    CHECK_OK(eas_wbxml_end(&w));
+    wbxml_log log;
+    wbxml_log_init(&log, log_text, cap);
+    CHECK_OK(wbxml_decode_log(doc, m.len, 0, 0, &log, NULL));
+}
+
+TEST(agent_client_changes_take_the_form_of_the_version)
+{
+    CHECK(synced_two() == 0);
+    char cid[16];
+    CHECK_OK(queue_event_add(EAS_Calendar_Location, "Room Ada", "Booked", cid));
+    char v16[2048], v14[2048], dtstamp[8], cal_loc[8], base_loc[24];
+    snprintf(dtstamp, sizeof dtstamp, "<%04x>", (unsigned)EAS_Calendar_DtStamp);
+    snprintf(cal_loc, sizeof cal_loc, "<%04x>", (unsigned)EAS_Calendar_Location);
+    snprintf(base_loc, sizeof base_loc, "<%04x><%04x>T[Room Ada]", (unsigned)EAS_AirSyncBase_Location,
+             (unsigned)EAS_AirSyncBase_DisplayName);
+    outbox_as_log(EAS_PROTO_16_0, v16, sizeof v16);
+    CHECK_MSG(!strstr(v16, dtstamp) && !strstr(v16, cal_loc) && strstr(v16, base_loc), "%s", v16);
+    outbox_as_log(EAS_PROTO_14_1, v14, sizeof v14);
+    CHECK_MSG(strstr(v14, dtstamp) && strstr(v14, cal_loc) && !strstr(v14, base_loc), "%s", v14);
+}
+
+typedef struct {
+    int n;
+    char text[512];
+} agenda_seen;
+
+static eas_err note_occurrence(void *ctx, const eas_agenda_entry *e)
+{
+    agenda_seen *s = ctx;
+    char line[sizeof e->subject + sizeof e->location + 32];
+    snprintf(line, sizeof line, "%lld %s @%s%s;", (long long)(e->occ.start % 86400), e->subject, e->location,
+             e->is_exception ? " [x]" : "");
+    strncat(s->text, line, sizeof s->text - strlen(s->text) - 1);
+    s->n++;
+    return EAS_OK;
+}
+
+/* An event in its 16.x form (MS-ASCAL 16.0, as Horde sends it): the location is AirSyncBase:Location's
+ * DisplayName and an exception names its instance with AirSyncBase:InstanceId. The agenda moves the
+ * instance and shows each location. */
+TEST(agent_agenda_reads_the_16_x_form)
+{
+    CHECK(synced_two() == 0);
+    const char *inner =
+        "<Commands><Add><ServerId>s16</ServerId><ApplicationData>"
+        "<calendar:Subject>Daily</calendar:Subject>"
+        "<calendar:StartTime>20261201T090000Z</calendar:StartTime><calendar:EndTime>20261201T093000Z</calendar:EndTime>"
+        "<calendar:Recurrence><calendar:Type>0</calendar:Type><calendar:Interval>1</calendar:Interval>"
+        "<calendar:Occurrences>3</calendar:Occurrences></calendar:Recurrence>"
+        "<calendar:Exceptions><calendar:Exception>"
+        "<airsyncbase:InstanceId>20261202T090000Z</airsyncbase:InstanceId>"
+        "<calendar:StartTime>20261202T110000Z</calendar:StartTime><calendar:EndTime>20261202T113000Z</calendar:EndTime>"
+        "<airsyncbase:Location><airsyncbase:DisplayName>Room B</airsyncbase:DisplayName></airsyncbase:Location>"
+        "</calendar:Exception></calendar:Exceptions>"
+        /* after the exceptions, as Horde orders it */
+        "<airsyncbase:Location><airsyncbase:DisplayName>Room A</airsyncbase:DisplayName></airsyncbase:Location>"
+        "</ApplicationData></Add></Commands>";
+    char xml[2048];
+    snprintf(xml, sizeof xml,
+             "<Sync xmlns=\"AirSync:\" xmlns:calendar=\"Calendar:\" xmlns:airsyncbase=\"AirSyncBase:\"><Collections>"
+             "<Collection><SyncKey>S3</SyncKey><CollectionId>cal</CollectionId><Status>1</Status>%s</Collection>"
+             "</Collections></Sync>",
+             inner);
+    new_script();
+    add_response(&R.conn, 200, NULL, foldersync_no_changes("K1"));
+    add_response(&R.conn, 200, NULL, xml);
+    CHECK_OK(rig_agent());
+    CHECK_OK(rig_run(EAS_OP_SYNC));
+    eas_tz_rule utc;
+    eas_tz_rule_fixed(&utc, 0);
+    int64_t from = 0, to = 0;
+    CHECK_OK(eas_datetime_parse("20261201T000000Z", 16, &from));
+    CHECK_OK(eas_datetime_parse("20261204T000000Z", 16, &to));
+    static eas_agenda_work work;
+    agenda_seen seen;
+    memset(&seen, 0, sizeof seen);
+    unsigned skipped = 0;
+    CHECK_OK(eas_agent_agenda(&R.agent, &work, &utc, from, to, note_occurrence, &seen, &skipped));
+    CHECK_EQ(skipped, 0);
+    /* e1 and e2 of synced_two are on 1 December too */
+    CHECK_MSG(strstr(seen.text, "32400 Daily @Room A;") != NULL, "%s", seen.text);
+    CHECK_MSG(strstr(seen.text, "39600 Daily @Room B [x];") != NULL, "%s", seen.text);
+    const char *first = strstr(seen.text, "32400 Daily @Room A;");
+    CHECK(first && strstr(first + 1, "32400 Daily @Room A;") != NULL); /* 1 and 3 December */
+    CHECK_EQ(seen.n, 5);
 }
 
 TEST(agent_sync_statuses_map_to_errors)
@@ -742,19 +867,6 @@ TEST(agent_sync_busy_server_is_retried_after_a_wait)
 
 /* Sync status 12 (hierarchy changed) and 8 (collection not found): FolderSync, then the collection
  * goes on from its key; a second time in one run is an error, not a loop. */
-/* A FolderSync answer with the new key and no changes. */
-static const char *foldersync_no_changes(const char *key)
-{
-    static char b[4][160];
-    static int k;
-    k = (k + 1) % 4;
-    snprintf(b[k], sizeof b[k],
-             "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>%s</SyncKey>"
-             "<Changes><Count>0</Count></Changes></FolderSync>",
-             key);
-    return b[k];
-}
-
 TEST(agent_sync_status_12_and_8_foldersync_then_continue)
 {
     static const int statuses[] = {12, 8};

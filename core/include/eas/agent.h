@@ -193,6 +193,7 @@ typedef struct eas_agent {
     uint32_t sent_key[EAS_SYNC_MAX_COMMANDS];
     uint8_t sent_done[EAS_SYNC_MAX_COMMANDS];
     uint32_t outbox_seq;
+    uint32_t outbox_nonce; /* random, drawn once per state: part of every ClientId */
     uint8_t outbox_any; /* changes of the device's are queued (checked per Sync request) */
     uint8_t mark_inflight; /* the Sync window about to be sent must be marked in flight first */
     union {

@@ -88,6 +88,10 @@ int eas_item_next(eas_item_cursor *c, eas_item_field *f);
 /* The first top-level value of tag, copied as a NUL-terminated string into out (cut to cap - 1);
  * returns 1 when present. */
 int eas_item_get_str(const uint8_t *rec, size_t len, eas_tag tag, char *out, size_t cap);
+/* A calendar item's text field as a display shows it: the first value of tag in the event itself
+ * (exception < 0) or in its exception-th Exception (0 first). For Calendar:Location, also the 16.x
+ * form: the DisplayName of AirSyncBase:Location. Returns 1 when present. */
+int eas_item_get_event_str(const uint8_t *rec, size_t len, int exception, eas_tag tag, char *out, size_t cap);
 /* The first top-level value of tag as a number (decimal digits); returns 1 when present and valid. */
 int eas_item_get_uint(const uint8_t *rec, size_t len, eas_tag tag, uint32_t *out);
 

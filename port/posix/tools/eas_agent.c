@@ -405,7 +405,10 @@ typedef struct {
 static void json_field(const uint8_t *rec, size_t len, const char *name, eas_tag tag)
 {
     char v[EAS_ITEM_VALUE_MAX + 1];
-    if (!eas_item_get_str(rec, len, tag, v, sizeof v)) return;
+    /* A 16.x location is AirSyncBase:Location's DisplayName: the event reader knows both forms. */
+    int got = tag == EAS_Calendar_Location ? eas_item_get_event_str(rec, len, -1, tag, v, sizeof v)
+                                           : eas_item_get_str(rec, len, tag, v, sizeof v);
+    if (!got) return;
     printf(", \"%s\": ", name);
     json_string(v);
 }
@@ -576,8 +579,11 @@ static void on_item_edit(const uint8_t *rec, size_t len)
     char uid[64];
     size_t n = 0;
     const char *id = eas_item_id(rec, len, &n);
-    if (edit.new_uid[0] && eas_item_get_str(rec, len, EAS_Calendar_UID, uid, sizeof uid) && !strcmp(uid, edit.new_uid))
-        snprintf(edit.new_server_id, sizeof edit.new_server_id, "%.*s", (int)n, id);
+    /* The device's own UID went out as UID (14.x) or ClientUid (16.x). */
+    int mine = edit.new_uid[0] &&
+               ((eas_item_get_str(rec, len, EAS_Calendar_UID, uid, sizeof uid) && !strcmp(uid, edit.new_uid)) ||
+                (eas_item_get_str(rec, len, EAS_Calendar_ClientUid, uid, sizeof uid) && !strcmp(uid, edit.new_uid)));
+    if (mine) snprintf(edit.new_server_id, sizeof edit.new_server_id, "%.*s", (int)n, id);
 }
 
 static int time_arg(const char *what, const char *v, int all_day, char out[17])

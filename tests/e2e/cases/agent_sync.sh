@@ -150,7 +150,8 @@ check "the deletion reached the server (HTTP $code)" [ "$code" = 404 ]
 # 6. A lost answer: the server takes the Add but the device never sees the response. The change stays
 #    queued, the next sync sends it again with the same ClientId and UID, and the server ends up with
 #    one event, not two. (The relay that loses the answer is tests/e2e/tools/lose_response_proxy.py.)
-python3 tests/e2e/tools/lose_response_proxy.py "$E2E_PORT_HTTP" 4c036330 "$T/proxy.port" &
+# The marker: ClientId (AirSync 0x0C with content: 0x4C), STR_I, 'c': a request that carries an Add.
+python3 tests/e2e/tools/lose_response_proxy.py "$E2E_PORT_HTTP" 4c0363 "$T/proxy.port" &
 proxypid=$!
 for _ in $(seq 1 50); do [ -s "$T/proxy.port" ] && break; sleep 0.1; done
 cat > "$T/lost.json" <<JSON
