@@ -19,6 +19,8 @@ void board_init(void);
 void board_console_write(const char *s, size_t n);
 /* Milliseconds since reset (SysTick), never going back. */
 uint64_t board_ms(void);
+/* Starts the SysTick millisecond clock behind board_ms (boards/common/systick_clock.c). */
+void systick_clock_start(uint32_t core_hz);
 /* Sleeps until the next interrupt (WFI): the SysTick at the latest, or a received frame. */
 void board_wait_for_interrupt(void);
 

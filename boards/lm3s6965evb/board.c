@@ -29,24 +29,6 @@
 
 #define SYSCLK_HZ 50000000u /* 200 MHz PLL / 4 */
 
-static volatile uint32_t ticks_lo, ticks_hi;
-
-void SysTick_Handler(void);
-void SysTick_Handler(void)
-{
-    if (++ticks_lo == 0) ticks_hi++;
-}
-
-uint64_t board_ms(void)
-{
-    uint32_t hi, lo;
-    do {
-        hi = ticks_hi;
-        lo = ticks_lo;
-    } while (hi != ticks_hi);
-    return ((uint64_t)hi << 32) | lo;
-}
-
 void board_console_write(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -72,9 +54,7 @@ void board_init(void)
     UART_FBRD = ((SYSCLK_HZ * 4u / 115200u) + 1u) / 2u % 64u;
     UART_LCRH = 0x60u;                           /* 8 bits, no parity, one stop bit */
     UART_CR = 0x301u;                            /* UART, transmitter and receiver on */
-    SYST_RVR = SYSCLK_HZ / 1000u - 1u;
-    SYST_CVR = 0;
-    SYST_CSR = 0x7u;
+    systick_clock_start(SYSCLK_HZ);
     cm_irq_on();
 }
 

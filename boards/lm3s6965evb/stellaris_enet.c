@@ -9,6 +9,7 @@
 
 #include "board.h"
 #include "cortex_m.h"
+#include "eth_netif.h"
 #include "lwip/etharp.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
@@ -116,19 +117,7 @@ unsigned board_netif_poll(struct netif *netif)
 err_t board_netif_init(struct netif *netif)
 {
     uint32_t ia0 = MACIA0, ia1 = MACIA1;
-    netif->hwaddr_len = ETH_HWADDR_LEN;
-    netif->hwaddr[0] = (u8_t)ia0;
-    netif->hwaddr[1] = (u8_t)(ia0 >> 8);
-    netif->hwaddr[2] = (u8_t)(ia0 >> 16);
-    netif->hwaddr[3] = (u8_t)(ia0 >> 24);
-    netif->hwaddr[4] = (u8_t)ia1;
-    netif->hwaddr[5] = (u8_t)(ia1 >> 8);
-    netif->mtu = 1500;
-    netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
-    netif->name[0] = 'e';
-    netif->name[1] = 'n';
-    netif->output = etharp_output;
-    netif->linkoutput = mac_output;
+    eth_netif_fill(netif, ia0, ia1, mac_output);
 
     MACIM = 0;
     MACRIS = 0xffu;

@@ -19,24 +19,6 @@
 
 #define SYSCLK_HZ 25000000u /* the AN385 image's CPU clock */
 
-static volatile uint32_t ticks_lo, ticks_hi;
-
-void SysTick_Handler(void);
-void SysTick_Handler(void)
-{
-    if (++ticks_lo == 0) ticks_hi++;
-}
-
-uint64_t board_ms(void)
-{
-    uint32_t hi, lo;
-    do {
-        hi = ticks_hi;
-        lo = ticks_lo;
-    } while (hi != ticks_hi);
-    return ((uint64_t)hi << 32) | lo;
-}
-
 void board_console_write(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
@@ -53,9 +35,7 @@ void board_init(void)
 {
     UART_BAUDDIV = SYSCLK_HZ / 115200u;
     UART_CTRL = UART_CTRL_TXEN; /* without TXEN nothing leaves the UART */
-    SYST_RVR = SYSCLK_HZ / 1000u - 1u;
-    SYST_CVR = 0;
-    SYST_CSR = 0x7u; /* processor clock, interrupt, enable */
+    systick_clock_start(SYSCLK_HZ);
     cm_irq_on();
 }
 

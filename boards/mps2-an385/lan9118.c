@@ -9,6 +9,7 @@
 
 #include "board.h"
 #include "cortex_m.h"
+#include "eth_netif.h"
 #include "lwip/etharp.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
@@ -158,19 +159,7 @@ err_t board_netif_init(struct netif *netif)
         if (spin > 100000u) return ERR_IF;
 
     uint32_t lo = mac_read(MAC_ADDRL), hi = mac_read(MAC_ADDRH);
-    netif->hwaddr_len = ETH_HWADDR_LEN;
-    netif->hwaddr[0] = (u8_t)lo;
-    netif->hwaddr[1] = (u8_t)(lo >> 8);
-    netif->hwaddr[2] = (u8_t)(lo >> 16);
-    netif->hwaddr[3] = (u8_t)(lo >> 24);
-    netif->hwaddr[4] = (u8_t)hi;
-    netif->hwaddr[5] = (u8_t)(hi >> 8);
-    netif->mtu = 1500;
-    netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
-    netif->name[0] = 'e';
-    netif->name[1] = 'n';
-    netif->output = etharp_output;
-    netif->linkoutput = lan_output;
+    eth_netif_fill(netif, lo, hi, lan_output);
 
     /* Unicast to our address and broadcast; full duplex; transmitter and receiver on. */
     mac_write(MAC_CR, MAC_CR_TXEN | MAC_CR_RXEN | MAC_CR_FDPX);

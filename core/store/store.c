@@ -110,35 +110,69 @@ static eas_err visible(eas_store *st, uint32_t s, uint32_t idx, const stf_ent *e
     return EAS_OK;
 }
 
+/* A walk over the record entries of every valid sector, in sector then slot order: what newest,
+ * idx_build, gc_live and the index check all read. Bounded by sector_count * nslots steps. */
+typedef struct {
+    uint32_t s, i;   /* the entry found: sector and slot */
+    uint32_t next;   /* the slot to read next in sector s */
+    uint8_t opened;  /* sector s was checked valid */
+} rec_walk;
+
+static void rec_walk_init(rec_walk *w) { memset(w, 0, sizeof *w); }
+
+/* The next record entry into *e (its place in w->s, w->i); *more 0 once there is none. */
+static eas_err rec_walk_next(eas_store *st, rec_walk *w, stf_ent *e, int *more)
+{
+    uint32_t n = stf_nslots(st);
+    *more = 0;
+    while (w->s < st->flash->sector_count) {
+        if (!w->opened) {
+            int valid;
+            eas_err err = sector_valid(st, w->s, &valid);
+            if (err != EAS_OK) return err;
+            if (!valid) {
+                w->s++;
+                continue;
+            }
+            w->opened = 1;
+            w->next = 0;
+        }
+        while (w->next < n) {
+            int kind;
+            uint32_t i = w->next++;
+            eas_err err = stf_read_slot(st, w->s, stf_slot_off(st, i), &kind, e);
+            if (err != EAS_OK) return err;
+            if (kind == STF_SLOT_FREE) break; /* nothing is written after the first free slot */
+            if (kind != STF_SLOT_ENTRY || !stf_is_record(e)) continue;
+            w->i = i;
+            *more = 1;
+            return EAS_OK;
+        }
+        w->s++;
+        w->opened = 0;
+    }
+    return EAS_OK;
+}
+
 /* The newest visible record of key, by sequence number, over the whole region. */
 static eas_err newest(eas_store *st, uint32_t key, loc *best)
 {
-    uint32_t n = stf_nslots(st);
+    rec_walk w;
+    stf_ent e;
+    int more, yes;
+    eas_err err;
     best->found = 0;
     best->unchecked = 0;
-    for (uint32_t s = 0; s < st->flash->sector_count; s++) {
-        int valid;
-        eas_err err = sector_valid(st, s, &valid);
-        if (err != EAS_OK) return err;
-        if (!valid) continue;
-        for (uint32_t i = 0; i < n; i++) {
-            int kind, yes;
-            stf_ent e;
-            err = stf_read_slot(st, s, stf_slot_off(st, i), &kind, &e);
-            if (err != EAS_OK) return err;
-            if (kind == STF_SLOT_FREE) break;
-            if (kind != STF_SLOT_ENTRY || !stf_is_record(&e) || e.key != key) continue;
-            if (best->found && e.seq <= best->e.seq) continue;
-            err = visible(st, s, i, &e, &yes);
-            if (err != EAS_OK) return err;
-            if (!yes) continue;
-            best->found = 1;
-            best->sector = s;
-            best->idx = i;
-            best->e = e;
-        }
+    for (rec_walk_init(&w); (err = rec_walk_next(st, &w, &e, &more)) == EAS_OK && more;) {
+        if (e.key != key || (best->found && e.seq <= best->e.seq)) continue;
+        if ((err = visible(st, w.s, w.i, &e, &yes)) != EAS_OK) return err;
+        if (!yes) continue;
+        best->found = 1;
+        best->sector = w.s;
+        best->idx = w.i;
+        best->e = e;
     }
-    return EAS_OK;
+    return err;
 }
 
 /* ---- the lookup index (docs/STORE.md, "Index"): store_index.c keeps the table, this part keeps it
@@ -275,43 +309,29 @@ static void idx_offer(eas_store *st, uint32_t s, uint32_t i, const stf_ent *e)
  * the answer to "is it committed", so the commit is looked for once per transaction, not per member. */
 static eas_err idx_build(eas_store *st)
 {
-    uint32_t n = stf_nslots(st), c_txn = 0;
-    int c_have = 0, c_yes = 0;
+    uint32_t c_txn = 0;
+    int c_have = 0, c_yes = 0, more, yes;
+    rec_walk w;
+    stf_ent e;
+    eas_err err;
     sti_clear(st);
     st->idx_mode = STI_FULL;
-    for (uint32_t s = 0; s < st->flash->sector_count; s++) {
-        int valid;
-        eas_err err = sector_valid(st, s, &valid);
-        if (err != EAS_OK) return err;
-        if (!valid) continue;
-        for (uint32_t i = 0; i < n; i++) {
-            int kind, yes;
-            stf_ent e;
-            err = stf_read_slot(st, s, stf_slot_off(st, i), &kind, &e);
-            if (err != EAS_OK) return err;
-            if (kind == STF_SLOT_FREE) break;
-            if (kind != STF_SLOT_ENTRY || !stf_is_record(&e)) continue;
-            err = idx_newer(st, &e, &yes);
-            if (err != EAS_OK || !yes) {
-                if (err != EAS_OK) return err;
-                continue;
+    for (rec_walk_init(&w); (err = rec_walk_next(st, &w, &e, &more)) == EAS_OK && more;) {
+        if ((err = idx_newer(st, &e, &yes)) != EAS_OK) return err;
+        if (!yes) continue;
+        if (e.flags & STF_FLAG_TXN) {
+            if (!c_have || c_txn != e.txn) {
+                if ((err = find_commit(st, w.s, w.i, e.txn, &c_yes)) != EAS_OK) return err;
+                c_have = 1;
+                c_txn = e.txn;
             }
-            if (e.flags & STF_FLAG_TXN) {
-                if (!c_have || c_txn != e.txn) {
-                    err = find_commit(st, s, i, e.txn, &c_yes);
-                    if (err != EAS_OK) return err;
-                    c_have = 1;
-                    c_txn = e.txn;
-                }
-                if (!c_yes) continue;
-            }
-            yes = 1;
-            if (e.type == STF_PUT && e.len) err = stf_value_ok(st, s, &e, &yes);
-            if (err != EAS_OK) return err;
-            if (!yes) continue;
-            idx_offer(st, s, i, &e);
+            if (!c_yes) continue;
         }
+        yes = 1;
+        if (e.type == STF_PUT && e.len && (err = stf_value_ok(st, w.s, &e, &yes)) != EAS_OK) return err;
+        if (yes) idx_offer(st, w.s, w.i, &e);
     }
+    if (err != EAS_OK) return err;
     sti_end_pass(st);
     return EAS_OK;
 }
@@ -355,30 +375,21 @@ static void idx_commit(eas_store *st)
  * sequence number outside the victim means the record was copied already. */
 static eas_err gc_live(eas_store *st, uint32_t victim, const stf_ent *e, int *live)
 {
-    uint32_t n = stf_nslots(st);
-    int older_outside = 0;
+    int older_outside = 0, more, yes;
+    rec_walk w;
+    stf_ent x;
+    eas_err err;
     *live = 0;
-    for (uint32_t s = 0; s < st->flash->sector_count; s++) {
-        int valid;
-        eas_err err = sector_valid(st, s, &valid);
-        if (err != EAS_OK) return err;
-        if (!valid) continue;
-        for (uint32_t i = 0; i < n; i++) {
-            int kind, yes;
-            stf_ent x;
-            err = stf_read_slot(st, s, stf_slot_off(st, i), &kind, &x);
-            if (err != EAS_OK) return err;
-            if (kind == STF_SLOT_FREE) break;
-            if (kind != STF_SLOT_ENTRY || !stf_is_record(&x) || x.key != e->key) continue;
-            if (x.seq < e->seq && (e->type != STF_DEL || s == victim || older_outside)) continue;
-            if (x.seq == e->seq && s == victim) continue;
-            err = visible(st, s, i, &x, &yes);
-            if (err != EAS_OK) return err;
-            if (!yes) continue;
-            if (x.seq >= e->seq) return EAS_OK; /* replaced, or already copied */
-            older_outside = 1;
-        }
+    for (rec_walk_init(&w); (err = rec_walk_next(st, &w, &x, &more)) == EAS_OK && more;) {
+        if (x.key != e->key) continue;
+        if (x.seq < e->seq && (e->type != STF_DEL || w.s == victim || older_outside)) continue;
+        if (x.seq == e->seq && w.s == victim) continue;
+        if ((err = visible(st, w.s, w.i, &x, &yes)) != EAS_OK) return err;
+        if (!yes) continue;
+        if (x.seq >= e->seq) return EAS_OK; /* replaced, or already copied */
+        older_outside = 1;
     }
+    if (err != EAS_OK) return err;
     *live = e->type == STF_PUT || older_outside;
     return EAS_OK;
 }
@@ -1057,22 +1068,10 @@ eas_err eas_store_index_check(eas_store *st)
     if (used != st->idx_used || live != st->idx_live || used >= st->idx_slots) return EAS_ERR_STORE_CORRUPT;
     if (st->idx_mode != STI_FULL) return EAS_OK;
     /* complete: every key on flash reads the same through the index */
-    uint32_t n = stf_nslots(st);
-    for (uint32_t s = 0; s < st->flash->sector_count; s++) {
-        int valid;
-        err = sector_valid(st, s, &valid);
-        if (err != EAS_OK) return err;
-        if (!valid) continue;
-        for (uint32_t i = 0; i < n; i++) {
-            int kind;
-            stf_ent e;
-            err = stf_read_slot(st, s, stf_slot_off(st, i), &kind, &e);
-            if (err != EAS_OK) return err;
-            if (kind == STF_SLOT_FREE) break;
-            if (kind != STF_SLOT_ENTRY || !stf_is_record(&e)) continue;
-            err = check_key(st, e.key);
-            if (err != EAS_OK) return err;
-        }
-    }
-    return EAS_OK;
+    rec_walk w;
+    stf_ent e;
+    int more;
+    for (rec_walk_init(&w); (err = rec_walk_next(st, &w, &e, &more)) == EAS_OK && more;)
+        if ((err = check_key(st, e.key)) != EAS_OK) return err;
+    return err;
 }
