@@ -127,7 +127,8 @@ eas_err eas_account_load(eas_agent *a)
             if (eas_url_parse(sep + 1, strlen(sep + 1), &moved) == EAS_OK) a->url = moved;
         }
     }
-    return eas_account_load_index(a);
+    if ((e = eas_account_load_index(a)) != EAS_OK) return e;
+    return eas_outbox_load(a);
 }
 
 eas_err eas_account_save_protocol(eas_agent *a)

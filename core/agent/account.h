@@ -44,8 +44,14 @@ eas_err eas_coll_purge(eas_agent *a, unsigned slot);
 /* Writes the queued changes of the collection being synced (a->coll_slot) as Sync commands, as many as
  * fit; remembers which in a->sent_key. An eas_sync_write_fn. */
 eas_err eas_outbox_write_commands(void *ctx, eas_wbxml_writer *w);
-/* Whether the collection has queued changes. */
+/* Whether the collection has queued changes: O(1), from the counts kept in RAM. */
 int eas_outbox_has_commands(eas_agent *a);
+/* Counts what the outbox holds (one walk, at load; after that the counts follow every change). */
+eas_err eas_outbox_load(eas_agent *a);
+/* Deletes an outbox entry of the collection in the open transaction (counted when it commits). */
+eas_err eas_outbox_stage_del(eas_agent *a, uint32_t key);
+/* The open transaction ended: committed (ok) or not; a failed commit leaves the counts to be made again. */
+void eas_outbox_txn_ended(eas_agent *a, int ok);
 /* A Responses entry of the Sync answer: stages what it means (the item under its ServerId, the entry
  * leaving the queue) in the open transaction. An eas_sync_events response callback. */
 eas_err eas_outbox_on_response(void *ctx, eas_item_change change, const char *client_id, const char *server_id,

@@ -405,6 +405,7 @@ static void abort_txn(eas_agent *a)
         eas_store_txn_abort(a->store);
         a->txn_open = 0;
         a->txn_keys = 0;
+        eas_outbox_txn_ended(a, 0);
         eas_account_load_index(a);
     }
 }
@@ -427,6 +428,7 @@ static eas_err txn_commit_notify(eas_agent *a)
 {
     eas_err e = eas_store_txn_commit(a->store);
     a->txn_open = 0;
+    eas_outbox_txn_ended(a, e == EAS_OK ? 1 : -1);
     if (e != EAS_OK) {
         a->txn_keys = 0;
         eas_account_load_index(a);
@@ -515,7 +517,7 @@ static eas_err on_sync_item(void *ctx, eas_item_change change, const uint8_t *re
         if (a->cfg->client_wins) return EAS_OK; /* the device's version goes out with the next Sync */
         for (unsigned i = 0; i < a->sent_n; i++)
             if (a->sent_key[i] == pending) a->sent_done[i] = 1;
-        if ((e = eas_store_txn_del(a->store, pending)) != EAS_OK) return e;
+        if ((e = eas_outbox_stage_del(a, pending)) != EAS_OK) return e;
     }
     if (change == EAS_ITEM_ADD || change == EAS_ITEM_CHANGE) {
         e = eas_item_stage_put(a, a->coll_slot, rec, len, &flag);
@@ -675,7 +677,7 @@ static eas_err retry_phase(eas_agent *a)
         eas_sync_events ev = {a, on_sync_item, eas_outbox_on_response};
         a->mark_inflight = a->phase == PH_SYNC; /* written when the request starts to go out */
         a->sent_n = 0;
-        a->outbox_any = eas_agent_pending(a) > 0;
+        a->outbox_any = (uint8_t)eas_outbox_has_commands(a);
         eas_sync_decoder_init(&a->dec.sync, (eas_class)a->coll_cls, &ev);
         return start_exchange(a, EAS_CMD_SYNC);
     }

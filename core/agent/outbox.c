@@ -2,6 +2,7 @@
  * An entry is [change][folder slot][0][0] followed by an item record whose id is the ClientId (Add) or
  * the ServerId (Change, Delete). Entries are keyed by a sequence number, so they go out in the order
  * they were made. */
+#include <stddef.h>
 #include <string.h>
 
 #include "account.h"
@@ -65,8 +66,12 @@ static eas_err put_entry(eas_agent *a, uint8_t change, unsigned slot, const uint
     eas_store_txn_put(a->store, EAS_KEY_OUTBOX(seq), buf, ENTRY_HEAD + len);
     if ((e = eas_store_txn_commit(a->store)) != EAS_OK) {
         a->outbox_seq = 0;
+        a->outbox_known = 0;
         return e;
     }
+    a->outbox_total++;
+    if (slot < EAS_MAX_FOLDERS && a->outbox_count[slot] < UINT16_MAX) a->outbox_count[slot]++;
+    else if (slot < EAS_MAX_FOLDERS) a->outbox_known = 0; /* saturated: counted again when asked */
     if (seq_out) *seq_out = seq;
     return EAS_OK;
 }
@@ -158,19 +163,77 @@ eas_err eas_agent_queue_delete(eas_agent *a, const char *folder_id, const char *
     return e == EAS_OK ? apply_local(a, (unsigned)slot, EAS_ITEM_DELETE, rec, 4 + n) : e;
 }
 
+/* ----------------------------------------------------------------- what is queued, in RAM */
+
+typedef struct count_walk {
+    uint32_t total;
+    uint16_t count[EAS_MAX_FOLDERS];
+    eas_store *store;
+    uint8_t entry[ENTRY_HEAD + EAS_ITEM_RECORD_MAX];
+} count_walk;
+
 static eas_err count_visit(void *ctx, uint32_t key, size_t len)
 {
-    (void)key;
-    (void)len;
-    (*(unsigned *)ctx)++;
+    count_walk *w = ctx;
+    eas_err e = eas_store_get(w->store, key, w->entry, sizeof w->entry, &len);
+    if (e == EAS_ERR_NOSPACE) e = EAS_OK; /* counted in the total: write_commands skips it */
+    if (e != EAS_OK) return e;
+    w->total++;
+    if (len >= ENTRY_HEAD && w->entry[1] < EAS_MAX_FOLDERS && w->count[w->entry[1]] < UINT16_MAX)
+        w->count[w->entry[1]]++;
     return EAS_OK;
+}
+
+eas_err eas_outbox_load(eas_agent *a)
+{
+    count_walk w;
+    memset(&w, 0, offsetof(count_walk, entry));
+    w.store = a->store;
+    a->outbox_staged = 0;
+    /* The counts change only when the walk is whole: until then the old ones are the better guess. */
+    eas_err e = eas_store_visit_range(a->store, EAS_KEY_OUTBOX(0), EAS_KEY_OUTBOX_LAST, count_visit, &w);
+    a->outbox_known = e == EAS_OK;
+    if (e != EAS_OK) return e;
+    a->outbox_total = w.total;
+    memcpy(a->outbox_count, w.count, sizeof a->outbox_count);
+    return EAS_OK;
+}
+
+/* The counts, made again first if a failed commit left them unknown (a store that cannot be read
+ * then counts as holding changes, so that nothing is taken for sent). */
+static int outbox_counts(eas_agent *a)
+{
+    return a->outbox_known || eas_outbox_load(a) == EAS_OK;
+}
+
+eas_err eas_outbox_stage_del(eas_agent *a, uint32_t key)
+{
+    eas_err e = eas_store_txn_del(a->store, key);
+    if (e == EAS_OK) a->outbox_staged++;
+    return e;
+}
+
+void eas_outbox_txn_ended(eas_agent *a, int ok)
+{
+    unsigned slot = a->coll_slot;
+    if (!ok) {
+        /* Aborted: nothing of it is visible. A failed commit: the store is to be mounted again. */
+        if (ok < 0) a->outbox_known = 0;
+    } else if (a->outbox_staged) {
+        if (a->outbox_total < a->outbox_staged || slot >= EAS_MAX_FOLDERS || a->outbox_count[slot] < a->outbox_staged) {
+            a->outbox_known = 0;
+        } else {
+            a->outbox_total -= a->outbox_staged;
+            a->outbox_count[slot] = (uint16_t)(a->outbox_count[slot] - a->outbox_staged);
+        }
+    }
+    a->outbox_staged = 0;
 }
 
 unsigned eas_agent_pending(eas_agent *a)
 {
-    unsigned n = 0;
-    eas_store_visit_range(a->store, EAS_KEY_OUTBOX(0), EAS_KEY_OUTBOX_LAST, count_visit, &n);
-    return n;
+    if (!outbox_counts(a)) return a->outbox_total ? a->outbox_total : 1u;
+    return a->outbox_total;
 }
 
 eas_err eas_agent_item_get(eas_agent *a, const char *folder_id, const char *server_id, uint8_t *rec, size_t cap,
@@ -316,19 +379,10 @@ typedef struct outbox_walk {
     uint8_t entry[ENTRY_HEAD + EAS_ITEM_RECORD_MAX];
 } outbox_walk;
 
-static eas_err has_command_visit(void *ctx, uint32_t key, size_t len)
-{
-    outbox_walk *w = ctx;
-    eas_err e = eas_store_get(w->a->store, key, w->entry, sizeof w->entry, &len);
-    if (e == EAS_OK && len >= ENTRY_HEAD && w->entry[1] == w->a->coll_slot) return EAS_ERR_ABORTED; /* found */
-    return EAS_OK;
-}
-
 int eas_outbox_has_commands(eas_agent *a)
 {
-    outbox_walk w = {a, 0, NULL, 0, 0, {0}};
-    return eas_store_visit_range(a->store, EAS_KEY_OUTBOX(0), EAS_KEY_OUTBOX_LAST, has_command_visit, &w) ==
-           EAS_ERR_ABORTED;
+    if (!outbox_counts(a)) return 1;
+    return a->coll_slot < EAS_MAX_FOLDERS && a->outbox_count[a->coll_slot] > 0;
 }
 
 /* ----------------------------------------------------------------- the server's answers */
@@ -370,7 +424,7 @@ eas_err eas_outbox_on_response(void *ctx, eas_item_change change, const char *cl
     }
     /* Answered: the change leaves the queue whatever the answer, so one bad item cannot block the
      * rest (it was reported above). */
-    return eas_store_txn_del(a->store, a->sent_key[i]);
+    return eas_outbox_stage_del(a, a->sent_key[i]);
 }
 
 eas_err eas_outbox_finish_sent(eas_agent *a)
@@ -383,7 +437,7 @@ eas_err eas_outbox_finish_sent(eas_agent *a)
         eas_err e = eas_store_get(a->store, a->sent_key[i], head, sizeof head, &len);
         if (e != EAS_OK) continue;
         if (head[0] == EAS_ITEM_ADD) continue; /* an Add always gets an answer: without one, resend it */
-        if ((e = eas_store_txn_del(a->store, a->sent_key[i])) != EAS_OK) return e;
+        if ((e = eas_outbox_stage_del(a, a->sent_key[i])) != EAS_OK) return e;
         a->sent_done[i] = 1;
     }
     return EAS_OK;

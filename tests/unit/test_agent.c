@@ -623,15 +623,22 @@ static void on_rejected_t(void *ctx, eas_class cls, const char *folder, eas_item
     rejected_seen.kept = kept;
 }
 
+/* Queues a Change of the stored item id: its subject edited. */
+static eas_err queue_subject_change(const char *id, const char *subject)
+{
+    uint8_t rec[EAS_ITEM_RECORD_MAX], out[EAS_ITEM_RECORD_MAX];
+    size_t len = 0;
+    eas_err e = eas_agent_item_get(&R.agent, "cal", id, rec, sizeof rec, &len);
+    if (e != EAS_OK) return e;
+    eas_item_override ov = {EAS_Calendar_Subject, subject, strlen(subject)};
+    size_t olen = eas_item_copy_with(rec, len, &ov, 1, out, sizeof out);
+    return olen ? eas_agent_queue_change(&R.agent, "cal", out, olen) : EAS_ERR_NOSPACE;
+}
+
 TEST(agent_server_change_of_a_pending_item_is_a_reported_conflict_server_wins)
 {
     CHECK(synced_two() == 0);
-    uint8_t rec[EAS_ITEM_RECORD_MAX], out[EAS_ITEM_RECORD_MAX];
-    size_t len = 0;
-    CHECK_OK(eas_agent_item_get(&R.agent, "cal", "e2", rec, sizeof rec, &len));
-    eas_item_override ov = {EAS_Calendar_Subject, "Mine", 4};
-    size_t olen = eas_item_copy_with(rec, len, &ov, 1, out, sizeof out);
-    CHECK_OK(eas_agent_queue_change(&R.agent, "cal", out, olen));
+    CHECK_OK(queue_subject_change("e2", "Mine"));
     new_script();
     add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K1</SyncKey>"
                                      "<Changes><Count>0</Count></Changes></FolderSync>");
@@ -948,4 +955,109 @@ TEST(agent_lost_window_answer_leads_to_a_full_resync)
     CHECK_OK(rig_run(EAS_OP_SYNC));
     CHECK(strstr(R.conn.requests, "Cmd=Sync") != NULL);
     CHECK_EQ(items_now().n, 3);
+}
+
+/* ---- the outbox counts kept in RAM ---- */
+
+static eas_err count_entry(void *ctx, uint32_t key, size_t len)
+{
+    (void)key, (void)len;
+    (*(unsigned *)ctx)++;
+    return EAS_OK;
+}
+
+/* What the flash says is queued: a walk of the outbox keys (what eas_agent_pending answers without). */
+static unsigned outbox_on_flash(void)
+{
+    unsigned n = 0;
+    if (eas_store_visit_range(&R.store, EAS_KEY_OUTBOX(0), EAS_KEY_OUTBOX_LAST, count_entry, &n) != EAS_OK) return 999;
+    return n;
+}
+
+/* The Sync answer to three queued changes: the first Add taken, the second refused, the Change done. */
+static void script_answers(const char *cid1, const char *cid2)
+{
+    static char resp[512];
+    snprintf(resp, sizeof resp,
+             "<Responses><Add><ClientId>%s</ClientId><ServerId>UID1</ServerId><Status>1</Status></Add>"
+             "<Add><ClientId>%s</ClientId><Status>6</Status></Add></Responses>",
+             cid1, cid2);
+    new_script();
+    add_response(&R.conn, 200, NULL, foldersync_no_changes("K1"));
+    add_response(&R.conn, 200, NULL, sync_resp(0, "S3", 1, resp, 0));
+}
+
+TEST(agent_outbox_counts_follow_adds_answers_power_cuts_and_remount)
+{
+    CHECK(synced_two() == 0);
+    char cid1[16], cid2[16];
+    CHECK_OK(queue_event_add(EAS_Calendar_UID, "UID1", "First", cid1));
+    CHECK_OK(queue_event_add(EAS_Calendar_UID, "UID2", "Second", cid2));
+    CHECK_OK(queue_subject_change("e2", "Edited"));
+    /* Known without reading the flash, and the same as the flash says. */
+    unsigned long reads = R.flash.reads;
+    CHECK_EQ(eas_agent_pending(&R.agent), 3);
+    CHECK_EQ(R.flash.reads, reads);
+    CHECK_EQ(outbox_on_flash(), 3);
+    CHECK_OK(rig_agent()); /* remount */
+    reads = R.flash.reads;
+    CHECK_EQ(eas_agent_pending(&R.agent), 3);
+    CHECK_EQ(R.flash.reads, reads);
+
+    /* An Add cut by a power cut at each of its flash operations: counted only if it is on flash. */
+    static flash_emu before_add;
+    if (!before_add.mem) CHECK(flash_emu_init(&before_add, 1024, 16, 16) == 0);
+    flash_emu_copy_image(&before_add, &R.flash);
+    for (unsigned long cut = 1; cut < 100; cut++) {
+        flash_emu_copy_image(&R.flash, &before_add);
+        CHECK_OK(rig_agent());
+        flash_emu_cut_after(&R.flash, cut);
+        char cid[16];
+        eas_err e = queue_event_add(EAS_Calendar_UID, "UID3", "Third", cid);
+        int cut_happened = R.flash.cuts > 0;
+        flash_emu_power_on(&R.flash);
+        if (!cut_happened) {
+            CHECK_OK(e);
+            CHECK_EQ(eas_agent_pending(&R.agent), 4);
+            break;
+        }
+        CHECK_MSG(eas_agent_pending(&R.agent) >= 3, "cut %lu: the counts lost queued changes", cut);
+        CHECK_OK(rig_agent());
+        unsigned truth = outbox_on_flash();
+        CHECK_MSG(truth == 3 || truth == 4, "cut %lu: %u queued", cut, truth);
+        CHECK_MSG(eas_agent_pending(&R.agent) == truth, "cut %lu: %u counted, %u on flash", cut,
+                  eas_agent_pending(&R.agent), truth);
+    }
+    flash_emu_copy_image(&R.flash, &before_add);
+
+    /* The answers, cut by a power cut at each flash operation of the Sync: after the reboot the counts
+     * are what the flash holds, all three or none; without a cut, none, in RAM as on flash. */
+    int old_seen = 0, new_seen = 0;
+    for (unsigned long cut = 1; cut < 400; cut++) {
+        flash_emu_copy_image(&R.flash, &before_add);
+        script_answers(cid1, cid2);
+        CHECK_OK(rig_agent());
+        flash_emu_cut_after(&R.flash, cut);
+        eas_err e = rig_run(EAS_OP_SYNC);
+        int cut_happened = R.flash.cuts > 0;
+        flash_emu_power_on(&R.flash);
+        if (!cut_happened) {
+            CHECK_OK(e);
+            reads = R.flash.reads;
+            CHECK_EQ(eas_agent_pending(&R.agent), 0);
+            CHECK_EQ(R.flash.reads, reads);
+            CHECK_EQ(outbox_on_flash(), 0);
+            CHECK_OK(rig_agent());
+            CHECK_EQ(eas_agent_pending(&R.agent), 0);
+            break;
+        }
+        CHECK_OK(rig_agent());
+        unsigned truth = outbox_on_flash();
+        CHECK_MSG(truth == 3 || truth == 0, "cut %lu: %u queued", cut, truth);
+        CHECK_MSG(eas_agent_pending(&R.agent) == truth, "cut %lu: %u counted, %u on flash", cut,
+                  eas_agent_pending(&R.agent), truth);
+        old_seen += truth == 3;
+        new_seen += truth == 0;
+    }
+    CHECK(old_seen > 0 && new_seen > 0);
 }

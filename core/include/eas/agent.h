@@ -195,6 +195,12 @@ typedef struct eas_agent {
     uint32_t outbox_seq;
     uint32_t outbox_nonce; /* random, drawn once per state: part of every ClientId */
     uint8_t outbox_any; /* changes of the device's are queued (checked per Sync request) */
+    /* What the outbox holds, kept in RAM from the mount so that a Sync request learns it without a
+     * walk: entries per folder slot and in all (entries naming no slot count in the total only). */
+    uint8_t outbox_known;    /* 0: count again (after a failed commit, or before the first load) */
+    uint16_t outbox_staged;  /* entries the open store transaction deletes (all of coll_slot) */
+    uint32_t outbox_total;
+    uint16_t outbox_count[EAS_MAX_FOLDERS];
     uint8_t mark_inflight; /* the Sync window about to be sent must be marked in flight first */
     union {
         eas_foldersync_decoder folders;
