@@ -238,4 +238,36 @@
 #define EAS_CAL_MERGE_MAX 8u
 #endif
 
+/* ---- ICS, MS-OXCFXICS (core/ics, docs/ICS.md) ---- */
+/* GLOBCNT ranges one in-memory ID set holds (16 bytes each). A CNSET of a folder that was synced in
+ * order stays one range per replica; an IDSET of the messages a client has (MetaTagIdsetGiven)
+ * needs one range per gap left by deletions. Adding past it fails with EAS_ERR_ICS_SET_FULL and
+ * changes nothing. */
+#ifndef EAS_ICS_SET_MAX_RANGES
+#define EAS_ICS_SET_MAX_RANGES 256u
+#endif
+/* Replicas (REPLIDs or REPLGUIDs) one ID set holds (16 bytes each). A mailbox has one, a public
+ * folder replicated on several servers a few. */
+#ifndef EAS_ICS_SET_MAX_REPLICAS
+#define EAS_ICS_SET_MAX_REPLICAS 8u
+#endif
+/* XIDs one predecessor change list holds (24 bytes each): one per replica that ever changed the
+ * item, so the server's and the device's. */
+#ifndef EAS_ICS_PCL_MAX_XIDS
+#define EAS_ICS_PCL_MAX_XIDS 8u
+#endif
+/* Deepest nesting of FastTransfer markers (folder > message > attachment > embedded message >
+ * recipients ...) the stream reader accepts. */
+#ifndef EAS_ICS_FX_MAX_DEPTH
+#define EAS_ICS_FX_MAX_DEPTH 16u
+#endif
+/* Longest variable-size FastTransfer value (string, binary) and most elements of a multi-valued one
+ * accepted; values reach the consumer in pieces, so this bounds only what a length field may claim. */
+#ifndef EAS_ICS_FX_MAX_VALUE
+#define EAS_ICS_FX_MAX_VALUE (16u * 1024u * 1024u)
+#endif
+#ifndef EAS_ICS_FX_MAX_COUNT
+#define EAS_ICS_FX_MAX_COUNT 65536u
+#endif
+
 #endif

@@ -92,7 +92,17 @@
     X(EAS_ERR_TIME_RANGE, 182, "date or time outside years 1-9999")                            \
     X(EAS_ERR_TIME_SKIPPED, 183, "local time skipped by a daylight-saving change")             \
     X(EAS_ERR_TIME_REPEATED, 184, "local time repeated by a daylight-saving change")           \
-    X(EAS_ERR_RECUR, 185, "invalid recurrence rule")
+    X(EAS_ERR_RECUR, 185, "invalid recurrence rule")                                           \
+    /* ICS, MS-OXCFXICS (core/ics): ID sets, PCLs, FastTransfer streams */                     \
+    X(EAS_ERR_ICS_TRUNCATED, 200, "ICS input ends inside a structure")                         \
+    X(EAS_ERR_ICS_GLOBSET, 201, "malformed GLOBSET command stream")                            \
+    X(EAS_ERR_ICS_SET_FULL, 202, "ID set needs more ranges or replicas than its capacity")     \
+    X(EAS_ERR_ICS_XID, 203, "malformed XID or PCL")                                            \
+    X(EAS_ERR_ICS_PCL_FULL, 204, "PCL has more XIDs than EAS_ICS_PCL_MAX_XIDS")                \
+    X(EAS_ERR_ICS_FX_TYPE, 205, "FastTransfer stream: unknown property type")                  \
+    X(EAS_ERR_ICS_FX_MARKER, 206, "FastTransfer stream: marker out of place or nested too deep") \
+    X(EAS_ERR_ICS_FX_VALUE, 207, "FastTransfer stream: value longer than allowed")             \
+    X(EAS_ERR_ICS_STATE, 208, "malformed ICS state")
 
 typedef enum {
 #define EAS_ERR_ENUM_(name, value, text) name = value,
