@@ -6,6 +6,7 @@
 enum {
     S_VERSION,
     S_PUBLIC_ID,
+    S_PUBLIC_ID_INDEX,
     S_CHARSET,
     S_STRTBL_LEN,
     S_STRTBL_SKIP,
@@ -145,8 +146,28 @@ eas_err eas_wbxml_reader_feed(eas_wbxml_reader *r, const uint8_t *data, size_t l
             if ((m = mb_step(r, b)) < 0) return fail(r, EAS_ERR_WBXML_MBUINT_OVERFLOW, at);
             i++;
             if (m) {
-                /* 0 would name a public id in the string table, which ActiveSync never has. */
-                if (r->mb_value != WBXML_PUBLIC_ID_UNKNOWN) return fail(r, EAS_ERR_WBXML_PUBLIC_ID, at);
+                /* 1 is "unknown", what ActiveSync servers send; 0 names the public id by an index into
+                 * the string table (WBXML 1.3 5.5), which some servers do. Any other well-known id
+                 * belongs to another WAP language. */
+                if (r->mb_value == 0) {
+                    r->state = S_PUBLIC_ID_INDEX;
+                } else if (r->mb_value == WBXML_PUBLIC_ID_UNKNOWN) {
+                    r->total = 0;
+                    r->state = S_CHARSET;
+                } else {
+                    return fail(r, EAS_ERR_WBXML_PUBLIC_ID, at);
+                }
+                mb_reset(r);
+            }
+            break;
+        case S_PUBLIC_ID_INDEX:
+            if ((m = mb_step(r, b)) < 0) return fail(r, EAS_ERR_WBXML_MBUINT_OVERFLOW, at);
+            i++;
+            if (m) {
+                /* Kept as index + 1 (0: no index) until the string table's length says whether the
+                 * index points into it; the string itself is not read, like the rest of the table. */
+                if (r->mb_value == UINT32_MAX) return fail(r, EAS_ERR_WBXML_PUBLIC_ID, at);
+                r->total = r->mb_value + 1u;
                 r->state = S_CHARSET;
                 mb_reset(r);
             }
@@ -166,6 +187,8 @@ eas_err eas_wbxml_reader_feed(eas_wbxml_reader *r, const uint8_t *data, size_t l
             if (m) {
                 /* A string table is legal WBXML but useless without STR_T, which is refused; skip it
                  * unread so that a document carrying an unused one still decodes. */
+                if (r->total != 0 && r->total - 1u >= r->mb_value) return fail(r, EAS_ERR_WBXML_PUBLIC_ID, at);
+                r->total = 0;
                 r->remaining = r->mb_value;
                 r->state = r->remaining ? S_STRTBL_SKIP : S_BODY;
             }

@@ -161,6 +161,32 @@ TEST(wbxml_string_table_is_skipped)
     CHECK_STR(text, "<0005/>");
 }
 
+TEST(wbxml_public_id_by_string_table_index)
+{
+    /* WBXML 1.3: publicid 0, then the index of "-//AIRSYNC//DTD AirSync//EN" in the string table. */
+    static const char pid[] = "-//AIRSYNC//DTD AirSync//EN";
+    uint8_t doc[64];
+    size_t n = 0;
+    doc[n++] = 0x03;
+    doc[n++] = 0x00;
+    doc[n++] = 0x02; /* the id starts after "x\0" */
+    doc[n++] = 0x6A;
+    doc[n++] = (uint8_t)(2 + sizeof pid);
+    doc[n++] = 'x';
+    doc[n++] = 0;
+    memcpy(doc + n, pid, sizeof pid);
+    n += sizeof pid;
+    doc[n++] = 0x45; /* <Sync> */
+    doc[n++] = 0x01;
+    char text[64];
+    wbxml_log log;
+    for (size_t step = 0; step <= 1; step++) {
+        wbxml_log_init(&log, text, sizeof text);
+        CHECK_OK(wbxml_decode_log(doc, n, 0, step, &log, NULL));
+        CHECK_STR(text, "<0005></0005>");
+    }
+}
+
 TEST(wbxml_opaque_lengths)
 {
     /* Opaque blocks of 0, 127, 128 and 16384 bytes: one, one, two and three length bytes. */
@@ -246,7 +272,10 @@ static const bad_case bad_cases[] = {
     {"empty input", {0}, 0, EAS_ERR_WBXML_TRUNCATED, 0},
     {"header only", {0x03, 0x01, 0x6A, 0x00}, 4, EAS_ERR_WBXML_EMPTY, 4},
     {"version 2.0", {0x10, 0x01, 0x6A, 0x00, 0x05}, 5, EAS_ERR_WBXML_VERSION, 0},
-    {"public id 0 (string table)", {0x03, 0x00, 0x00, 0x6A, 0x00, 0x05}, 6, EAS_ERR_WBXML_PUBLIC_ID, 1},
+    {"public id index, no string table", {0x03, 0x00, 0x00, 0x6A, 0x00, 0x05}, 6, EAS_ERR_WBXML_PUBLIC_ID, 4},
+    {"public id index past the table", {0x03, 0x00, 0x03, 0x6A, 0x03, 'a', 0, 0, 0x05}, 9, EAS_ERR_WBXML_PUBLIC_ID, 4},
+    {"public id index cut", {0x03, 0x00, 0x80}, 3, EAS_ERR_WBXML_TRUNCATED, 3},
+    {"public id of WML 1.1", {0x03, 0x04, 0x6A, 0x00, 0x05}, 5, EAS_ERR_WBXML_PUBLIC_ID, 1},
     {"charset latin1", {0x03, 0x01, 0x04, 0x00, 0x05}, 5, EAS_ERR_WBXML_CHARSET, 2},
     {"truncated header mb_u_int32", {0x03, 0x01, 0xEA}, 3, EAS_ERR_WBXML_TRUNCATED, 3},
     {"mb_u_int32 six bytes", {0x03, 0x01, 0x6A, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00}, 9, EAS_ERR_WBXML_MBUINT_OVERFLOW, 8},
