@@ -20,4 +20,11 @@ static inline void eas_field_collect(eas_wbxml_textbuf *tb, int collecting, cons
     if (collecting) eas_wbxml_textbuf_append(tb, data, len);
 }
 
+/* Commands that nest a status (Search's Store, Find's Response, ItemOperations' Fetch): the inner one
+ * decides when the command's own says success. */
+static inline uint32_t eas_field_deciding_status(uint32_t command, uint32_t inner)
+{
+    return command == 1 && inner ? inner : command;
+}
+
 #endif

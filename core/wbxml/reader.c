@@ -286,6 +286,9 @@ void eas_wbxml_textbuf_init(eas_wbxml_textbuf *t, char *buf, size_t cap)
 
 void eas_wbxml_textbuf_append(eas_wbxml_textbuf *t, const uint8_t *data, size_t len)
 {
+    /* Once cut, nothing more: a later piece would land in the room a UTF-8 cut left, and the kept text
+     * would stop being a prefix of the value (and depend on how the value arrived in pieces). */
+    if (t->truncated) return;
     if (t->cap == 0) {
         if (len) t->truncated = 1;
         return;

@@ -222,6 +222,26 @@
 #define EAS_SYNC_TRUNCATION 512u
 #endif
 
+/* ---- the directory: GAL lookups, recipients and free/busy, fetched bodies ---- */
+/* Bytes kept per GAL property of an entry (display name, e-mail, phone...), NUL included; longer
+ * values are cut on a UTF-8 boundary and flagged. An entry holds 11 of them. */
+#ifndef EAS_GAL_FIELD_MAX
+#define EAS_GAL_FIELD_MAX 64u
+#endif
+/* Longest GAL query text sent (MS-ASCMD bounds a To at 256 characters; the same bound for Query). */
+#ifndef EAS_GAL_QUERY_MAX
+#define EAS_GAL_QUERY_MAX 256u
+#endif
+/* Most results asked for at once: MS-ASCMD's GAL maximum (status 12 beyond it on Exchange). */
+#ifndef EAS_GAL_MAX_RESULTS
+#define EAS_GAL_MAX_RESULTS 100u
+#endif
+/* Names or addresses resolved by one ResolveRecipients request (MS-ASCMD: at most 100 with
+ * Availability). */
+#ifndef EAS_RESOLVE_MAX_TO
+#define EAS_RESOLVE_MAX_TO 20u
+#endif
+
 /* ---- calendar math (core/calendar, docs/CALENDAR.md) ---- */
 /* Bytes kept of each time zone name of a TimeZone blob (UTF-8, NUL included). 97 holds any 32
  * UTF-16 units; shorter buffers truncate at a character boundary and say so. */
