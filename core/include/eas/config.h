@@ -289,5 +289,9 @@
 #ifndef EAS_ICS_FX_MAX_COUNT
 #define EAS_ICS_FX_MAX_COUNT 65536u
 #endif
+/* Longest string name of a named property, in bytes of UTF-16 (without the NUL). */
+#ifndef EAS_ICS_FX_MAX_NAME
+#define EAS_ICS_FX_MAX_NAME 512u
+#endif
 
 #endif
