@@ -79,15 +79,6 @@ static struct {
 
 static int exit_code_of(eas_err e) { return (int)eas_err_kind_of(e); }
 
-static const char *folder_type_name(uint8_t t)
-{
-    static const char *const names[] = {"",           "generic",       "inbox",        "drafts",        "deleted",
-                                        "sent",       "outbox",        "tasks",        "calendar",      "contacts",
-                                        "notes",      "journal",       "user-mail",    "user-calendar", "user-contacts",
-                                        "user-tasks", "user-journal",  "user-notes",   "unknown",       "recipient-cache"};
-    return t < sizeof names / sizeof names[0] ? names[t] : "unknown";
-}
-
 static void report_memory(void)
 {
     uint8_t *bottom, *top, *p;
@@ -179,7 +170,7 @@ static eas_err show_folders(void)
         if (e != EAS_OK) return e;
         con_puts("folder: ");
         con_pad(f.server_id, 32);
-        con_pad(folder_type_name(f.type), 14);
+        con_pad(eas_folder_type_name(f.type), 14);
         con_puts(f.display_name);
         con_puts("\n");
     }

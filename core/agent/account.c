@@ -5,15 +5,13 @@
 #include <string.h>
 
 #include "account.h"
+#include "eas/bytes.h"
 
 uint32_t eas_account_hash(const char *s)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; s[i] != '\0' && i < EAS_FOLDER_ID_MAX; i++) {
-        h ^= (uint8_t)s[i];
-        h *= 16777619u;
-    }
-    return h;
+    size_t n = 0;
+    while (n < EAS_FOLDER_ID_MAX && s[n] != '\0') n++;
+    return eas_fnv1a(s, n);
 }
 
 /* A folder record: type, flags, then three length-prefixed strings (ServerId, ParentId, name). */
@@ -96,7 +94,7 @@ eas_err eas_account_load(eas_agent *a)
     e = eas_store_get(a->store, EAS_KEY_PROTOCOL, buf, sizeof buf, &len);
     if (e == EAS_OK && len == 5) {
         a->version = buf[0];
-        a->server_versions = (uint32_t)buf[1] | (uint32_t)buf[2] << 8 | (uint32_t)buf[3] << 16 | (uint32_t)buf[4] << 24;
+        a->server_versions = eas_le32_get(buf + 1);
     } else if (e != EAS_ERR_NOT_FOUND) {
         return e == EAS_OK ? EAS_ERR_STORE_CORRUPT : e;
     }
@@ -133,8 +131,8 @@ eas_err eas_account_load(eas_agent *a)
 
 eas_err eas_account_save_protocol(eas_agent *a)
 {
-    uint8_t b[5] = {a->version, (uint8_t)a->server_versions, (uint8_t)(a->server_versions >> 8),
-                    (uint8_t)(a->server_versions >> 16), (uint8_t)(a->server_versions >> 24)};
+    uint8_t b[5] = {a->version};
+    eas_le32_put(b + 1, a->server_versions);
     return eas_store_put(a->store, EAS_KEY_PROTOCOL, b, sizeof b);
 }
 

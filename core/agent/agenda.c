@@ -28,15 +28,12 @@ static int value_time(const eas_item_field *f, int64_t *out)
     return eas_datetime_parse((const char *)f->value, f->len, out) == EAS_OK;
 }
 
-/* The compact zone (Bias, StandardDate, StandardBias, DaylightDate, DaylightBias) back to a rule. */
+/* The compact zone of a record back to a rule. */
 static eas_err zone_of(const uint8_t *compact, eas_tz_rule *r)
 {
     uint8_t raw[EAS_TZ_BLOB_SIZE];
     eas_tz_blob b;
-    memset(raw, 0, sizeof raw);
-    memcpy(raw, compact, 4);
-    memcpy(raw + 68, compact + 4, 20);
-    memcpy(raw + 152, compact + 24, 20);
+    eas_tz_compact_to_blob(compact, raw);
     eas_err e = eas_tz_blob_decode(raw, sizeof raw, &b);
     return e == EAS_OK ? eas_tz_blob_to_rule(&b, r) : e;
 }
@@ -84,7 +81,7 @@ eas_err eas_event_decode(const uint8_t *rec, size_t len, const eas_tz_rule *devi
             case EAS_Calendar_EndTime: have_end = value_time(&f, &ev->end); break;
             case EAS_Calendar_AllDayEvent: ev->all_day = f.len == 1 && f.value[0] == '1'; break;
             case EAS_Calendar_Timezone:
-                if (f.len == 44 && zone_of(f.value, &ev->zone) == EAS_OK) have_zone = 1;
+                if (f.len == EAS_TZ_COMPACT_SIZE && zone_of(f.value, &ev->zone) == EAS_OK) have_zone = 1;
                 break;
             default: break;
             }

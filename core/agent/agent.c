@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "account.h"
+#include "eas/bytes.h"
+#include "eas/log.h"
 
 enum { X_IDLE, X_CONNECT, X_SEND, X_RECV, X_WAIT, X_DONE };
 
@@ -28,6 +30,9 @@ enum {
 #define MAX_REDIRECTS 3u
 #define MAX_PROVISIONS 2u
 #define MAX_RESETS 1u
+
+/* Where the agent's log lines go (eas/log.h). */
+#define LOG(a) (&(a)->pal->log)
 
 static uint64_t now_ms(const eas_agent *a)
 {
@@ -56,18 +61,6 @@ static eas_err trace_sink_resp(void *ctx, const uint8_t *data, size_t len)
     return EAS_OK;
 }
 
-static int starts_with_ci(const char *s, size_t len, const char *prefix)
-{
-    size_t n = strlen(prefix);
-    if (len < n) return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
-        if (c != prefix[i]) return 0;
-    }
-    return 1;
-}
-
 /* The request as it goes out: its head line by line with the credentials cut out, its body as XML. */
 static void trace_request(eas_agent *a)
 {
@@ -79,7 +72,7 @@ static void trace_request(eas_agent *a)
         const char *eol = memchr(line, '\r', a->head_len - pos);
         size_t n = eol ? (size_t)(eol - line) : a->head_len - pos;
         if (n == 0) break;
-        if (starts_with_ci(line, n, "authorization:"))
+        if (eas_ascii_iprefix(line, n, "authorization:"))
             trace_text(a, EAS_TRACE_REQUEST, "Authorization: [redacted]\n", 26);
         else {
             trace_text(a, EAS_TRACE_REQUEST, line, n);
@@ -512,6 +505,8 @@ static eas_err on_sync_item(void *ctx, eas_item_change change, const uint8_t *re
         size_t n = cid_len < sizeof id - 1 ? cid_len : sizeof id - 1;
         memcpy(id, cid, n);
         id[n] = '\0';
+        EAS_INFO1(LOG(a), "conflict: the server changed an item with a change queued here (device wins: %u)",
+                  a->cfg->client_wins);
         if (a->ev.rejected)
             a->ev.rejected(a->ev.ctx, (eas_class)a->coll_cls, a->coll_id, change, id, EAS_SYNC_CONFLICT, a->cfg->client_wins);
         if (a->cfg->client_wins) return EAS_OK; /* the device's version goes out with the next Sync */
@@ -583,6 +578,7 @@ static eas_err select_collection(eas_agent *a)
         size_t mlen = 0;
         uint8_t mark[4];
         if (strcmp(a->coll_key, "0") != 0 && eas_store_get(a->store, EAS_KEY_COLL_INFLIGHT(s), mark, sizeof mark, &mlen) == EAS_OK) {
+            EAS_WARN1(LOG(a), "the answer to a Sync window was lost: folder slot %u is synced again from 0", s);
             if ((e = eas_coll_purge(a, s)) != EAS_OK) return e;
             memcpy(a->coll_key, "0", 2);
         }
@@ -653,6 +649,7 @@ static eas_err next_step(eas_agent *a)
 static eas_err provision_then(eas_agent *a, uint8_t resume)
 {
     if (a->provisions++ >= MAX_PROVISIONS) return fail(a, EAS_ERR_PROVISION);
+    EAS_INFO(LOG(a), "the server asks for provisioning: provisioning again");
     a->provisioned = 0;
     a->resume_phase = resume;
     a->phase = PH_PROVISION;
@@ -776,6 +773,7 @@ static eas_err after_foldersync(eas_agent *a)
     abort_txn(a);
     if (d->status == EAS_FOLDERSYNC_INVALID_KEY) {
         if (a->resets++ >= MAX_RESETS) return fail(a, EAS_ERR_PROTOCOL);
+        EAS_WARN(LOG(a), "FolderSync status 9: the folder hierarchy is synced again from 0");
         if ((e = reset_hierarchy(a)) != EAS_OK) return fail(a, e);
         return retry_phase(a);
     }
@@ -805,12 +803,13 @@ static eas_err after_estimate(eas_agent *a)
 
 /* The server is busy (Sync 16, common 110/111, or HTTP 503 without Retry-After): wait, growing the
  * wait each time, then send the same request again; after EAS_THROTTLE_RETRIES it is an error. */
-static eas_err back_off(eas_agent *a)
+static eas_err back_off(eas_agent *a, uint32_t status)
 {
     uint32_t jitter = 0;
     if (a->throttles >= EAS_THROTTLE_RETRIES) return fail(a, EAS_ERR_THROTTLED);
     if (a->pal->entropy.fill) a->pal->entropy.fill(a->pal->entropy.ctx, (uint8_t *)&jitter, sizeof jitter);
     uint32_t wait_s = eas_backoff_next(a->throttles, 5, EAS_RETRY_AFTER_MAX_S, jitter);
+    EAS_WARN2(LOG(a), "Sync status %u: the server is busy, asking again in %u s", status, wait_s);
     a->throttles++;
     a->wake_ms = now_ms(a) + (uint64_t)wait_s * 1000u;
     a->xstate = X_WAIT;
@@ -853,6 +852,7 @@ static eas_err after_sync(eas_agent *a, int empty)
     if (status == EAS_SYNC_INVALID_KEY) {
         /* The server forgot this collection's state: start it again from 0 (once). */
         if (a->coll_resets++ >= 1) return fail(a, EAS_ERR_PROTOCOL);
+        EAS_WARN1(LOG(a), "Sync status 3: folder slot %u is synced again from 0", a->coll_slot);
         if ((e = eas_coll_purge(a, a->coll_slot)) != EAS_OK) return fail(a, e);
         memcpy(a->coll_key, "0", 2);
         a->phase = PH_SYNC_INIT;
@@ -862,6 +862,7 @@ static eas_err after_sync(eas_agent *a, int empty)
         /* The folder hierarchy changed, or this collection is not (any more) on the server: FolderSync,
          * which drops a folder that went, then go on from this collection (once). */
         if (a->hierarchy_syncs++ >= 1) return fail(a, EAS_ERR_PROTOCOL);
+        EAS_INFO1(LOG(a), "Sync status %u: the folders changed, FolderSync first", status);
         /* The window was answered (with no items): it is not a lost one, the key still holds. */
         if ((e = eas_store_del(a->store, EAS_KEY_COLL_INFLIGHT(a->coll_slot))) != EAS_OK) return fail(a, e);
         a->phase = PH_FOLDERSYNC;
@@ -872,10 +873,11 @@ static eas_err after_sync(eas_agent *a, int empty)
     if (status == EAS_SYNC_INCOMPLETE_REQUEST) {
         /* Our requests are always whole; a server that still says so gets it once more. */
         if (a->coll_resets++ >= 1) return fail(a, EAS_ERR_PROTOCOL);
+        EAS_INFO(LOG(a), "Sync status 13: the request is sent once more");
         return retry_phase(a);
     }
     /* 5: "frequently a transient condition" (MS-ASCMD), like 16 and 110/111: ask again after a wait. */
-    if (status == EAS_SYNC_RETRY || status == EAS_SYNC_SERVER_ERROR || status_transient(status)) return back_off(a);
+    if (status == EAS_SYNC_RETRY || status == EAS_SYNC_SERVER_ERROR || status_transient(status)) return back_off(a, status);
     return fail(a, EAS_ERR_PROTOCOL);
 }
 
@@ -941,6 +943,7 @@ static eas_err after_ping(eas_agent *a)
     case EAS_PING_BAD_HEARTBEAT:
         /* Out of the server's range: adopt the value it gives. */
         if (!d->heartbeat || a->ping_retries++ >= 2) return fail(a, EAS_ERR_PROTOCOL);
+        EAS_INFO2(LOG(a), "Ping status 5: heartbeat %u s refused, the server's is %u s", a->heartbeat, d->heartbeat);
         if (d->heartbeat < a->heartbeat) a->heartbeat_max = d->heartbeat;
         a->heartbeat = d->heartbeat;
         return retry_phase(a);
@@ -950,6 +953,7 @@ static eas_err after_ping(eas_agent *a)
         return retry_phase(a);
     case EAS_PING_HIERARCHY:
         if (a->hierarchy_syncs++ >= 1) return fail(a, EAS_ERR_PROTOCOL);
+        EAS_INFO(LOG(a), "Ping status 7: the folders changed, FolderSync first");
         a->phase = PH_FOLDERSYNC;
         return retry_phase(a);
     default:
@@ -966,6 +970,7 @@ static eas_err ping_cut(eas_agent *a)
     close_conn(a);
     a->heartbeat = a->heartbeat > EAS_PING_MIN_S + EAS_PING_STEP_S ? a->heartbeat - EAS_PING_STEP_S : EAS_PING_MIN_S;
     if (a->heartbeat_max == 0 || a->heartbeat_max > a->heartbeat) a->heartbeat_max = a->heartbeat;
+    EAS_INFO1(LOG(a), "Ping cut before its heartbeat ended: the next one asks for %u s", a->heartbeat);
     return ping_done(a, EAS_PING_CUT);
 }
 
@@ -1002,6 +1007,7 @@ static eas_err finish_exchange(eas_agent *a)
         if (eas_url_parse(out.location, len, &moved) != EAS_OK) return fail(a, EAS_ERR_HTTP_REDIRECT);
         if (moved.scheme == EAS_URL_HTTP && !a->cfg->allow_plain_http) return fail(a, EAS_ERR_PLAIN_HTTP_REFUSED);
         if ((e = eas_account_save_redirect(a, out.location, len)) != EAS_OK) return fail(a, e);
+        EAS_WARN(LOG(a), "HTTP 451: the account moved; the new URL is kept");
         close_conn(a);
         a->url = moved;
         return retry_phase(a);
@@ -1016,6 +1022,7 @@ static eas_err finish_exchange(eas_agent *a)
                                                   : eas_backoff_next(a->throttles, 5, EAS_RETRY_AFTER_MAX_S, jitter);
         if (wait_s > EAS_RETRY_AFTER_MAX_S) return fail(a, EAS_ERR_THROTTLED);
         a->throttles++;
+        EAS_WARN2(LOG(a), "HTTP 503: the server is busy, asking again in %u s (wait %u)", wait_s, a->throttles);
         a->wake_ms = now_ms(a) + (uint64_t)wait_s * 1000u;
         a->xstate = X_WAIT;
         return EAS_ERR_WOULD_BLOCK;
@@ -1061,6 +1068,7 @@ static eas_err connection_lost(eas_agent *a, eas_err e)
 {
     close_conn(a);
     if (a->reused && a->rx_total == 0 && !a->conn_retry) {
+        EAS_DEBUG(LOG(a), "the kept-alive connection was closed by the server: sent again on a new one");
         a->conn_retry = 1;
         a->reused = 0;
         a->req_sent = 0;

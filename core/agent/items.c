@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "account.h"
+#include "eas/bytes.h"
 
 #define PROBES 8u
 
@@ -22,16 +23,6 @@ eas_err eas_coll_get_key(eas_agent *a, unsigned slot, char *out, size_t cap)
     if (e != EAS_OK) return e == EAS_ERR_NOSPACE ? EAS_ERR_STORE_CORRUPT : e;
     out[len] = '\0';
     return EAS_OK;
-}
-
-static uint32_t id_hash(const char *id, size_t len)
-{
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (uint8_t)id[i];
-        h *= 16777619u;
-    }
-    return h;
 }
 
 /* Keys the open transaction wrote, with the hash of the id they hold (0 for a deletion) and what
@@ -67,7 +58,7 @@ static eas_err txn_remember(eas_agent *a, uint32_t key, uint32_t hash, uint8_t c
 
 eas_err eas_item_locate(eas_agent *a, unsigned slot, const char *server_id, size_t id_len, uint32_t *key, int *found)
 {
-    uint32_t h = id_hash(server_id, id_len);
+    uint32_t h = eas_fnv1a(server_id, id_len);
     uint32_t free_key = 0;
     int have_free = 0;
     uint8_t rec[EAS_ITEM_RECORD_MAX];
@@ -128,7 +119,7 @@ eas_err eas_item_stage_put(eas_agent *a, unsigned slot, const uint8_t *rec, size
     eas_err e = eas_item_locate(a, slot, id, id_len, &key, &found);
     if (e != EAS_OK) return e;
     *was_new = !found;
-    if ((e = txn_remember(a, key, id_hash(id, id_len), found ? EAS_ITEM_CHANGE : EAS_ITEM_ADD)) != EAS_OK) return e;
+    if ((e = txn_remember(a, key, eas_fnv1a(id, id_len), found ? EAS_ITEM_CHANGE : EAS_ITEM_ADD)) != EAS_OK) return e;
     return eas_store_txn_put(a->store, key, rec, len);
 }
 

@@ -7,18 +7,10 @@
 
 #include "account.h"
 #include "eas/base64.h"
+#include "eas/bytes.h"
+#include "eas/tz.h"
 
 #define ENTRY_HEAD 4u
-
-static uint32_t le32(const uint8_t *b) { return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24; }
-
-static void put_le32(uint8_t *b, uint32_t v)
-{
-    b[0] = (uint8_t)v;
-    b[1] = (uint8_t)(v >> 8);
-    b[2] = (uint8_t)(v >> 16);
-    b[3] = (uint8_t)(v >> 24);
-}
 
 /* The counter and the nonce (OUTBOX_SEQ: 4 bytes in states made before the nonce, 8 since). The nonce
  * makes ClientIds differ between devices and between states of one device: a server that remembers
@@ -31,8 +23,8 @@ static eas_err next_seq(eas_agent *a, uint32_t *seq)
     if (a->outbox_seq == 0) {
         eas_err e = eas_store_get(a->store, EAS_KEY_OUTBOX_SEQ, b, sizeof b, &len);
         if (e == EAS_OK && (len == 4 || len == 8)) {
-            a->outbox_seq = le32(b);
-            if (len == 8) a->outbox_nonce = le32(b + 4);
+            a->outbox_seq = eas_le32_get(b);
+            if (len == 8) a->outbox_nonce = eas_le32_get(b + 4);
         } else if (e != EAS_ERR_NOT_FOUND) {
             return e == EAS_OK ? EAS_ERR_STORE_CORRUPT : e;
         }
@@ -58,8 +50,8 @@ static eas_err put_entry(eas_agent *a, uint8_t change, unsigned slot, const uint
     buf[1] = (uint8_t)slot;
     buf[2] = buf[3] = 0;
     memcpy(buf + ENTRY_HEAD, rec, len);
-    put_le32(seqb, seq);
-    put_le32(seqb + 4, a->outbox_nonce);
+    eas_le32_put(seqb, seq);
+    eas_le32_put(seqb + 4, a->outbox_nonce);
     /* The entry and the counter together: a power cut never reuses a number. */
     if ((e = eas_store_txn_begin(a->store)) != EAS_OK) return e;
     eas_store_txn_put(a->store, EAS_KEY_OUTBOX_SEQ, seqb, sizeof seqb);
@@ -251,15 +243,6 @@ eas_err eas_agent_item_get(eas_agent *a, const char *folder_id, const char *serv
 
 /* ----------------------------------------------------------------- into the Sync request */
 
-/* The full 172-byte TIME_ZONE_INFORMATION again from the compact form (names left empty). */
-static void tz_expand(const uint8_t *compact, uint8_t *blob)
-{
-    memset(blob, 0, 172);
-    memcpy(blob, compact, 4);
-    memcpy(blob + 68, compact + 4, 20);
-    memcpy(blob + 152, compact + 24, 20);
-}
-
 static int has_top_field(const uint8_t *rec, size_t len, eas_tag tag)
 {
     char probe[1];
@@ -292,11 +275,11 @@ static eas_err write_application_data(eas_wbxml_writer *w, const uint8_t *rec, s
             eas_wbxml_start(w, f.tag);
         } else if (f.kind == 2) {
             eas_wbxml_end(w);
-        } else if (f.tag == EAS_Calendar_Timezone && f.len == 44) {
-            uint8_t blob[172];
-            char text[EAS_BASE64_ENCODED_LEN(172) + 1];
+        } else if (f.tag == EAS_Calendar_Timezone && f.len == EAS_TZ_COMPACT_SIZE) {
+            uint8_t blob[EAS_TZ_BLOB_SIZE];
+            char text[EAS_BASE64_ENCODED_LEN(EAS_TZ_BLOB_SIZE) + 1];
             size_t n = 0;
-            tz_expand(f.value, blob);
+            eas_tz_compact_to_blob(f.value, blob);
             eas_base64_encode(blob, sizeof blob, text, sizeof text, &n);
             eas_wbxml_start(w, f.tag);
             eas_wbxml_str(w, text, n);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "eas/base64.h"
+#include "eas/bytes.h"
 #include "eas/tz.h"
 
 #define OFF_BIAS 0u
@@ -15,24 +16,10 @@
 #define OFF_DST_BIAS 168u
 #define NAME_UNITS 32u
 
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
-static int32_t get32(const uint8_t *p)
-{
-    return (int32_t)((uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24));
-}
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-static void put32(uint8_t *p, int32_t v)
-{
-    uint32_t u = (uint32_t)v;
-    p[0] = (uint8_t)u;
-    p[1] = (uint8_t)(u >> 8);
-    p[2] = (uint8_t)(u >> 16);
-    p[3] = (uint8_t)(u >> 24);
-}
+#define get16 eas_le16_get
+#define put16 eas_le16_put
+static int32_t get32(const uint8_t *p) { return (int32_t)eas_le32_get(p); }
+static void put32(uint8_t *p, int32_t v) { eas_le32_put(p, (uint32_t)v); }
 
 static void get_systemtime(const uint8_t *p, eas_systemtime *t)
 {
@@ -354,4 +341,30 @@ eas_err eas_tz_rule_to_blob(const eas_tz_rule *r, const char *std_name, const ch
     out.names_truncated = (uint8_t)(t1 || t2);
     *b = out;
     return EAS_OK;
+}
+
+/* ---- the compact form kept in item records ----
+ * Bias, StandardDate, StandardBias, DaylightDate, DaylightBias: the blob without its two names, which
+ * nothing here reads (the zone is told by its rules). */
+int eas_tz_compact_place(unsigned blob_pos)
+{
+    if (blob_pos < OFF_STD_NAME) return (int)blob_pos;                                       /* 0..3 */
+    if (blob_pos >= OFF_STD_DATE && blob_pos < OFF_DST_NAME) return (int)(blob_pos - 64u);    /* 4..23 */
+    if (blob_pos >= OFF_DST_DATE && blob_pos < EAS_TZ_BLOB_SIZE) return (int)(blob_pos - 128u); /* 24..43 */
+    return -1;
+}
+
+void eas_tz_compact_from_blob(const uint8_t *blob, uint8_t *compact)
+{
+    memcpy(compact, blob + OFF_BIAS, 4);
+    memcpy(compact + 4, blob + OFF_STD_DATE, 20);
+    memcpy(compact + 24, blob + OFF_DST_DATE, 20);
+}
+
+void eas_tz_compact_to_blob(const uint8_t *compact, uint8_t *blob)
+{
+    memset(blob, 0, EAS_TZ_BLOB_SIZE);
+    memcpy(blob + OFF_BIAS, compact, 4);
+    memcpy(blob + OFF_STD_DATE, compact + 4, 20);
+    memcpy(blob + OFF_DST_DATE, compact + 24, 20);
 }

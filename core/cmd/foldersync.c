@@ -124,3 +124,12 @@ eas_err eas_foldersync_decoder_finish(const eas_foldersync_decoder *d)
 {
     return d->status ? EAS_OK : EAS_ERR_PROTOCOL;
 }
+
+const char *eas_folder_type_name(uint8_t type)
+{
+    static const char *const names[] = {"",           "generic",      "inbox",      "drafts",        "deleted",
+                                        "sent",       "outbox",       "tasks",      "calendar",      "contacts",
+                                        "notes",      "journal",      "user-mail",  "user-calendar", "user-contacts",
+                                        "user-tasks", "user-journal", "user-notes", "unknown",       "recipient-cache"};
+    return type < sizeof names / sizeof names[0] ? names[type] : "unknown";
+}

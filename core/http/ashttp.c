@@ -3,6 +3,7 @@
 
 #include "eas/ashttp.h"
 #include "eas/base64.h"
+#include "eas/bytes.h"
 
 /* ------------------------------------------------------------------------------- names ---- */
 
@@ -47,15 +48,6 @@ uint32_t eas_proto_bit(uint8_t v)
     return 0;
 }
 
-static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
-
-static int equals_ci(const char *a, size_t n, const char *b)
-{
-    size_t i = 0;
-    for (; i < n; i++)
-        if (b[i] == '\0' || lower(a[i]) != lower(b[i])) return 0;
-    return b[i] == '\0';
-}
 
 /* Calls each trimmed, non-empty item of a comma-separated list. */
 typedef void (*item_fn)(const char *s, size_t n, uint32_t *mask);
@@ -77,13 +69,13 @@ static void for_each_item(const char *s, size_t len, item_fn fn, uint32_t *mask)
 static void version_item(const char *s, size_t n, uint32_t *mask)
 {
     for (size_t i = 0; i < VERSION_COUNT; i++)
-        if (equals_ci(s, n, versions[i].name)) *mask |= 1u << i;
+        if (eas_ascii_ieq(s, n, versions[i].name)) *mask |= 1u << i;
 }
 
 static void command_item(const char *s, size_t n, uint32_t *mask)
 {
     for (size_t i = 0; i < sizeof cmd_names / sizeof cmd_names[0]; i++)
-        if (cmd_names[i] && equals_ci(s, n, cmd_names[i])) *mask |= 1u << i;
+        if (cmd_names[i] && eas_ascii_ieq(s, n, cmd_names[i])) *mask |= 1u << i;
 }
 
 eas_err eas_ashttp_parse_versions(const char *s, size_t len, uint32_t *mask)

@@ -1,5 +1,6 @@
 /* HTTP-date (RFC 9110 5.6.7). Recipients must accept all three historical forms; Retry-After may carry
  * one instead of a number of seconds. */
+#include "eas/civil.h"
 #include "eas/http.h"
 
 typedef struct {
@@ -68,28 +69,13 @@ static int time_of_day(cursor *c, unsigned *h, unsigned *m, unsigned *s)
     return digits(c, 2, h) && lit(c, ":") && digits(c, 2, m) && lit(c, ":") && digits(c, 2, s);
 }
 
-static int64_t leaps_before(int64_t year) /* leap years in [1, year) */
-{
-    int64_t y = year - 1;
-    return y / 4 - y / 100 + y / 400;
-}
-
-static int is_leap(unsigned y) { return (y % 4u == 0 && y % 100u != 0) || y % 400u == 0; }
-
+/* 1970 on (a date before the epoch is not a time a server means); a leap second is taken as the
+ * nearest representable instant. The calendar arithmetic is civil.c's. */
 static eas_err to_epoch(unsigned y, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned s, int64_t *out)
 {
-    static const unsigned short before[12] = {0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334};
-    static const unsigned char mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    unsigned dim;
-    int64_t days;
-    if (y < 1970 || mo < 1 || mo > 12 || d < 1) return EAS_ERR_ARG;
-    dim = mdays[mo - 1] + ((mo == 2 && is_leap(y)) ? 1u : 0u);
-    if (d > dim || h > 23 || mi > 59 || s > 60) return EAS_ERR_ARG;
-    if (s == 60) s = 59; /* a leap second: the nearest representable instant */
-    days = 365 * ((int64_t)y - 1970) + (leaps_before(y) - leaps_before(1970)) + before[mo - 1] +
-           ((mo > 2 && is_leap(y)) ? 1 : 0) + (int64_t)(d - 1);
-    *out = days * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 + (int64_t)s;
-    return EAS_OK;
+    if (y < 1970 || mo > 12 || d > 31 || h > 23 || mi > 59 || s > 60) return EAS_ERR_ARG;
+    eas_civil c = {(int32_t)y, (uint8_t)mo, (uint8_t)d, (uint8_t)h, (uint8_t)mi, (uint8_t)(s == 60 ? 59 : s)};
+    return eas_civil_to_seconds(&c, out) == EAS_OK ? EAS_OK : EAS_ERR_ARG;
 }
 
 eas_err eas_http_parse_date(const char *s, size_t len, int64_t *out)

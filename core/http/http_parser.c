@@ -7,6 +7,7 @@
  * to the body sink. */
 #include <string.h>
 
+#include "eas/bytes.h"
 #include "eas/http.h"
 
 _Static_assert(EAS_HTTP_HEADER_MAX >= 64u && EAS_HTTP_HEADER_MAX <= 65535u,
@@ -76,16 +77,6 @@ static int hex_value(uint8_t c)
     return -1;
 }
 
-static char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c; }
-
-static int name_equals(const char *a, size_t n, const char *b)
-{
-    size_t i = 0;
-    for (; i < n; i++) {
-        if (b[i] == '\0' || lower(a[i]) != lower(b[i])) return 0;
-    }
-    return b[i] == '\0';
-}
 
 bool eas_http_list_has(const char *s, size_t len, const char *tok)
 {
@@ -98,7 +89,7 @@ bool eas_http_list_has(const char *s, size_t len, const char *tok)
         while (i < len && s[i] != ',') i++;
         b = i;
         while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t')) b--;
-        if (b > a && name_equals(s + a, b - a, tok)) return true;
+        if (b > a && eas_ascii_ieq(s + a, b - a, tok)) return true;
     }
     return false;
 }
@@ -200,7 +191,7 @@ static eas_err process_header(eas_http_parser *p)
         if (err) return bad(p, err, p->line_pos);
     }
     for (unsigned h = 0; h < EAS_HTTP_H_COUNT; h++) {
-        if (!name_equals(line, colon, header_names[h])) continue;
+        if (!eas_ascii_ieq(line, colon, header_names[h])) continue;
         if (h == EAS_HTTP_H_CONTENT_LENGTH) {
             eas_err err = take_content_length(p, line + v, e - v, p->line_pos + v);
             if (err) return err;
@@ -247,7 +238,7 @@ static eas_err check_transfer_encoding(eas_http_parser *p, const char *s, size_t
         b = i;
         while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t')) b--;
         items++;
-        last_chunked = name_equals(s + a, b - a, "chunked");
+        last_chunked = eas_ascii_ieq(s + a, b - a, "chunked");
         if (last_chunked) chunked++;
         else return bad(p, EAS_ERR_UNSUPPORTED, p->pos);
     }

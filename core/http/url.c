@@ -1,24 +1,13 @@
 /* URL parsing for the server address (RFC 3986, the subset an ActiveSync client needs). */
 #include <string.h>
 
+#include "eas/bytes.h"
 #include "eas/url.h"
 
 static int is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
 static int is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 
-static int prefix_ci(const char *s, size_t n, const char *p)
-{
-    size_t i = 0;
-    for (; p[i] != '\0'; i++) {
-        char c;
-        if (i >= n) return 0;
-        c = s[i];
-        if (c >= 'A' && c <= 'Z') c = (char)(c - 'A' + 'a');
-        if (c != p[i]) return 0;
-    }
-    return 1;
-}
 
 /* A path or query byte: unreserved, sub-delims, ':', '@', '/', '?' (percent escapes checked apart). */
 static int is_path_char(char c)
@@ -93,10 +82,10 @@ eas_err eas_url_parse(const char *text, size_t len, eas_url *out)
     uint8_t scheme;
     if (!text || !out) return EAS_ERR_ARG;
     if (len > EAS_URL_MAX) return EAS_ERR_NOSPACE;
-    if (prefix_ci(text, len, "https://")) {
+    if (eas_ascii_iprefix(text, len, "https://")) {
         scheme = EAS_URL_HTTPS;
         i = 8;
-    } else if (prefix_ci(text, len, "http://")) {
+    } else if (eas_ascii_iprefix(text, len, "http://")) {
         scheme = EAS_URL_HTTP;
         i = 7;
     } else {

@@ -1,5 +1,6 @@
 /* Item records: what each class keeps, the builder fed by the Sync decoder, and the readers. */
 #include "eas/item.h"
+#include "eas/tz.h"
 
 #include <string.h>
 
@@ -104,16 +105,6 @@ eas_err eas_item_set_id(eas_item_builder *b, const char *id, size_t len)
 
 static int room(const eas_item_builder *b, size_t n) { return b->len + n <= b->cap; }
 
-/* The compact time zone: Bias, StandardDate, StandardBias, DaylightDate, DaylightBias of the 172-byte
- * TIME_ZONE_INFORMATION (the names are not kept). Maps a blob offset to its place, or -1. */
-static int tz_place(uint16_t pos)
-{
-    if (pos < 4) return pos;                       /* Bias */
-    if (pos >= 68 && pos < 88) return pos - 64;    /* StandardDate, StandardBias -> 4..23 */
-    if (pos >= 152 && pos < 172) return pos - 128; /* DaylightDate, DaylightBias -> 24..43 */
-    return -1;
-}
-
 void eas_item_start(eas_item_builder *b, eas_tag tag, int has_content)
 {
     int in_exception = b->exception_depth && b->depth >= b->exception_depth;
@@ -157,32 +148,22 @@ void eas_item_start(eas_item_builder *b, eas_tag tag, int has_content)
     b->field_limit = tag == EAS_AirSyncBase_Data ? EAS_ITEM_BODY_MAX : EAS_ITEM_VALUE_MAX;
     b->b64 = tag == EAS_Calendar_Timezone;
     b->field_cut = 0;
-    b->b64_nbits = 0;
-    b->b64_acc = 0;
     b->b64_pos = 0;
+    eas_base64_decoder_init(&b->b64_dec);
     if (b->b64) {
-        if (!room(b, 44 + 3u * b->depth)) {
+        /* The Timezone blob is kept in its compact form (eas/tz.h), decoded as it streams in. */
+        if (!room(b, EAS_TZ_COMPACT_SIZE + 3u * b->depth)) {
             b->len = b->field_start;
             b->field_start = 0;
             b->buf[1] |= EAS_ITEM_DROPPED;
             if (has_content) b->skip_depth = 1;
             return;
         }
-        memset(b->buf + b->len, 0, 44);
-        b->len += 44;
-        b->buf[b->field_start + 2] = 44;
+        memset(b->buf + b->len, 0, EAS_TZ_COMPACT_SIZE);
+        b->len += EAS_TZ_COMPACT_SIZE;
+        b->buf[b->field_start + 2] = EAS_TZ_COMPACT_SIZE;
     }
     if (!has_content) b->field_start = 0;
-}
-
-static int b64_value(uint8_t c)
-{
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
 }
 
 void eas_item_text(eas_item_builder *b, const uint8_t *data, size_t len)
@@ -190,18 +171,19 @@ void eas_item_text(eas_item_builder *b, const uint8_t *data, size_t len)
     if (b->skip_depth || !b->field_start || b->field_cut) return;
     if (b->b64) {
         uint8_t *out = b->buf + b->field_start + 3;
-        for (size_t i = 0; i < len; i++) {
-            int v = b64_value(data[i]);
-            if (v < 0) continue; /* padding and whitespace */
-            b->b64_acc = (b->b64_acc << 6) | (uint32_t)v;
-            b->b64_nbits += 6;
-            if (b->b64_nbits >= 8) {
-                b->b64_nbits -= 8;
-                int at = b->b64_pos < 172 ? tz_place(b->b64_pos) : -1;
-                if (at >= 0) out[at] = (uint8_t)(b->b64_acc >> b->b64_nbits);
-                b->b64_acc &= (1u << b->b64_nbits) - 1u;
+        for (size_t i = 0; i < len;) {
+            uint8_t bytes[12]; /* of 16 characters at most */
+            size_t take = len - i < 16 ? len - i : 16, n = 0;
+            if (eas_base64_decode_update(&b->b64_dec, (const char *)data + i, take, bytes, sizeof bytes, &n) != EAS_OK) {
+                b->field_cut = 1; /* not base64: the field is dropped at its end */
+                return;
+            }
+            for (size_t k = 0; k < n; k++) {
+                int at = b->b64_pos < EAS_TZ_BLOB_SIZE ? eas_tz_compact_place(b->b64_pos) : -1;
+                if (at >= 0) out[at] = bytes[k];
                 if (b->b64_pos < 0xFFFF) b->b64_pos++;
             }
+            i += take;
         }
         return;
     }
@@ -243,8 +225,8 @@ void eas_item_end(eas_item_builder *b, eas_tag tag)
         return;
     }
     if (b->field_start) {
-        if (b->b64 && b->b64_pos < 172) {
-            /* A blob that is not whole is useless: the field is dropped. */
+        if (b->b64 && (b->b64_pos < EAS_TZ_BLOB_SIZE || b->field_cut)) {
+            /* A blob that is not whole (or not base64) is useless: the field is dropped. */
             b->len = b->field_start;
             b->buf[1] |= EAS_ITEM_DROPPED;
         }

@@ -158,6 +158,15 @@ typedef struct {
 
 static rig R;
 
+/* The core's log lines (eas/log.h), one per line. */
+static char core_log[4096];
+static void log_capture(void *ctx, eas_log_level level, const char *line)
+{
+    size_t n = strlen(core_log);
+    (void)ctx;
+    snprintf(core_log + n, sizeof core_log - n, "%c %s\n", "?EWID"[level <= EAS_LOG_DEBUG ? level : 0], line);
+}
+
 static void rig_init(void)
 {
     memset(&R.conn, 0, sizeof R.conn);
@@ -165,6 +174,8 @@ static void rig_init(void)
     R.t = (eas_transport){&R.conn, s_connect, s_send, s_recv, s_close};
     memset(&R.pal, 0, sizeof R.pal);
     R.pal.clock = (eas_clock){NULL, clock_ms, clock_wall};
+    R.pal.log = (eas_log){NULL, log_capture};
+    core_log[0] = '\0';
     memset(&R.cfg, 0, sizeof R.cfg);
     R.cfg.url = "https://eas.test/Microsoft-Server-ActiveSync";
     R.cfg.user = "alice";
@@ -378,6 +389,8 @@ TEST(agent_503_waits_for_retry_after)
     CHECK_OK(rig_run(EAS_OP_FOLDER_SYNC));
     CHECK(fake_ms - t0 >= 30000);
     CHECK(has_folder("work", "Work"));
+    /* said, as a warning, with the wait */
+    CHECK(strstr(core_log, "W HTTP 503: the server is busy, asking again in 30 s (wait 1)\n") != NULL);
 }
 
 TEST(agent_http_failures_map_to_errors_and_keep_state)
@@ -943,6 +956,7 @@ TEST(agent_lost_window_answer_leads_to_a_full_resync)
     /* the collection was asked for from SyncKey 0 again, and holds the server's set exactly */
     /* SyncKey (AirSync 0x0B with content: 'K'), STR_I (0x03), "0", NUL (logged as '.') */
     CHECK(strstr(R.conn.requests, "K\x03" "0.") != NULL);
+    CHECK(strstr(core_log, "W the answer to a Sync window was lost: folder slot 0 is synced again from 0\n") != NULL);
     items_seen s2 = items_now();
     CHECK_EQ(s2.n, 3);
     CHECK(strstr(s2.subjects, "Three;") != NULL);

@@ -33,9 +33,11 @@
 #endif
 
 /* ---- logging ---- */
-/* 0 none, 1 error, 2 warning, 3 info, 4 debug. Levels above this compile to nothing. */
+/* 0 none, 1 error, 2 warning, 3 info, 4 debug. Levels above this compile to nothing (eas/log.h). The
+ * default keeps them all and lets the port choose at run time (eas-agent --verbose); a board that
+ * counts its flash sets 2. */
 #ifndef EAS_LOG_LEVEL
-#define EAS_LOG_LEVEL 2
+#define EAS_LOG_LEVEL 4
 #endif
 
 /* ---- platform bindings (platform/) ---- */

@@ -51,6 +51,10 @@ typedef struct eas_folder {
     uint8_t name_truncated; /* DisplayName was longer than EAS_FOLDER_NAME_MAX - 1 bytes */
 } eas_folder;
 
+/* The folder Type (MS-ASCMD 2.2.3.186.3) as a short name: "calendar", "user-calendar", ... ("unknown"
+ * past the table). The names of eas-agent folders --json and of the firmware's console. */
+const char *eas_folder_type_name(uint8_t type);
+
 typedef enum { EAS_FOLDER_ADDED = 1, EAS_FOLDER_UPDATED = 2, EAS_FOLDER_DELETED_CHANGE = 3 } eas_folder_change;
 
 /* Called for each Add, Update and Delete (for Delete only server_id is set). An error stops decoding. */

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "eas/base64.h"
 #include "eas/config.h"
 #include "eas/err.h"
 #include "eas/wbxml_tags.h"
@@ -42,9 +43,8 @@ typedef struct eas_item_builder {
     uint8_t b64;        /* the open field is base64 text to decode (Timezone) */
     uint8_t field_cut;  /* the open field's value was cut: later pieces are dropped */
     uint8_t exception_depth; /* depth of the open Exception group, 0 when none */
-    uint8_t b64_nbits;
-    uint32_t b64_acc;
     uint16_t b64_pos;   /* bytes of decoded Timezone blob seen */
+    eas_base64_decoder b64_dec;
 } eas_item_builder;
 
 void eas_item_begin(eas_item_builder *b, uint8_t *buf, size_t cap, eas_class cls);

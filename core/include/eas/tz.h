@@ -139,6 +139,14 @@ eas_err eas_tz_blob_decode_base64(const char *text, size_t len, eas_tz_blob *out
 /* Writes the EAS_TZ_BLOB_BASE64_LEN characters and a NUL when cap allows; cap >= 232. */
 eas_err eas_tz_blob_encode_base64(const eas_tz_blob *in, char *out, size_t cap, size_t *out_len);
 
+/* The compact form item records keep (EAS_TZ_COMPACT_SIZE bytes): the blob less its two names. */
+#define EAS_TZ_COMPACT_SIZE 44u
+/* Where a byte of the blob goes in the compact form, or -1 (a name's byte). */
+int eas_tz_compact_place(unsigned blob_pos);
+void eas_tz_compact_from_blob(const uint8_t *blob, uint8_t *compact);
+/* The whole blob again, names empty. */
+void eas_tz_compact_to_blob(const uint8_t *compact, uint8_t *blob);
+
 /* Interprets a blob. StandardDate.wMonth == 0 or DaylightDate.wMonth == 0 means no daylight time
  * whatever the other bytes hold (SOGo leaves uninitialised memory there): the offset is then -Bias
  * (StandardBias is ignored, as Windows does). Otherwise both dates must be valid day-in-month dates

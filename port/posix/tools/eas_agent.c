@@ -1,4 +1,6 @@
 /* eas-agent: the sync agent on Linux.
+ *   eas-agent --config FILE [--trace] [--verbose] COMMAND: --trace dumps each request and response,
+ *   --verbose shows the core's log lines of every level (warnings are always shown), both on stderr
  *   eas-agent --config FILE [--trace] folders [--json]       FolderSync, then the hierarchy
  *   eas-agent --config FILE [--trace] sync [--json]          sync every collection kept
  *   eas-agent --config FILE [--trace] push [--max-seconds N] one NDJSON line per change as it comes
@@ -51,6 +53,7 @@ static struct {
     eas_agent agent;
     eas_agent_config acfg;
     int trace;
+    int verbose; /* the core's log lines of every level on stderr (warnings and errors always) */
     int reader; /* the state is a read-only copy (a command that only reads) */
     int json;
     int tls_ready;
@@ -58,7 +61,7 @@ static struct {
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: eas-agent --config FILE [--trace] COMMAND\n"
+    fprintf(stderr, "usage: eas-agent --config FILE [--trace] [--verbose] COMMAND\n"
                     "commands:\n"
                     "  folders [--json]   list the folder hierarchy (FolderSync first)\n"
                     "  sync [--json]      sync calendars, contacts and tasks (progress on stderr)\n"
@@ -69,6 +72,7 @@ static int usage(void)
                     "  delete-event ID\n"
                     "  respond ID accept|tentative|decline [--instance START]   answer a meeting request\n"
                     "  agenda [--from YYYY-MM-DD] [--days N] [--json]   occurrences in the configured time zone\n"
+                    "--trace: each request and response on stderr; --verbose: the agent's log lines too\n"
                     "times are RFC 3339: 2026-12-01T09:00:00Z or 2026-12-01T10:00:00+01:00\n");
     return EXIT_USAGE;
 }
@@ -193,7 +197,8 @@ static int setup(const char *config_path, int offline)
     /* The commands that only read work on a copy of the state: they run beside a `push` (which lets
      * readers in while it waits on the network) and can never damage it. A device with no state yet,
      * or one never formatted, is set up by the ordinary (writing) open. */
-    eas_posix_pal_config pc = {g.cfg.state_file, STATE_SECTOR_SIZE, STATE_SECTORS, STATE_PROG_SIZE, EAS_LOG_WARN,
+    eas_posix_pal_config pc = {g.cfg.state_file, STATE_SECTOR_SIZE, STATE_SECTORS, STATE_PROG_SIZE,
+                               g.verbose ? EAS_LOG_DEBUG : EAS_LOG_WARN,
                                (uint8_t)offline};
     e = eas_posix_pal_init(&g.pal, &g.pp, &pc);
     if (offline && e == EAS_OK) {
@@ -314,15 +319,6 @@ static void report_failure(eas_err e)
     fputc('\n', stderr);
 }
 
-static const char *folder_type_name(uint8_t t)
-{
-    static const char *const names[] = {"",         "generic",       "inbox",        "drafts",       "deleted",
-                                        "sent",     "outbox",        "tasks",        "calendar",     "contacts",
-                                        "notes",    "journal",       "user-mail",    "user-calendar", "user-contacts",
-                                        "user-tasks", "user-journal", "user-notes",  "unknown",      "recipient-cache"};
-    return t < sizeof names / sizeof names[0] ? names[t] : "unknown";
-}
-
 static void json_string(const char *s)
 {
     putchar('"');
@@ -359,9 +355,9 @@ static int cmd_folders(void)
             json_string(f.parent_id);
             printf(", \"display_name\": ");
             json_string(f.display_name);
-            printf(", \"type\": %u, \"class\": \"%s\"}", f.type, folder_type_name(f.type));
+            printf(", \"type\": %u, \"class\": \"%s\"}", f.type, eas_folder_type_name(f.type));
         } else {
-            printf("%-32s %-14s %s\n", f.server_id, folder_type_name(f.type), f.display_name);
+            printf("%-32s %-14s %s\n", f.server_id, eas_folder_type_name(f.type), f.display_name);
         }
     }
     if (g.json) printf(n ? "\n]\n" : "]\n");
@@ -639,15 +635,13 @@ static int cmd_edit(const char *command)
         } else if (time_arg("--start", edit.start, 0, start) || time_arg("--end", edit.end, 0, end)) {
             return EXIT_USAGE;
         }
-        uint8_t zone_compact[44];
+        uint8_t zone_compact[EAS_TZ_COMPACT_SIZE];
         int have_zone = 0;
         if (!(v16 && edit.all_day)) {
             eas_tz_blob blob;
             uint8_t raw[EAS_TZ_BLOB_SIZE];
             if (eas_tz_rule_to_blob(&zone, NULL, NULL, &blob) == EAS_OK && eas_tz_blob_encode(&blob, raw, sizeof raw) == EAS_OK) {
-                memcpy(zone_compact, raw, 4);
-                memcpy(zone_compact + 4, raw + 68, 20);
-                memcpy(zone_compact + 24, raw + 152, 20);
+                eas_tz_compact_from_blob(raw, zone_compact);
                 have_zone = 1;
             }
         }
@@ -972,6 +966,7 @@ int main(int argc, char **argv)
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(argv[i], "--config") && v) config = argv[++i];
         else if (!strcmp(argv[i], "--trace")) g.trace = 1;
+        else if (!strcmp(argv[i], "--verbose")) g.verbose = 1;
         else if (!strcmp(argv[i], "--json")) g.json = 1;
         else if (!strcmp(argv[i], "--all-day")) edit.all_day = 1;
         else if (!strcmp(argv[i], "--subject") && v) edit.subject = argv[++i];
