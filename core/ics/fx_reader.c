@@ -288,6 +288,10 @@ static size_t name_bytes(eas_ics_fx_reader *r, const uint8_t *p, size_t n, eas_e
             return i;
         }
         r->name_len = (uint16_t)(r->name_len + 2);
+        if (r->name_len > EAS_ICS_FX_MAX_NAME) {
+            *err = fail(r, EAS_ERR_ICS_FX_VALUE, r->offset - 2);
+            return i;
+        }
         *err = name_piece(r, unit, 2, 0);
         if (*err != EAS_OK) return i;
     }

@@ -419,6 +419,21 @@ TEST(ics_fx_malformed_with_offsets)
     eas_ics_fx_reader_init(&r, NULL, NULL);
     CHECK_EQ(eas_ics_fx_feed(&r, s.b, s.n), EAS_ERR_ICS_FX_MARKER);
     CHECK_EQ(eas_ics_fx_error_offset(&r), 4 * EAS_ICS_FX_MAX_DEPTH);
+    /* A string name longer than EAS_ICS_FX_MAX_NAME: the same error at the same offset whole and one byte
+     * at a time (a UTF-16 unit cut between two pieces once escaped the check: found by fuzz_ics_fx). */
+    s.n = 0;
+    u32(&s, 0x8002001F);
+    put(&s, PS_PUBLIC_STRINGS, 16);
+    u8(&s, 1);
+    for (unsigned i = 0; i < EAS_ICS_FX_MAX_NAME / 2 + 4; i++) u16(&s, 'n');
+    u16(&s, 0);
+    for (unsigned step = 1; step <= 3; step++) {
+        eas_ics_fx_reader_init(&r, NULL, NULL);
+        eas_err e = EAS_OK;
+        for (size_t i = 0; i < s.n && e == EAS_OK; i += step) e = eas_ics_fx_feed(&r, s.b + i, s.n - i < step ? s.n - i : step);
+        CHECK_EQ(e, EAS_ERR_ICS_FX_VALUE);
+        CHECK_EQ(eas_ics_fx_error_offset(&r), 4 + 16 + 1 + EAS_ICS_FX_MAX_NAME);
+    }
     /* A bad IDSET inside the state: the state handler's error stops the reader. */
     s.n = 0;
     u32(&s, EAS_FX_INCR_SYNC_STATE_BEGIN);
