@@ -273,7 +273,7 @@
 #ifndef EAS_ICS_SET_MAX_REPLICAS
 #define EAS_ICS_SET_MAX_REPLICAS 8u
 #endif
-/* XIDs one predecessor change list holds (24 bytes each): one per replica that ever changed the
+/* XIDs one predecessor change list holds (25 bytes each): one per replica that ever changed the
  * item, so the server's and the device's. */
 #ifndef EAS_ICS_PCL_MAX_XIDS
 #define EAS_ICS_PCL_MAX_XIDS 8u

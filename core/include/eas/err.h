@@ -100,7 +100,7 @@
     X(EAS_ERR_ICS_XID, 203, "malformed XID or PCL")                                            \
     X(EAS_ERR_ICS_PCL_FULL, 204, "PCL has more XIDs than EAS_ICS_PCL_MAX_XIDS")                \
     X(EAS_ERR_ICS_FX_TYPE, 205, "FastTransfer stream: unknown property type")                  \
-    X(EAS_ERR_ICS_FX_MARKER, 206, "FastTransfer stream: marker out of place or nested too deep") \
+    X(EAS_ERR_ICS_FX_MARKER, 206, "FastTransfer stream: marker out of place or too deep")      \
     X(EAS_ERR_ICS_FX_VALUE, 207, "FastTransfer stream: value longer than allowed")             \
     X(EAS_ERR_ICS_STATE, 208, "malformed ICS state")
 
