@@ -139,17 +139,13 @@ static void put_str(outbuf *o, const char *s) { put(o, s, strlen(s)); }
  * end the request line or break the header. */
 static void put_pct(outbuf *o, const char *s, size_t n)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < n && !o->over; i++) {
-        uint8_t c = (uint8_t)s[i];
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-            c == '_' || c == '~') {
-            put(o, &s[i], 1);
-        } else {
-            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-            put(o, e, 3);
-        }
+    size_t k = 0;
+    if (o->over) return;
+    if (o->n >= o->cap || eas_url_pct_encode(s, n, o->p + o->n, o->cap - o->n, &k) != EAS_OK) {
+        o->over = 1;
+        return;
     }
+    o->n += k;
 }
 
 /* Base64 of a byte stream, three bytes at a time, straight into an outbuf (no intermediate copy). */

@@ -196,3 +196,24 @@ eas_err eas_url_host_header(const eas_url *url, char *out, size_t cap, size_t *o
     if (out_len) *out_len = n;
     return EAS_OK;
 }
+
+eas_err eas_url_pct_encode(const char *s, size_t n, char *out, size_t cap, size_t *out_len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t k = 0;
+    if ((!out && cap) || (!s && n)) return EAS_ERR_ARG;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = (uint8_t)s[i];
+        int plain = is_alpha((char)c) || is_digit((char)c) || c == '-' || c == '.' || c == '_' || c == '~';
+        if (k + (plain ? 1u : 3u) > cap) return EAS_ERR_NOSPACE;
+        if (plain) {
+            out[k++] = (char)c;
+        } else {
+            out[k++] = '%';
+            out[k++] = hex[c >> 4];
+            out[k++] = hex[c & 15];
+        }
+    }
+    if (out_len) *out_len = k;
+    return EAS_OK;
+}

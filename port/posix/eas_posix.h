@@ -138,4 +138,9 @@ eas_err eas_posix_pal_init(eas_pal *pal, eas_posix_pal *p, const eas_posix_pal_c
 /* Closes the connection and the flash image. */
 void eas_posix_pal_deinit(eas_posix_pal *p);
 
+/* The DNS SRV record `name` (e.g. "_autodiscover._tcp.example.com") through the system resolver
+ * (res_query), its best target chosen by eas_dns_srv_best. EAS_ERR_NOT_FOUND when there is none,
+ * EAS_ERR_NET_RESOLVE when the resolver failed otherwise. Blocking (the resolver's own timeouts). */
+eas_err eas_posix_srv_lookup(const char *name, char *host, size_t cap, uint16_t *port);
+
 #endif

@@ -81,6 +81,21 @@
 #define EAS_HTTP_TARGET_MAX 1024u
 #endif
 
+/* ---- Autodiscover (core/discover/, docs/DISCOVER.md) ---- */
+/* Longest e-mail address discovery works with, NUL included (RFC 5321 allows 254 characters). */
+#ifndef EAS_DISCOVER_ADDRESS_MAX
+#define EAS_DISCOVER_ADDRESS_MAX 256u
+#endif
+/* Most redirects (a new address, a new Autodiscover URL, an HTTP redirect, an SRV target) one discovery
+ * follows; MS-OXDISCO and Exchange's own guidance stop at 10. */
+#ifndef EAS_DISCOVER_MAX_REDIRECTS
+#define EAS_DISCOVER_MAX_REDIRECTS 10u
+#endif
+/* Deepest element nesting the Autodiscover XML response parser accepts (the answer needs 6). */
+#ifndef EAS_POX_MAX_DEPTH
+#define EAS_POX_MAX_DEPTH 16u
+#endif
+
 /* ---- state store (core/store, docs/STORE.md) ---- */
 /* Largest value of one record, in bytes. Only a limit: the store holds no buffer of this size. */
 #ifndef EAS_STORE_MAX_VALUE

@@ -46,6 +46,8 @@
     X(EAS_ERR_XML_UNKNOWN_ELEMENT, 62, "element not in its ActiveSync code page")              \
     X(EAS_ERR_XML_MISMATCHED_END, 63, "XML end tag does not match its start tag")              \
     X(EAS_ERR_XML_BASE64, 64, "invalid base64 in opaque data")                                 \
+    X(EAS_ERR_XML_TRUNCATED, 65, "XML input ends inside the document")                        \
+    X(EAS_ERR_XML_DEPTH, 66, "XML nesting deeper than allowed")                               \
     /* HTTP / MS-ASHTTP */                                                                     \
     X(EAS_ERR_HTTP_MALFORMED, 80, "malformed HTTP response")                                   \
     X(EAS_ERR_HTTP_HEADER_TOO_LARGE, 81, "HTTP header larger than EAS_HTTP_HEADER_MAX")        \
@@ -102,7 +104,12 @@
     X(EAS_ERR_ICS_FX_TYPE, 205, "FastTransfer stream: unknown property type")                  \
     X(EAS_ERR_ICS_FX_MARKER, 206, "FastTransfer stream: marker out of place or too deep")      \
     X(EAS_ERR_ICS_FX_VALUE, 207, "FastTransfer stream: value longer than allowed")             \
-    X(EAS_ERR_ICS_STATE, 208, "malformed ICS state")
+    X(EAS_ERR_ICS_STATE, 208, "malformed ICS state")                                           \
+                                                                                               \
+    X(EAS_ERR_DISCOVER_NONE, 220, "Autodiscover found no ActiveSync URL for the address")     \
+    X(EAS_ERR_DISCOVER_LOOP, 221, "Autodiscover redirects loop or exceed their bound")        \
+    X(EAS_ERR_DISCOVER_ADDRESS, 222, "not an e-mail address Autodiscover can use")            \
+    X(EAS_ERR_DNS_MALFORMED, 223, "malformed DNS answer")
 
 typedef enum {
 #define EAS_ERR_ENUM_(name, value, text) name = value,

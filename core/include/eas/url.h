@@ -33,4 +33,9 @@ eas_err eas_url_parse(const char *text, size_t len, eas_url *out);
  * brackets back around an IPv6 literal. NUL-terminated; EAS_ERR_NOSPACE when cap is too small. */
 eas_err eas_url_host_header(const eas_url *url, char *out, size_t cap, size_t *out_len);
 
+/* Percent-encodes s[0..n) for a query value: every byte but RFC 3986's unreserved characters becomes
+ * %XX, so a value can never add a parameter or end the request line. No NUL is written; EAS_ERR_NOSPACE
+ * when the result needs more than cap bytes (out then holds a part of it). */
+eas_err eas_url_pct_encode(const char *s, size_t n, char *out, size_t cap, size_t *out_len);
+
 #endif
