@@ -3,17 +3,8 @@
 
 #include <string.h>
 
+#include "eas/bytes.h"
 #include "json_arena.h"
-
-static int ascii_ieq(const char *a, const char *b)
-{
-    for (; *a && *b; a++, b++) {
-        char x = (*a >= 'A' && *a <= 'Z') ? (char)(*a - 'A' + 'a') : *a;
-        char y = (*b >= 'A' && *b <= 'Z') ? (char)(*b - 'A' + 'a') : *b;
-        if (x != y) return 0;
-    }
-    return *a == *b;
-}
 
 static void copy_cut(char *out, size_t cap, const char *s)
 {
@@ -46,7 +37,7 @@ eas_err eas_autodiscover_v2_parse(const char *text, size_t len, char *url, size_
     if (cJSON_IsString(code) && code->valuestring) {
         copy_cut(error_code, code_cap, code->valuestring);
         e = EAS_ERR_NOT_FOUND;
-    } else if (!cJSON_IsString(protocol) || !protocol->valuestring || !ascii_ieq(protocol->valuestring, "ActiveSync")) {
+    } else if (!cJSON_IsString(protocol) || !protocol->valuestring || !eas_ascii_ieq(protocol->valuestring, strlen(protocol->valuestring), "ActiveSync")) {
         e = cJSON_IsString(protocol) ? EAS_ERR_NOT_FOUND : EAS_ERR_PROTOCOL;
     } else if (!cJSON_IsString(u) || !u->valuestring || u->valuestring[0] == '\0') {
         e = EAS_ERR_PROTOCOL;

@@ -1,6 +1,7 @@
 /* The Autodiscover candidate order and the bounds on redirects (eas/discover.h). */
 #include <string.h>
 
+#include "eas/bytes.h"
 #include "eas/discover.h"
 #include "eas/url.h"
 
@@ -13,11 +14,10 @@ const char *eas_discover_source_name(eas_discover_source s)
     return (unsigned)s < EAS_DISCOVER_SRC_COUNT ? source_names[s] : "unknown";
 }
 
-static char lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
-
+/* FNV-1a (eas/bytes.h) continued over a string, ASCII case folded when asked. */
 static uint32_t hash_text(uint32_t h, const char *s, int fold)
 {
-    for (; *s; s++) h = (h ^ (uint8_t)(fold ? lower(*s) : *s)) * 16777619u;
+    for (; *s; s++) h = (h ^ (uint8_t)(fold ? eas_ascii_lower(*s) : *s)) * 16777619u;
     return h;
 }
 
@@ -99,7 +99,7 @@ static int in_domain(const char *host, const char *domain)
     if (h > 0 && host[h - 1] == '.') h--;
     if (h < d || (h > d && host[h - d - 1] != '.')) return 0;
     for (size_t i = 0; i < d; i++)
-        if (lower(host[h - d + i]) != lower(domain[i])) return 0;
+        if (eas_ascii_lower(host[h - d + i]) != eas_ascii_lower(domain[i])) return 0;
     return 1;
 }
 
