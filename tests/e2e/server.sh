@@ -29,6 +29,16 @@ PORT_TLS=8443 PORT_WRONGHOST=8444 PORT_EXPIRED=8445 PORT_UNTRUSTED=8446 PORT_HTT
 FRONT_PORTS="$PORT_TLS $PORT_WRONGHOST $PORT_EXPIRED $PORT_UNTRUSTED $PORT_HTTP"
 COMMON_PKGS="nginx curl openssl ca-certificates procps iproute2 util-linux"
 
+# A caller's descriptors above 2 are not the daemons' to keep: `flock /work/e2e.lock CMD` (how the
+# team shares these servers) hands its lock to CMD as fd 3, and a daemon started with it held the lock
+# for as long as it ran (seen 2026-12-01: sogod, postgres, dovecot and memcached kept everyone out).
+# The caller keeps its lock; only this script and what it starts let go of their copies.
+for _fd in /proc/$$/fd/*; do
+    _fd=${_fd##*/}
+    [ "$_fd" -gt 2 ] 2>/dev/null && eval "exec $_fd>&-" 2>/dev/null || true
+done
+unset _fd
+
 T0=$(date +%s%N)
 log() { local ms=$(( ($(date +%s%N) - T0) / 1000000 )); printf '[e2e %3d.%03ds] %s\n' $((ms/1000)) $((ms%1000)) "$*"; }
 die() { echo "e2e: ERROR: $*" >&2; exit 1; }
