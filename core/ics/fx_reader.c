@@ -162,9 +162,19 @@ static eas_err after_name(eas_ics_fx_reader *r)
     return value_begins(r);
 }
 
+/* The markers after which the stream's properties belong to a new part of an incremental sync. */
+static int starts_section(uint32_t tag)
+{
+    return tag == EAS_FX_INCR_SYNC_CHG || tag == EAS_FX_INCR_SYNC_CHG_PARTIAL || tag == EAS_FX_INCR_SYNC_MESSAGE ||
+           tag == EAS_FX_INCR_SYNC_DEL || tag == EAS_FX_INCR_SYNC_READ || tag == EAS_FX_INCR_SYNC_STATE_BEGIN ||
+           tag == EAS_FX_INCR_SYNC_PROGRESS_MODE || tag == EAS_FX_INCR_SYNC_PROGRESS_PER_MSG ||
+           tag == EAS_FX_INCR_SYNC_GROUP_INFO || tag == EAS_FX_ERROR_INFO;
+}
+
 static eas_err marker(eas_ics_fx_reader *r, uint32_t tag)
 {
     uint32_t at = r->atom_offset;
+    if (starts_section(tag)) r->section = tag;
     if (is_opener(tag)) {
         if (r->depth >= EAS_ICS_FX_MAX_DEPTH) return fail(r, EAS_ERR_ICS_FX_MARKER, at);
         r->stack[r->depth++] = tag;
@@ -195,6 +205,8 @@ static eas_err tag_done(eas_ics_fx_reader *r)
     memset(&r->prop, 0, sizeof r->prop);
     r->prop.tag = tag;
     r->prop.offset = at;
+    r->prop.section = r->section;
+    r->prop.within = r->depth ? r->stack[r->depth - 1] : 0;
     uint16_t type = (uint16_t)(tag & 0xFFFF);
     if (tag == EAS_FX_META_IDSET_GIVEN) type = EAS_PT_BINARY;
     if (type & EAS_PT_CODEPAGE) {

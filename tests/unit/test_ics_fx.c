@@ -239,7 +239,8 @@ static eas_err on_name(void *user, const uint8_t *data, size_t len, int last)
 static eas_err on_begin(void *user, const eas_ics_fx_prop *p)
 {
     logger *l = user;
-    logf_(l, "P%08x@%u n%u", (unsigned)p->tag, (unsigned)p->offset, (unsigned)p->count);
+    logf_(l, "P%08x@%u n%u s%08x w%08x", (unsigned)p->tag, (unsigned)p->offset, (unsigned)p->count,
+          (unsigned)p->section, (unsigned)p->within);
     if (p->named && p->name_kind == 0) logf_(l, " lid%x", (unsigned)p->name_lid);
     if (p->named && p->name_kind == 1) {
         logf_(l, " name=");
@@ -290,6 +291,50 @@ static eas_err read_cut(const stream *s, size_t a, size_t b, logger *l, eas_ics_
     return e;
 }
 
+/* A property line of the log with that tag, part and enclosing marker. */
+static int has_prop(const char *log, uint32_t tag, uint32_t section, uint32_t within)
+{
+    char want[64], head[16];
+    snprintf(head, sizeof head, "P%08x@", (unsigned)tag);
+    snprintf(want, sizeof want, " s%08x w%08x", (unsigned)section, (unsigned)within);
+    for (const char *at = strstr(log, head); at; at = strstr(at + 1, head)) {
+        const char *eol = strchr(at, '\n');
+        const char *w = strstr(at, want);
+        if (w && (!eol || w < eol)) return 1;
+    }
+    return 0;
+}
+
+/* A hierarchy download (2.2.4.3.2: hierarchySync = *folderChange [deletions] state IncrSyncEnd). */
+static void build_hierarchy_sync(stream *s)
+{
+    s->n = 0;
+    for (uint8_t f = 1; f <= 2; f++) {
+        uint8_t key[22];
+        memset(key, f, sizeof key);
+        u32(s, EAS_FX_INCR_SYNC_CHG);
+        bin(s, 0x65E10102, key, sizeof key); /* PidTagParentSourceKey */
+        bin(s, 0x65E00102, key, sizeof key); /* PidTagSourceKey */
+        u32(s, 0x30080040);
+        u32(s, 0);
+        u32(s, 0x01DA0000);
+        bin(s, 0x65E20102, key, sizeof key); /* PidTagChangeKey */
+        uint8_t pcl[23];
+        pcl[0] = 22;
+        memcpy(pcl + 1, key, 22);
+        bin(s, 0x65E30102, pcl, sizeof pcl);
+        wstr(s, 0x3001001F, f == 1 ? "Inbox" : "Projects");
+        long_prop(s, 0x36010003, 1); /* PidTagFolderType */
+    }
+    u32(s, EAS_FX_INCR_SYNC_DEL);
+    bin(s, EAS_FX_META_IDSET_DELETED, idset_deleted, sizeof idset_deleted);
+    u32(s, EAS_FX_INCR_SYNC_STATE_BEGIN);
+    bin(s, EAS_FX_META_IDSET_GIVEN, cnset, sizeof cnset);
+    bin(s, EAS_FX_META_CNSET_SEEN, cnset, sizeof cnset);
+    u32(s, EAS_FX_INCR_SYNC_STATE_END);
+    u32(s, EAS_FX_INCR_SYNC_END);
+}
+
 static stream contents;
 static logger whole_log, cut_log;
 static eas_ics_state whole_state, cut_state;
@@ -321,6 +366,18 @@ TEST(ics_fx_contents_sync_whole)
         CHECK_MSG(found != NULL, "marker %s missing or out of order", m);
         at = found + 1;
     }
+    /* Each property knows its part of the stream and what encloses it. */
+    CHECK(has_prop(t, 0x00000102, EAS_FX_INCR_SYNC_PROGRESS_MODE, 0));
+    CHECK(has_prop(t, 0x0E080003, EAS_FX_INCR_SYNC_PROGRESS_PER_MSG, 0));
+    CHECK(has_prop(t, 0x65E00102, EAS_FX_INCR_SYNC_CHG, 0));
+    CHECK(has_prop(t, 0x3001001F, EAS_FX_INCR_SYNC_MESSAGE, EAS_FX_START_RECIP));
+    CHECK(has_prop(t, 0x37050003, EAS_FX_INCR_SYNC_MESSAGE, EAS_FX_NEW_ATTACH));
+    CHECK(has_prop(t, 0x0037001F, EAS_FX_INCR_SYNC_MESSAGE, EAS_FX_START_EMBED));
+    CHECK(has_prop(t, EAS_FX_META_INCR_SYNC_GROUP_ID, EAS_FX_INCR_SYNC_GROUP_INFO, 0));
+    CHECK(has_prop(t, EAS_FX_META_INCR_SYNC_MESSAGE_PARTIAL, EAS_FX_INCR_SYNC_CHG_PARTIAL, 0));
+    CHECK(has_prop(t, EAS_FX_META_IDSET_DELETED, EAS_FX_INCR_SYNC_DEL, 0));
+    CHECK(has_prop(t, EAS_FX_META_IDSET_READ, EAS_FX_INCR_SYNC_READ, 0));
+    CHECK(has_prop(t, EAS_FX_META_CNSET_SEEN, EAS_FX_INCR_SYNC_STATE_BEGIN, EAS_FX_INCR_SYNC_STATE_BEGIN));
     /* Two values of the MV string, three of the MV long, the empty MV I8 with a count of 0. */
     CHECK(strstr(t, "P10901003") != NULL && strstr(t, "n3") != NULL);
     CHECK(strstr(t, "P10921014@") != NULL);
@@ -374,6 +431,26 @@ TEST(ics_fx_every_split_point)
             continue;
         }
         CHECK_MSG(e == EAS_ERR_ICS_TRUNCATED || e == EAS_ERR_ICS_FX_MARKER, "cut %zu: %s", cut, eas_err_name(e));
+    }
+}
+
+TEST(ics_fx_hierarchy_sync)
+{
+    stream h;
+    build_hierarchy_sync(&h);
+    logger *l = &whole_log;
+    CHECK_OK(read_cut(&h, 0, 0, l, &whole_state, NULL));
+    const char *t = l->text;
+    unsigned changes = 0;
+    for (const char *at = strstr(t, "M40120003@"); at; at = strstr(at + 1, "M40120003@")) changes++;
+    CHECK_EQ(changes, 2);
+    CHECK(has_prop(t, 0x65E10102, EAS_FX_INCR_SYNC_CHG, 0));
+    CHECK(has_prop(t, 0x3001001F, EAS_FX_INCR_SYNC_CHG, 0));
+    CHECK(has_prop(t, EAS_FX_META_IDSET_DELETED, EAS_FX_INCR_SYNC_DEL, 0));
+    CHECK_EQ(whole_state.present, (1u << EAS_ICS_IDSET_GIVEN) | (1u << EAS_ICS_CNSET_SEEN));
+    for (size_t a = 0; a <= h.n; a++) {
+        CHECK_OK(read_cut(&h, a, a, &cut_log, &cut_state, NULL));
+        CHECK(cut_log.len == l->len && memcmp(cut_log.text, l->text, l->len) == 0);
     }
 }
 

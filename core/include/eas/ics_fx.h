@@ -103,6 +103,13 @@ typedef struct eas_ics_fx_prop {
     eas_ics_guid name_guid;
     uint32_t name_lid;
     uint32_t count;       /* multi-valued: elements; else 1 */
+    /* Where it stands, so that a consumer need not track the grammar itself: the last of the
+     * incremental-sync markers that start a part of the stream (IncrSyncChg, IncrSyncChgPartial,
+     * IncrSyncMessage, IncrSyncDel, IncrSyncRead, IncrSyncStateBegin, IncrSyncProgressMode,
+     * IncrSyncProgressPerMsg, IncrSyncGroupInfo, FXErrorInfo; 0 before any), and the innermost start
+     * marker still open (StartRecip, NewAttach, StartEmbed, ...; 0 at top level). */
+    uint32_t section;
+    uint32_t within;
 } eas_ics_fx_prop;
 
 /* Callbacks; any may be NULL, one that returns an error stops the reader with it. Data pointers point
@@ -132,6 +139,7 @@ typedef struct eas_ics_fx_reader {
     uint8_t need, have; /* bytes of a fixed-size element collected in buf */
     uint8_t depth;
     uint8_t ended;     /* IncrSyncEnd seen */
+    uint32_t section;  /* see eas_ics_fx_prop */
     uint8_t name_odd;  /* a string name's byte that waits for its pair */
     uint8_t name_half;
     uint16_t name_len;
