@@ -492,6 +492,19 @@ TEST(ics_idset_encoding_is_compact)
     }
 }
 
+typedef struct walk_log {
+    unsigned n;
+    uint32_t v[8];
+} walk_log;
+
+static eas_err walk_note(void *user, const eas_ics_guid *replica, uint64_t lo, uint64_t hi)
+{
+    walk_log *w = user;
+    if (w->n < 8) w->v[w->n] = ((uint32_t)replica->b[0] << 24) | (uint32_t)(lo << 16) | (uint32_t)hi;
+    w->n++;
+    return EAS_OK;
+}
+
 TEST(ics_idset_replguid_order)
 {
     /* REPLGUID-GLOBSET pairs are written in ascending GUID byte order (2.2.2.4.2). */
@@ -508,6 +521,14 @@ TEST(ics_idset_replguid_order)
     CHECK_EQ(n, 2 * (16 + 8));
     CHECK_EQ(buf[0], 0x11);
     CHECK_EQ(buf[24], 0x22);
+    /* The walk goes in the same order, ranges ascending. */
+    CHECK_OK(eas_ics_set_add_range(&s, &a, 1, 3));
+    walk_log w = {0, {0}};
+    CHECK_OK(eas_ics_set_walk(&s, walk_note, &w));
+    CHECK_EQ(w.n, 3);
+    CHECK_EQ(w.v[0], 0x11090009); /* first byte of the replica, then low and high */
+    CHECK_EQ(w.v[1], 0x22010003);
+    CHECK_EQ(w.v[2], 0x22070007);
     /* Too small a buffer is an error, not a cut. */
     CHECK_EQ(eas_ics_idset_encode_buf(&s, buf, 30, &n), EAS_ERR_NOSPACE);
 }
