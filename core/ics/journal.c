@@ -8,12 +8,22 @@ void eas_ics_journal_init(eas_ics_journal *j, const eas_ics_guid *replica, uint6
     memset(j, 0, sizeof *j);
     j->replica = *replica;
     j->next_cn = next_cn ? next_cn : 1;
+    j->reserved = j->next_cn;
     eas_ics_set_init(&j->confirmed, EAS_ICS_REPLGUID);
+}
+
+int eas_ics_journal_needs_reserve(const eas_ics_journal *j) { return j->next_cn >= j->reserved; }
+
+eas_err eas_ics_journal_reserve(eas_ics_journal *j)
+{
+    if (j->next_cn + EAS_ICS_CN_RESERVE > EAS_ICS_GLOBCNT_MAX + 1) return EAS_ERR_NOSPACE;
+    j->reserved = j->next_cn + EAS_ICS_CN_RESERVE;
+    return EAS_OK;
 }
 
 eas_err eas_ics_journal_local_change(eas_ics_journal *j, eas_ics_version *item, uint64_t *cn)
 {
-    if (j->next_cn > EAS_ICS_GLOBCNT_MAX) return EAS_ERR_NOSPACE;
+    if (eas_ics_journal_needs_reserve(j)) return EAS_ERR_STATE;
     eas_ics_xid x = eas_ics_xid_of_cn(&j->replica, j->next_cn);
     eas_err e = eas_ics_pcl_add(&item->pcl, &x);
     if (e != EAS_OK) return e;

@@ -1,14 +1,17 @@
-/* libFuzzer harness for the PCL decoder and its order (core/ics).
+/* libFuzzer harness for the PCL decoder and its order, and the journal's store records (core/ics).
  * fuzz-links:
  * The input is two serialized PCLs, split at a point given by its first byte. Invariants beyond
  * "no crash, no overread, no UB" (ASan/UBSan):
  *  - a decoded PCL encodes and decodes to the same PCL, sorted by GUID with one XID per GUID;
  *  - compare is antisymmetric and agrees with includes; equal means equal encodings;
- *  - the merge includes both, and is equal to one of them exactly when that one includes the other. */
+ *  - the merge includes both, and is equal to one of them exactly when that one includes the other;
+ *  - the whole input read as an item version field and as a journal record: what decodes encodes to
+ *    something that decodes to the same. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "eas/ics_journal.h"
 #include "eas/ics_pcl.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -39,9 +42,34 @@ static int decode(const uint8_t *p, size_t n, eas_ics_pcl *pcl)
     return 1;
 }
 
+static eas_ics_journal journal, journal_again;
+static uint8_t record[1 << 16];
+
+static void check_records(const uint8_t *data, size_t size)
+{
+    eas_ics_version v, again;
+    if (eas_ics_version_decode(&v, data, size) == EAS_OK) {
+        uint8_t buf[1 + 1 + EAS_ICS_XID_MAX + EAS_ICS_PCL_MAX_XIDS * (1 + EAS_ICS_XID_MAX)];
+        size_t n = 0;
+        REQUIRE(eas_ics_version_encode(&v, buf, sizeof buf, &n) == EAS_OK);
+        REQUIRE(eas_ics_version_decode(&again, buf, n) == EAS_OK);
+        REQUIRE(eas_ics_pcl_compare(&again.pcl, &v.pcl) == EAS_ICS_PCL_EQUAL);
+        REQUIRE(eas_ics_guid_cmp(&again.last.guid, &v.last.guid) == 0);
+        REQUIRE(eas_ics_xid_local(&again.last) == eas_ics_xid_local(&v.last));
+    }
+    if (eas_ics_journal_decode(&journal, data, size) == EAS_OK) {
+        size_t n = 0;
+        REQUIRE(eas_ics_journal_encode(&journal, record, sizeof record, &n) == EAS_OK);
+        REQUIRE(eas_ics_journal_decode(&journal_again, record, n) == EAS_OK);
+        REQUIRE(eas_ics_set_equal(&journal.confirmed, &journal_again.confirmed));
+        REQUIRE(journal_again.next_cn == journal.reserved);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1) return 0;
+    check_records(data + 1, size - 1);
     size_t cut = size > 1 ? data[0] % size : 0;
     data++;
     size--;

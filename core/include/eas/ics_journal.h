@@ -40,14 +40,25 @@ typedef struct eas_ics_version {
 } eas_ics_version;
 
 typedef struct eas_ics_journal {
-    eas_ics_guid replica; /* the device's own replica GUID */
-    uint64_t next_cn;     /* the next change number it gives (GLOBCNTs start at 1) */
+    eas_ics_guid replica;  /* the device's own replica GUID */
+    uint64_t next_cn;      /* the next change number it gives (GLOBCNTs start at 1) */
+    uint64_t reserved;     /* numbers below this one are reserved on flash (see eas_ics_journal_reserve) */
     eas_ics_set confirmed; /* the device's change numbers the server has confirmed (REPLGUID form) */
 } eas_ics_journal;
 
+/* Change numbers handed out per reservation. */
+#define EAS_ICS_CN_RESERVE 64u
+
 void eas_ics_journal_init(eas_ics_journal *j, const eas_ics_guid *replica, uint64_t next_cn);
+/* Change numbers must never be given twice, also across a power cut, so they are handed out from a
+ * reservation that is on flash first: when eas_ics_journal_needs_reserve says so, the caller reserves
+ * the next EAS_ICS_CN_RESERVE numbers and commits the journal record (eas_ics_journal_encode) before
+ * the next local change. A journal read back after a cut resumes after its reservation: at most a
+ * block of numbers is skipped, none is reused. */
+int eas_ics_journal_needs_reserve(const eas_ics_journal *j);
+eas_err eas_ics_journal_reserve(eas_ics_journal *j);
 /* A local change of the item: a new change number, the item's last XID and a PCL that includes it.
- * EAS_ERR_ICS_PCL_FULL or EAS_ERR_NOSPACE (change numbers ran out) leave the item unchanged. */
+ * EAS_ERR_STATE when no reserved number is left; EAS_ERR_ICS_PCL_FULL; the item is then unchanged. */
 eas_err eas_ics_journal_local_change(eas_ics_journal *j, eas_ics_version *item, uint64_t *cn);
 /* 1 when the item's last change is the device's and the server has not confirmed it. */
 int eas_ics_journal_pending(const eas_ics_journal *j, const eas_ics_version *item);
@@ -58,5 +69,16 @@ eas_err eas_ics_journal_server_change(eas_ics_journal *j, eas_ics_version *item,
                                       eas_ics_outcome *outcome);
 /* 1 for the outcomes that are conflicts (to report). */
 int eas_ics_outcome_is_conflict(eas_ics_outcome o);
+
+/* The records the store keeps (core/ics/journal_record.c).
+ * Journal, one per account: [format 1][replica GUID, 16][reservation, 6 bytes big-endian][the confirmed
+ * CNSET as a REPLGUID IDSET]. Decoding resumes next_cn at the reservation.
+ * Item version, a field of the item record: [i][PCL in wire form], i the index in the PCL of the last
+ * change's XID, or 0xFF followed by that XID as a SizedXid when the PCL does not hold it as is. */
+#define EAS_ICS_JOURNAL_FORMAT 1u
+eas_err eas_ics_journal_encode(const eas_ics_journal *j, uint8_t *buf, size_t cap, size_t *len);
+eas_err eas_ics_journal_decode(eas_ics_journal *j, const uint8_t *buf, size_t len);
+eas_err eas_ics_version_encode(const eas_ics_version *v, uint8_t *buf, size_t cap, size_t *len);
+eas_err eas_ics_version_decode(eas_ics_version *v, const uint8_t *buf, size_t len);
 
 #endif
