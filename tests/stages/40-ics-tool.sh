@@ -93,6 +93,22 @@ check_eq "fxstream deleted IDSET decoded" "$(line '^ *0x7-0x9$')" "1"
 check_eq "fxstream state CNSET decoded" "$(line '^ *0x1-0x2a$')" "1"
 size=$(stat -c %s "$out/contents.fx")
 check_eq "fxstream end offset" "$(line "^$(printf '%06x' "$size") end of stream$")" "1"
+# A stream longer than the tool's 4096-byte reads: 300 message changes, atoms cut between reads.
+python3 - "$out/long.fx" <<'EOF'
+import struct, sys
+b = bytearray()
+def u32(v): b.extend(struct.pack('<I', v))
+for i in range(300):
+    u32(0x40120003)
+    s = ('message %d of a long stream' % i + '\0').encode('utf-16-le')
+    u32(0x0037001F); u32(len(s)); b.extend(s)
+u32(0x40140003)
+open(sys.argv[1], 'wb').write(b)
+EOF
+long=$($tool fxstream dump "$out/long.fx"); rc=$?
+check_eq "fxstream long stream exit" "$rc" "0"
+check_eq "fxstream long stream changes" "$(echo "$long" | grep -c 'IncrSyncChg (0x40120003)$')" "300"
+check_eq "fxstream long stream last subject" "$(echo "$long" | grep -c '"message 299 of a long stream"')" "1"
 # Cut inside the subject's value: truncated at the end of what is there.
 head -c 60 "$out/contents.fx" > "$out/cut.fx"
 check_error "fxstream truncated" 60 $tool fxstream dump "$out/cut.fx"
