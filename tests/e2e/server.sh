@@ -32,10 +32,12 @@ COMMON_PKGS="nginx curl openssl ca-certificates procps iproute2 util-linux"
 # A caller's descriptors above 2 are not the daemons' to keep: `flock /work/e2e.lock CMD` (how the
 # team shares these servers) hands its lock to CMD as fd 3, and a daemon started with it held the lock
 # for as long as it ran (seen 2026-12-01: sogod, postgres, dovecot and memcached kept everyone out).
-# The caller keeps its lock; only this script and what it starts let go of their copies.
+# The caller keeps its lock; only this script and what it starts let go of their copies of lock
+# files (only those: bash reads this very script through a descriptor of its own).
 for _fd in /proc/$$/fd/*; do
-    _fd=${_fd##*/}
-    [ "$_fd" -gt 2 ] 2>/dev/null && eval "exec $_fd>&-" 2>/dev/null || true
+    case $(readlink "$_fd" 2>/dev/null) in
+    *.lock) _fd=${_fd##*/}; [ "$_fd" -gt 2 ] && eval "exec $_fd>&-" ;;
+    esac
 done
 unset _fd
 
