@@ -153,6 +153,7 @@ eas_err eas_cli_config_parse(const char *text, size_t len, const char *config_pa
     }
     if (!out->url[0]) return bad(msg, cap, "missing key \"%s\"", "url");
     if (!out->user[0]) return bad(msg, cap, "missing key \"%s\"", "user");
+    out->password_inline = !password_env && out->password[0];
     if (!out->password[0] && !out->password_env_unset[0])
         return bad(msg, cap, "missing key \"%s\" (or \"password_env\")", "password");
     if (!out->device_id[0]) return bad(msg, cap, "missing key \"%s\"", "device_id");

@@ -61,32 +61,53 @@ void eas_posix_entropy_init(eas_entropy *out);
 /* ---- flash: a file-backed NOR flash image ----
  * The file holds sector_count * sector_size bytes, created erased (0xFF) on first use. The rules of
  * pal.h are enforced, not just assumed: prog needs prog_size alignment of address and length and may
- * only touch units erased since their last prog (tracked in a bitmap file PATH.prog beside the image, so
- * that a 0xFF written by prog still counts as programmed); anything else is EAS_ERR_FLASH and leaves the
- * image unchanged. An image of another size is refused (EAS_ERR_FLASH) rather than reshaped.
- * One writer at a time: open takes an exclusive lock on PATH.prog, and a second open of the same image
- * fails with EAS_ERR_FLASH_BUSY. While the writer waits (on the network, say) it may let readers in
- * with eas_posix_flash_share() and take the image back with eas_posix_flash_own(); a reader
+ * only touch units erased since their last prog (tracked in a bitmap, kept in RAM and in a file PATH.prog
+ * beside the image, so that a 0xFF written by prog still counts as programmed); anything else is
+ * EAS_ERR_FLASH and leaves the image unchanged. An image of another size is refused (EAS_ERR_FLASH)
+ * rather than reshaped. Reads cost no system call for an erased sector or one of the last few read
+ * (kept whole in RAM, FLASH_CACHE_BYTES in all).
+ * One writer at a time: open takes an exclusive lock on the image itself (and checks that the path
+ * still names the file it locked), and a second open of the same image fails with EAS_ERR_FLASH_BUSY.
+ * While the writer waits (on the network, say) it may let readers in with eas_posix_flash_share() and
+ * take the image back with eas_posix_flash_own(), which waits at most two seconds; a reader
  * (eas_posix_flash_open_snapshot) copies the image under the shared lock and works on the copy, so it
- * never holds the writer up for longer than the copy. A process killed at any moment leaves an image
- * that opens again: a new image appears whole (written as PATH.new, then renamed), and data reaches the
- * image before its units are marked in the bitmap.
+ * never holds the writer up for longer than the copy. The files are created (and kept) readable by
+ * their owner only. A process killed at any moment, or a power cut, leaves an image that opens again: a
+ * new image appears whole (written as PATH.new, then renamed), the bitmap file is written only after
+ * the data it marks is on disk (and an erase clears its bits on disk before it erases), and open makes
+ * the bitmap agree with the content (a unit holding data is programmed; in a bitmap of an earlier
+ * version, without that order, a marked unit that reads erased is erased).
  *
  * Power-cut simulation for store tests: after eas_posix_flash_cut_power_after(f, n), the n prog/erase
  * calls that follow succeed and the next one is interrupted half-way: part of it lands, the units it
  * touched count as programmed whatever they hold, and it and every later call fail with EAS_ERR_FLASH
  * until the image is closed and opened again (the reboot). */
 typedef struct eas_posix_flash {
-    int fd;
-    int map_fd;
+    int fd;                 /* the image, locked (the writer's exclusive or shared lock) */
+    int map_fd;             /* PATH.prog */
+    char *path;             /* of the image (heap) */
     uint32_t sector_size;
     uint32_t sector_count;
     uint32_t prog_size;
     int32_t cut_after;      /* -1: no power cut planned */
     uint8_t dead;
+    uint8_t replaced;       /* the path names another file now: nothing more is written */
+    uint8_t data_dirty;     /* the image was written since its last fdatasync */
+    uint8_t map_unsynced;   /* the bitmap file was written since its last fdatasync */
     uint32_t progs;         /* successful prog calls since open (wear and test counters) */
     uint32_t erases;        /* successful erase calls since open */
+    uint64_t preads;        /* read system calls since open */
     uint8_t *snapshot;      /* a reader's copy of the image (heap: this is the port, not the core) */
+    /* the writer's RAM (heap) */
+    uint8_t *map;           /* the bitmap and the trailer of its file */
+    uint64_t map_lo, map_hi; /* bytes of it changed since it was last written to the file */
+    uint64_t flushed_ms;
+    uint8_t *blank;         /* per sector: 1 when every byte reads 0xFF */
+    int32_t *slot_of;       /* per sector: its cache slot, -1: not cached */
+    uint32_t *cache_sector; /* per cache slot: the sector it holds, UINT32_MAX: none */
+    uint8_t *cache;         /* cache_slots whole sectors */
+    uint32_t cache_slots;
+    uint32_t cache_next;    /* the slot replaced next (in turn) */
 } eas_posix_flash;
 
 /* Opens (creating if missing) the image at path with this geometry and fills *out (ctx = f).

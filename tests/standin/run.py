@@ -667,6 +667,18 @@ def s15_limits(s):
     check("after the refusals: SyncKey 1 was sent and the 3 folders are kept",
           r.reqs and sync_key(r.reqs[0]) == "1" and r.folders() == as_set(F3), repr(r) + r.out)
 
+    # The password in a config file others can read: a warning (as ssh gives), not a refusal.
+    os.chmod(d.config, 0o644)
+    r = d.run([fs("2")])
+    check("config with a password, mode 0644: warned (rc %s)" % r.rc,
+          r.rc == 0 and "readable by others" in r.err and "standin-pw" not in r.err, repr(r) + r.err)
+    os.chmod(d.config, 0o600)
+    r = d.run([fs("3")])
+    check("config mode 0600: no warning (rc %s)" % r.rc, r.rc == 0 and "readable by others" not in r.err,
+          repr(r) + r.err)
+    check("the state files are the owner's only",
+          all(os.stat(p).st_mode & 0o777 == 0o600 for p in (d.state, d.state + ".prog")))
+
 
 def s14_tls(s_unused):
     """Optional: the same stand-in over TLS, with a certificate for DNS:eas.test minted here."""

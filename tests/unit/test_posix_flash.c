@@ -5,7 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "eas/err.h"
@@ -240,7 +244,7 @@ static void flash_kill_body(flash_tmp *t)
         fclose(half);
     }
     /* The bitmap of the deleted image still marks unit 0: it must not carry over to the new image. */
-    CHECK_EQ(file_size(t->map), (long)(SS * SC / PS / 8));
+    CHECK_EQ(file_size(t->map), (long)(SS * SC / PS / 8 + 16)); /* the bits and the trailer */
     CHECK_OK(eas_posix_flash_open(&f, t->image, SS, SC, PS, &fl));
     CHECK_EQ(file_size(t->image), (long)(SS * SC));
     CHECK_EQ(file_size(tmp_path), -1);
@@ -295,3 +299,202 @@ static void flash_reader_body(flash_tmp *t)
 }
 
 TEST(posix_flash_readers_beside_a_writer) { in_flash_tmp(flash_reader_body); }
+
+/* Reads: many small pieces of one sector cost one system call, an erased sector none. */
+static void flash_read_cost_body(flash_tmp *t)
+{
+    eas_posix_flash f;
+    eas_flash fl;
+    uint8_t data[PS], buf[32];
+    memset(data, 0x42, sizeof data);
+    CHECK_OK(eas_posix_flash_open(&f, t->image, SS, SC, PS, &fl));
+    uint64_t before = f.preads;
+    for (uint32_t off = 0; off < SS * SC; off += 32) CHECK_OK(fl.read(fl.ctx, off, buf, 32));
+    CHECK_EQ(f.preads, before); /* all erased: answered from RAM */
+    CHECK_OK(fl.prog(fl.ctx, SS, data, PS));
+    for (uint32_t off = SS; off < 2 * SS; off += 8) CHECK_OK(fl.read(fl.ctx, off, buf, 8));
+    CHECK_EQ(f.preads, before + 1);
+    CHECK_OK(fl.read(fl.ctx, SS, buf, PS));
+    CHECK_MEM(buf, data, PS);
+    CHECK_OK(fl.prog(fl.ctx, SS + PS, data, PS)); /* a cached sector follows its writes */
+    CHECK_OK(fl.read(fl.ctx, SS + PS, buf, PS));
+    CHECK_MEM(buf, data, PS);
+    CHECK_OK(fl.erase(fl.ctx, 1));
+    CHECK_OK(fl.read(fl.ctx, SS, buf, PS));
+    CHECK(all_ff(buf, PS));
+    eas_posix_flash_close(&f);
+}
+
+TEST(posix_flash_reads_without_a_system_call_per_piece) { in_flash_tmp(flash_read_cost_body); }
+
+/* The on-disk state a power cut left with a writer that did not order its writes: the bitmap marks
+ * units whose data never reached the disk (they read erased). Open repairs it instead of refusing
+ * every later prog there; a bitmap written in order (with its trailer) is trusted as it is. */
+static void flash_repair_body(flash_tmp *t)
+{
+    eas_posix_flash f;
+    eas_flash fl;
+    uint8_t data[PS], buf[PS];
+    memset(data, 0x77, sizeof data);
+    CHECK_OK(eas_posix_flash_open(&f, t->image, SS, SC, PS, &fl));
+    CHECK_OK(fl.prog(fl.ctx, 0, data, PS));
+    eas_posix_flash_close(&f);
+    /* Construct it: an old-format bitmap (no trailer) marking units 0..7, of which only unit 0 holds data. */
+    FILE *m = fopen(t->map, "wb");
+    CHECK(m != NULL);
+    if (m) {
+        fputc(0xFF, m);
+        for (unsigned i = 1; i < SS * SC / PS / 8; i++) fputc(0, m);
+        fclose(m);
+    }
+    CHECK_OK(eas_posix_flash_open(&f, t->image, SS, SC, PS, &fl));
+    CHECK_EQ(fl.prog(fl.ctx, 0, data, PS), EAS_ERR_FLASH); /* holds data: programmed */
+    CHECK_OK(fl.prog(fl.ctx, PS, data, PS));                /* marked but erased: repaired */
+    CHECK_OK(fl.prog(fl.ctx, 7 * PS, data, PS));
+    CHECK_OK(fl.read(fl.ctx, 7 * PS, buf, PS));
+    CHECK_MEM(buf, data, PS);
+    eas_posix_flash_close(&f);
+    CHECK_EQ(file_size(t->map), (long)(SS * SC / PS / 8 + 16)); /* rewritten in the ordered format */
+
+    /* A unit holding data whose bit never reached the bitmap file is marked from its content. */
+    CHECK(truncate(t->map, 0) == 0 && truncate(t->map, SS * SC / PS / 8) == 0);
+    CHECK_OK(eas_posix_flash_open(&f, t->image, SS, SC, PS, &fl));
+    CHECK_EQ(fl.prog(fl.ctx, 7 * PS, data, PS), EAS_ERR_FLASH);
+    eas_posix_flash_close(&f);
+}
+
+TEST(posix_flash_repairs_a_bitmap_ahead_of_its_data) { in_flash_tmp(flash_repair_body); }
+
+static int mode_of(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (int)(st.st_mode & 0777) : -1;
+}
+
+/* The state is its owner's: created 0600, and an older 0644 one is made so. */
+static void flash_mode_body(flash_tmp *t)
+{
+    eas_posix_flash f;
+    eas_flash fl;
+    CHECK_OK(eas_posix_flash_open(&f, t->image, SS, SC, PS, &fl));
+    CHECK_EQ(mode_of(t->image), 0600);
+    CHECK_EQ(mode_of(t->map), 0600);
+    eas_posix_flash_close(&f);
+    CHECK(chmod(t->image, 0644) == 0 && chmod(t->map, 0644) == 0);
+    CHECK_OK(eas_posix_flash_open(&f, t->image, SS, SC, PS, &fl));
+    CHECK_EQ(mode_of(t->image), 0600);
+    CHECK_EQ(mode_of(t->map), 0600);
+    eas_posix_flash_close(&f);
+}
+
+TEST(posix_flash_files_are_the_owners) { in_flash_tmp(flash_mode_body); }
+
+/* ---- the lock, against a second process ---- */
+
+static long ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (t.tv_sec - t0->tv_sec) * 1000L + (t.tv_nsec - t0->tv_nsec) / 1000000L;
+}
+
+/* A process that holds a read lock (a plain POSIX record lock, as any local user could take) on the
+ * image until killed. Returns its pid once the lock is held, or -1. */
+static pid_t hostile_reader(const char *image)
+{
+    int ready[2];
+    if (pipe(ready) != 0) return -1;
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(image, O_RDONLY);
+        struct flock l;
+        memset(&l, 0, sizeof l);
+        l.l_type = F_RDLCK;
+        l.l_whence = SEEK_SET;
+        char ok = (fd >= 0 && fcntl(fd, F_SETLK, &l) == 0) ? 'y' : 'n';
+        if (write(ready[1], &ok, 1) != 1) _exit(1);
+        for (;;) pause();
+    }
+    close(ready[1]);
+    char ok = 'n';
+    if (pid < 0 || read(ready[0], &ok, 1) != 1 || ok != 'y') {
+        if (pid > 0) kill(pid, SIGKILL), waitpid(pid, NULL, 0);
+        pid = -1;
+    }
+    close(ready[0]);
+    return pid;
+}
+
+/* Runs open as a writer in a second process: its result. */
+static eas_err open_in_child(const char *image, int unlink_map_first)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        char map[320];
+        snprintf(map, sizeof map, "%s.prog", image);
+        if (unlink_map_first) unlink(map);
+        eas_posix_flash g;
+        eas_flash gl;
+        eas_err e = eas_posix_flash_open(&g, image, SS, SC, PS, &gl);
+        if (e == EAS_OK) eas_posix_flash_close(&g);
+        _exit(e == EAS_OK ? 0 : e == EAS_ERR_FLASH_BUSY ? 1 : 2);
+    }
+    int st = 0;
+    if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st)) return EAS_ERR_STATE;
+    return WEXITSTATUS(st) == 0 ? EAS_OK : WEXITSTATUS(st) == 1 ? EAS_ERR_FLASH_BUSY : EAS_ERR_FLASH;
+}
+
+static void flash_lock_body(flash_tmp *t)
+{
+    eas_posix_flash f;
+    eas_flash fl;
+    uint8_t data[PS];
+    memset(data, 0x5C, sizeof data);
+    CHECK_OK(eas_posix_flash_open(&f, t->image, SS, SC, PS, &fl));
+    /* A second writer is refused, also after the bitmap file was deleted under the first. */
+    CHECK_EQ(open_in_child(t->image, 0), EAS_ERR_FLASH_BUSY);
+    CHECK_EQ(open_in_child(t->image, 1), EAS_ERR_FLASH_BUSY);
+    CHECK_OK(fl.prog(fl.ctx, 0, data, PS));
+
+    /* A reader that keeps its lock stalls the writer for a bounded time only. */
+    CHECK_OK(eas_posix_flash_share(&f));
+    pid_t r = hostile_reader(t->image);
+    CHECK(r > 0);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    eas_err e = eas_posix_flash_own(&f);
+    long waited = ms_since(&t0);
+    kill(r, SIGKILL);
+    waitpid(r, NULL, 0);
+    CHECK_EQ(e, EAS_ERR_FLASH_BUSY);
+    CHECK_MSG(waited >= 1000 && waited < 5000, "own() waited %ld ms", waited);
+    CHECK_OK(eas_posix_flash_own(&f)); /* the reader is gone */
+    CHECK_OK(fl.prog(fl.ctx, PS, data, PS));
+    eas_posix_flash_close(&f);
+
+    /* Nor can it keep a writer from starting for longer than a try. */
+    r = hostile_reader(t->image);
+    CHECK(r > 0);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    e = eas_posix_flash_open(&f, t->image, SS, SC, PS, &fl);
+    waited = ms_since(&t0);
+    kill(r, SIGKILL);
+    waitpid(r, NULL, 0);
+    CHECK_EQ(e, EAS_ERR_FLASH_BUSY);
+    CHECK_MSG(waited < 1000, "open waited %ld ms", waited);
+
+    /* The image replaced under a writer (deleted, and a second writer made a new one): the first one
+     * notices when it takes the image back, and writes no more. */
+    CHECK_OK(eas_posix_flash_open(&f, t->image, SS, SC, PS, &fl));
+    CHECK(unlink(t->image) == 0);
+    CHECK_OK(open_in_child(t->image, 0));
+    CHECK_OK(eas_posix_flash_share(&f));
+    CHECK_EQ(eas_posix_flash_own(&f), EAS_ERR_FLASH);
+    CHECK_EQ(fl.prog(fl.ctx, 2 * PS, data, PS), EAS_ERR_FLASH);
+    eas_posix_flash_close(&f);
+    CHECK_OK(eas_posix_flash_open(&f, t->image, SS, SC, PS, &fl));
+    CHECK_OK(fl.prog(fl.ctx, 0, data, PS)); /* the new image, untouched by the old writer */
+    eas_posix_flash_close(&f);
+}
+
+TEST(posix_flash_lock_against_a_second_process) { in_flash_tmp(flash_lock_body); }

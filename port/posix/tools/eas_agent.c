@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -188,6 +189,12 @@ static int setup(const char *config_path, int offline)
         fprintf(stderr, "eas-agent: %s: %s\n", config_path, msg);
         return EXIT_USAGE;
     }
+    /* As ssh does for a private key: a password anyone on the machine can read is worth a warning. */
+    struct stat cst;
+    if (g.cfg.password_inline && stat(config_path, &cst) == 0 && (cst.st_mode & 044))
+        fprintf(stderr, "eas-agent: warning: %s holds a password and is readable by others (mode %04o); "
+                        "chmod 600 it or use \"password_env\"\n",
+                config_path, (unsigned)(cst.st_mode & 0777));
     if (!offline && g.cfg.password_env_unset[0]) {
         fprintf(stderr, "eas-agent: %s: key \"password_env\": environment variable %s is not set\n", config_path,
                 g.cfg.password_env_unset);
