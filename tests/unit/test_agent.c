@@ -3,6 +3,7 @@
  * its new one, never in between. (The scripted connection is a stand-in for a server; the real one is
  * exercised by tests/e2e.) */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -37,7 +38,21 @@ typedef struct {
     char requests[16384];
     size_t req_len;
     int connects;
+    const uint8_t *big; /* if set: response big_at is these big_len bytes instead */
+    size_t big_len;
+    int big_at;
 } script;
+
+/* The bytes of response i. */
+static const uint8_t *resp_bytes(const script *s, int i, size_t *len)
+{
+    if (s->big && i == s->big_at) {
+        *len = s->big_len;
+        return s->big;
+    }
+    *len = s->resp_len[i];
+    return s->resp[i];
+}
 
 static eas_err s_connect(void *ctx, const char *host, uint16_t port)
 {
@@ -78,7 +93,9 @@ static eas_err s_recv(void *ctx, uint8_t *buf, size_t len, size_t *done)
         s->pos = 0;
     }
     if (s->blocky && (s->calls++ & 1)) return EAS_ERR_WOULD_BLOCK;
-    size_t total = s->resp_len[s->serving];
+    size_t full = 0;
+    const uint8_t *bytes = resp_bytes(s, s->serving, &full);
+    size_t total = full;
     if (s->cut && s->serving == s->cut_resp && total > s->cut) total = s->cut;
     if (s->pos >= total) {
         s->peer_closed = 1;
@@ -87,9 +104,9 @@ static eas_err s_recv(void *ctx, uint8_t *buf, size_t len, size_t *done)
     size_t n = total - s->pos;
     if (n > len) n = len;
     if (n > 37) n = 37; /* small pieces: every parser boundary gets crossed */
-    memcpy(buf, s->resp[s->serving] + s->pos, n);
+    memcpy(buf, bytes + s->pos, n);
     s->pos += n;
-    if (s->pos == s->resp_len[s->serving]) s->peer_closed = 1;
+    if (s->pos == full) s->peer_closed = 1;
     *done = n;
     return EAS_OK;
 }
@@ -184,18 +201,24 @@ static void rig_init(void)
     R.cfg.device_type = "easagent";
 }
 
+/* The flash of the next rig_flash (1 KiB sectors, 16 of them, unless a test wants more) and the store's
+ * lookup index (none unless a test wants one). */
+static uint32_t rig_sector_size = 1024, rig_sectors = 16;
+static eas_store_index_slot *rig_index;
+static uint32_t rig_index_slots;
+
 static int rig_flash(void)
 {
     flash_emu_free(&R.flash);
-    if (flash_emu_init(&R.flash, 1024, 16, 16) != 0) return -1;
+    if (flash_emu_init(&R.flash, rig_sector_size, rig_sectors, 16) != 0) return -1;
     R.pal.flash = R.flash.flash;
-    return eas_store_format(&R.store, &R.pal.flash) == EAS_OK ? 0 : -1;
+    return eas_store_format_indexed(&R.store, &R.pal.flash, rig_index, rig_index_slots) == EAS_OK ? 0 : -1;
 }
 
 /* Mounts the store again (as after a reboot) and starts a fresh agent on it. */
 static eas_err rig_agent(void)
 {
-    eas_err e = eas_store_mount(&R.store, &R.pal.flash);
+    eas_err e = eas_store_mount_indexed(&R.store, &R.pal.flash, rig_index, rig_index_slots);
     if (e != EAS_OK) return e;
     return eas_agent_init(&R.agent, &R.cfg, &R.pal, &R.t, NULL, &R.store, NULL);
 }
@@ -484,7 +507,9 @@ static eas_err collect(void *ctx, const eas_folder *f, const uint8_t *rec, size_
     (void)f;
     eas_item_get_str(rec, len, EAS_Calendar_Subject, subj, sizeof subj);
     s->n++;
-    strncat(s->subjects, subj, sizeof s->subjects - strlen(s->subjects) - 2);
+    size_t used = strlen(s->subjects);
+    if (used + strlen(subj) + 2 > sizeof s->subjects) return EAS_OK; /* counted, not listed */
+    strcat(s->subjects, subj);
     strcat(s->subjects, ";");
     return EAS_OK;
 }
@@ -1074,4 +1099,103 @@ TEST(agent_outbox_counts_follow_adds_answers_power_cuts_and_remount)
         new_seen += truth == 0;
     }
     CHECK(old_seen > 0 && new_seen > 0);
+}
+
+/* ---- a window of 512 (the host's EAS_SYNC_WINDOW), cut ---- */
+
+/* A Sync answer (HTTP head and WBXML) of n small Adds w000... with key S3, into buf. */
+static size_t big_window(uint8_t *buf, size_t cap, int n)
+{
+    static char xml[96 * 1024];
+    size_t used = (size_t)snprintf(xml, sizeof xml,
+                                   "<Sync xmlns=\"AirSync:\" xmlns:calendar=\"Calendar:\"><Collections><Collection>"
+                                   "<SyncKey>S3</SyncKey><CollectionId>cal</CollectionId><Status>1</Status><Commands>");
+    for (int i = 0; i < n && used < sizeof xml; i++)
+        used += (size_t)snprintf(xml + used, sizeof xml - used,
+                                 "<Add><ServerId>w%03d</ServerId><ApplicationData><calendar:Subject>S</calendar:Subject>"
+                                 "</ApplicationData></Add>",
+                                 i);
+    used += (size_t)snprintf(xml + used, sizeof xml - used, "</Commands></Collection></Collections></Sync>");
+    if (used >= sizeof xml) return 0;
+    static uint8_t body[32 * 1024];
+    mem_sink m = {body, sizeof body, 0};
+    eas_wbxml_writer w;
+    eas_wbxml_writer_init(&w, (eas_sink){mem_sink_write, &m});
+    size_t off;
+    if (eas_xml_to_wbxml(xml, used, &w, &off) != EAS_OK) return 0;
+    int head = snprintf((char *)buf, cap, "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.ms-sync.wbxml\r\n"
+                                          "Content-Length: %zu\r\n\r\n", m.len);
+    if (head < 0 || (size_t)head + m.len > cap) return 0;
+    memcpy(buf + head, body, m.len);
+    return (size_t)head + m.len;
+}
+
+/* Every byte with EAS_CUT_EVERY_BYTE=1 (the stage does that); else every byte of the head and the
+ * first and last 400, and every 29th in between (the unit run stays short). */
+static int cut_here(size_t cut, size_t total)
+{
+    static int every = -1;
+    if (every < 0) every = getenv("EAS_CUT_EVERY_BYTE") != NULL;
+    return every || cut < 600 || cut + 600 > total || cut % 23 == 0;
+}
+
+/* The FolderSync answer, then the window (total bytes at resp), cut after cut bytes (0: whole). */
+static void script_window(const uint8_t *resp, size_t total, size_t cut)
+{
+    new_script();
+    add_response(&R.conn, 200, NULL, foldersync_no_changes("K1"));
+    R.conn.big = resp;
+    R.conn.big_len = total;
+    R.conn.big_at = R.conn.nresp++;
+    R.conn.cut = cut;
+    R.conn.cut_resp = R.conn.big_at;
+}
+
+TEST(agent_sync_window_of_512_cut_at_any_byte_keeps_items_and_key)
+{
+    static eas_store_index_slot index[4096];
+    rig_sector_size = 4096;
+    rig_sectors = 32;
+    rig_index = index;
+    rig_index_slots = 4096;
+    /* (kept for the whole test, set back at its end) */
+    CHECK(synced_two() == 0);
+    items_seen s0 = items_now();
+    CHECK_EQ(s0.n, 2);
+    CHECK_OK(rig_agent());
+    s0 = items_now();
+    CHECK_EQ(s0.n, 2);
+    static uint8_t resp[40 * 1024];
+    size_t total = big_window(resp, sizeof resp, 512);
+    CHECK(total > 5000);
+    static flash_emu saved;
+    if (!saved.mem) CHECK(flash_emu_init(&saved, 4096, 32, 16) == 0);
+    flash_emu_copy_image(&saved, &R.flash);
+    unsigned runs = 0;
+    for (size_t cut = 1; cut < total; cut++) {
+        if (!cut_here(cut, total)) continue;
+        flash_emu_copy_image(&R.flash, &saved);
+        script_window(resp, total, cut);
+        CHECK_OK(rig_agent());
+        CHECK_MSG(rig_run(EAS_OP_SYNC) != EAS_OK, "cut at %zu of %zu accepted", cut, total);
+        CHECK_OK(rig_agent());
+        char key[EAS_SYNC_KEY_MAX];
+        CHECK_OK(eas_coll_get_key(&R.agent, 0, key, sizeof key));
+        items_seen s = items_now();
+        CHECK_MSG(s.n == 2 && strstr(s.subjects, "One;") && strstr(s.subjects, "Two;") && !strcmp(key, "S2"),
+                  "cut at %zu of %zu: %d items, key %s", cut, total, s.n, key);
+        runs++;
+    }
+    /* Then the whole window applies: 514 items, key S3. */
+    flash_emu_copy_image(&R.flash, &saved);
+    script_window(resp, total, 0);
+    CHECK_OK(rig_agent());
+    eas_err e = rig_run(EAS_OP_SYNC);
+    CHECK_MSG(e == EAS_OK, "%s after %d responses: %s", eas_err_name(e), R.conn.next, R.conn.requests);
+    CHECK(strstr(R.conn.requests, "S2") != NULL);
+    CHECK_OK(rig_agent());
+    items_seen s = items_now();
+    CHECK_EQ(s.n, 514);
+    rig_sector_size = 1024, rig_sectors = 16, rig_index = NULL, rig_index_slots = 0;
+    printf("    %u cuts of a %zu-byte window of 512\n", runs, total);
 }

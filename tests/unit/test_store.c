@@ -424,9 +424,9 @@ TEST(store_txn_limits)
     CHECK(has_value(&st, 2, 8, 1));
     CHECK_OK(eas_store_mount(&st, &e.flash));
     CHECK_EQ(eas_store_get(&st, 100, NULL, 0, &n), EAS_ERR_NOT_FOUND);
-    /* too many records (on a region where that many fit), a value too large */
+    /* too many records (on a region where that many fit: 32 bytes each), a value too large */
     flash_emu_free(&e);
-    CHECK(flash_emu_init(&e, 4096, 4, 4) == 0);
+    CHECK(flash_emu_init(&e, 4096, 2u + (EAS_STORE_MAX_TXN_RECORDS * 32u + 4095u) / 4096u, 4) == 0);
     CHECK_OK(eas_store_format(&st, &e.flash));
     CHECK_OK(put_version(&st, 1, 8, 1));
     CHECK_OK(eas_store_txn_begin(&st));

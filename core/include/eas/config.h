@@ -101,9 +101,10 @@
 #ifndef EAS_STORE_MAX_VALUE
 #define EAS_STORE_MAX_VALUE 512u
 #endif
-/* Most records (puts and deletes) in one transaction (a bound only: it costs no RAM). */
+/* Most records (puts and deletes) in one transaction (a bound only for the store; the agent keeps 9
+ * bytes per record of its open transaction). Holds a Sync window of 512 and its answers. */
 #ifndef EAS_STORE_MAX_TXN_RECORDS
-#define EAS_STORE_MAX_TXN_RECORDS 128u
+#define EAS_STORE_MAX_TXN_RECORDS 544u
 #endif
 /* Largest flash program unit the store accepts (a power of two); entry slots are max(32, this). */
 #ifndef EAS_STORE_MAX_PROG_SIZE
@@ -224,10 +225,12 @@
 #ifndef EAS_ITEM_BODY_MAX
 #define EAS_ITEM_BODY_MAX 160u
 #endif
-/* Items asked for per Sync round trip; a window and its new SyncKey are committed in one store
- * transaction, so this stays below EAS_STORE_MAX_TXN_RECORDS. */
+/* Items asked for per Sync round trip (MS-ASCMD allows 1 to 512; SOGo, Z-Push and grommunio give 512).
+ * A window and its new SyncKey are committed in one store transaction, so this stays below
+ * EAS_STORE_MAX_TXN_RECORDS, and the window's records (and the values they replace) must fit the free
+ * part of the region while it is open: each board sizes it to its region in its eas_board_config.h. */
 #ifndef EAS_SYNC_WINDOW
-#define EAS_SYNC_WINDOW 50u
+#define EAS_SYNC_WINDOW 512u
 #endif
 /* Client changes sent per Sync request. Their answers are committed with the window, so
  * EAS_SYNC_WINDOW + 2 * EAS_SYNC_MAX_COMMANDS + 1 must fit EAS_STORE_MAX_TXN_RECORDS. */
