@@ -25,6 +25,7 @@
 /* No RAM lookup index: every lookup scans the (small) region. */
 #define EAS_STORE_INDEX_SLOTS 0u
 #define EAS_STORE_SCRATCH 32u
+#define EAS_CRC32_TABLE 16 /* the nibble table: 64 bytes of ROM, not 1 KiB */
 #define EAS_MAX_FOLDERS 8u
 #define EAS_REQUEST_MAX 1024u
 #define EAS_RX_CHUNK 512u

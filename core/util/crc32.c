@@ -1,5 +1,25 @@
 #include "eas/crc32.h"
 
+#include "eas/config.h"
+
+#if EAS_CRC32_TABLE == 256
+/* One lookup per byte. Entry i is the CRC register after shifting the byte i through eight steps of the
+ * reflected polynomial; the table is made by the compiler from that rule (1 KiB of ROM). */
+#define CRC_STEP(c) (((c) >> 1) ^ (0xEDB88320u & (0u - ((c) & 1u))))
+#define CRC_BYTE(i) CRC_STEP(CRC_STEP(CRC_STEP(CRC_STEP(CRC_STEP(CRC_STEP(CRC_STEP(CRC_STEP((uint32_t)(i)))))))))
+#define CRC_4(i) CRC_BYTE(i), CRC_BYTE((i) + 1), CRC_BYTE((i) + 2), CRC_BYTE((i) + 3)
+#define CRC_16(i) CRC_4(i), CRC_4((i) + 4), CRC_4((i) + 8), CRC_4((i) + 12)
+#define CRC_64(i) CRC_16(i), CRC_16((i) + 16), CRC_16((i) + 32), CRC_16((i) + 48)
+static const uint32_t byte_table[256] = {CRC_64(0), CRC_64(64), CRC_64(128), CRC_64(192)};
+
+uint32_t eas_crc32(uint32_t crc, const void *data, size_t len)
+{
+    const uint8_t *p = (const uint8_t *)data;
+    crc = ~crc;
+    for (size_t i = 0; i < len; i++) crc = (crc >> 8) ^ byte_table[(crc ^ p[i]) & 0xFFu];
+    return ~crc;
+}
+#elif EAS_CRC32_TABLE == 16
 /* Entry i is the CRC register after shifting the nibble i through four steps of the reflected
  * polynomial; two lookups then replace the eight bit steps of one byte. */
 static const uint32_t nibble_table[16] = {
@@ -18,3 +38,6 @@ uint32_t eas_crc32(uint32_t crc, const void *data, size_t len)
     }
     return ~crc;
 }
+#else
+#error "EAS_CRC32_TABLE must be 16 (nibble table, 64 bytes) or 256 (byte table, 1 KiB)"
+#endif

@@ -1,11 +1,10 @@
-/* State store: CRC-32, the flash emulator's rules, and the store's API (get/put/del, transactions,
+/* State store: the flash emulator's rules, and the store's API (get/put/del, transactions,
  * iteration, compaction under churn, full store, geometry). Power cuts and bit flips: test_store_powercut.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
-#include "eas/crc32.h"
 #include "eas/store.h"
 #include "flash_emu.h"
 
@@ -35,31 +34,6 @@ static int put_version(eas_store *st, uint32_t key, size_t len, uint32_t version
     uint8_t v[EAS_STORE_MAX_VALUE];
     fill_value(v, len, key, version);
     return (int)eas_store_put(st, key, v, len);
-}
-
-static uint32_t crc32_bitwise(const uint8_t *p, size_t n)
-{
-    uint32_t c = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; i++) {
-        c ^= p[i];
-        for (int b = 0; b < 8; b++) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
-    }
-    return ~c;
-}
-
-/* ---- CRC-32 ---- */
-
-TEST(store_crc32_vectors)
-{
-    CHECK_EQ(eas_crc32(0, "123456789", 9), 0xCBF43926u);
-    CHECK_EQ(eas_crc32(0, NULL, 0), 0u);
-    CHECK_EQ(eas_crc32(0, "a", 1), 0xE8B7BE43u);
-    CHECK_EQ(eas_crc32(0, "The quick brown fox jumps over the lazy dog", 43), 0x414FA339u);
-    uint8_t buf[300];
-    for (size_t i = 0; i < sizeof buf; i++) buf[i] = (uint8_t)(i * 7u + 3u);
-    CHECK_EQ(eas_crc32(0, buf, sizeof buf), crc32_bitwise(buf, sizeof buf));
-    /* chaining equals one pass */
-    CHECK_EQ(eas_crc32(eas_crc32(0, buf, 123), buf + 123, sizeof buf - 123), eas_crc32(0, buf, sizeof buf));
 }
 
 /* ---- the emulator itself: the tests below rely on it catching misuse ---- */

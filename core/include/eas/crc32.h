@@ -1,5 +1,6 @@
 /* CRC-32 as in IEEE 802.3 / zlib / PNG (reflected polynomial 0xEDB88320, initial value and final XOR
- * 0xFFFFFFFF), computed a nibble at a time from a 16-entry table: 64 bytes of ROM instead of 1 KiB.
+ * 0xFFFFFFFF), from a table of EAS_CRC32_TABLE entries (eas/config.h): 256 (a byte at a time, 1 KiB of
+ * ROM) or 16 (a nibble at a time, 64 bytes, about half the speed).
  * Check value: eas_crc32(0, "123456789", 9) == 0xCBF43926. */
 #ifndef EAS_CRC32_H
 #define EAS_CRC32_H
