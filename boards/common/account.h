@@ -19,6 +19,7 @@ typedef struct fw_account {
     const char *user_agent;
     uint8_t protocol_version; /* 0: negotiate */
     uint8_t allow_plain_http;
+    uint8_t calendar_filter;  /* MS-ASCMD FilterType of the calendar Sync (4: two weeks back) */
     const uint8_t *ca;        /* PEM bundle, NUL-terminated; ca_len counts the NUL */
     size_t ca_len;
     const eas_lwip_host *hosts; /* static names, e.g. the test server's name -> the emulator's host */

@@ -498,7 +498,7 @@ static int setup(void)
     c->protocol_version = acc->protocol_version;
     c->allow_plain_http = acc->allow_plain_http;
     c->sync_classes = EAS_SYNC_CLASS(EAS_CLASS_CALENDAR); /* a meeting-room display: meetings only */
-    c->calendar_filter = 4; /* two weeks back and everything ahead, as the CLI keeps */
+    c->calendar_filter = acc->calendar_filter; /* how far back; everything ahead */
     static const eas_agent_events events = {NULL, NULL, NULL, on_item, NULL, NULL};
     e = eas_agent_init(&g.agent, c, &g.pal, &g.tls_t, &g.tcp_t, &g.store, &events);
     if (e != EAS_OK) {

@@ -15,6 +15,8 @@ Keys (unknown keys are an error naming them):
   allow_plain_http                        false (default)
   hosts                                   {"name": "dotted IPv4", ...}: static names, before DNS
   sntp_server                             NTP server name; absent: only one offered by DHCP
+  calendar_filter                         how far back the calendar is synced: "all", "1 day", "3 days",
+                                          "1 week", "2 weeks" (default), "1 month", "3 months", "6 months"
   timezone                                the device's zone as a POSIX TZ string (default "UTC0"); the
                                           agenda's day and local times (checked again by the firmware)
   sync_interval_s                         seconds between rounds when Ping cannot be used (default 300)
@@ -34,7 +36,9 @@ import sys
 
 VERSIONS = {"auto": 0, "12.1": 121, "14.0": 140, "14.1": 141, "16.0": 160, "16.1": 161}
 STRINGS = ("url", "user", "password", "password_env", "device_id", "device_type", "device_model",
-           "user_agent", "ca_file", "ca_pem", "sntp_server", "protocol_version", "timezone")
+           "user_agent", "ca_file", "ca_pem", "sntp_server", "protocol_version", "timezone", "calendar_filter")
+# MS-ASCMD FilterType by name, as the CLI's "calendar_filter" (port/posix/agent_config.c)
+CALENDAR_FILTERS = ("all", "1 day", "3 days", "1 week", "2 weeks", "1 month", "3 months", "6 months")
 IGNORED = ("state_file", "classes")
 NUMBERS = ("sync_interval_s", "test_boots", "heartbeat_max_s", "ping_rounds", "ping_seconds")
 
@@ -155,6 +159,10 @@ def main(argv):
     if len(timezone) > 63 or not re.fullmatch(r"[A-Za-z0-9<>+\-:,./]+", timezone):
         die('%s: key "timezone" must be a POSIX TZ string such as "UTC0" or "CET-1CEST,M3.5.0,M10.5.0/3"' % path)
 
+    calendar_filter = cfg.get("calendar_filter", "2 weeks")
+    if calendar_filter not in CALENDAR_FILTERS:
+        die('%s: key "calendar_filter" must be one of %s' % (path, ", ".join('"%s"' % n for n in CALENDAR_FILTERS)))
+
     def opt(key, default):
         return c_string(cfg.get(key) or default)
 
@@ -181,6 +189,7 @@ const fw_account fw_account_cfg = {
     .user_agent = %(user_agent)s,
     .protocol_version = %(version)d,
     .allow_plain_http = %(plain)d,
+    .calendar_filter = %(calendar_filter)d,
     .ca = (const uint8_t *)ca_pem,
     .ca_len = sizeof ca_pem,
     .hosts = hosts,
@@ -206,6 +215,7 @@ const fw_account fw_account_cfg = {
         "user_agent": opt("user_agent", "easagent/0.1"),
         "version": VERSIONS[version],
         "plain": 1 if allow_plain else 0,
+        "calendar_filter": CALENDAR_FILTERS.index(calendar_filter),
         "nhosts": len(hosts),
         "sntp": sntp,
         "timezone": c_string(timezone),

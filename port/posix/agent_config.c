@@ -34,7 +34,14 @@ static const key_spec keys[] = {
     STR_KEY("timezone", timezone),
     {"classes", T_ARRAY, 0, 0},
     {"conflicts", T_STRING, 0, 0},
+    {"calendar_filter", T_STRING, 0, 0},
 };
+
+/* "calendar_filter": how far back calendars are synced, as MS-ASCMD's FilterType (everything ahead is
+ * always kept). The list of names is also in boards/common/gen_account.py. */
+static const char *const calendar_filters[] = {"all", "1 day", "3 days", "1 week", "2 weeks", "1 month", "3 months",
+                                               "6 months"};
+
 
 static eas_err bad(char *msg, size_t cap, const char *fmt, const char *key)
 {
@@ -88,6 +95,7 @@ eas_err eas_cli_config_parse(const char *text, size_t len, const char *config_pa
     size_t err_at = 0;
     eas_err e;
     memset(out, 0, sizeof *out);
+    out->calendar_filter = 4; /* two weeks back */
     eas_json_arena_install();
     e = eas_json_parse(text, len, &root, &err_at);
     if (e != EAS_OK) {
@@ -124,6 +132,16 @@ eas_err eas_cli_config_parse(const char *text, size_t len, const char *config_pa
             if (!strcmp(item->valuestring, "client-wins")) out->client_wins = 1;
             else if (strcmp(item->valuestring, "server-wins") != 0)
                 return bad(msg, cap, "key \"%s\" must be \"server-wins\" or \"client-wins\"", k->name);
+        } else if (!strcmp(k->name, "calendar_filter")) {
+            size_t i = 0;
+            while (i < sizeof calendar_filters / sizeof calendar_filters[0] && strcmp(item->valuestring, calendar_filters[i]))
+                i++;
+            if (i == sizeof calendar_filters / sizeof calendar_filters[0])
+                return bad(msg, cap,
+                           "key \"%s\" must be \"all\", \"1 day\", \"3 days\", \"1 week\", \"2 weeks\", \"1 month\", "
+                           "\"3 months\" or \"6 months\"",
+                           k->name);
+            out->calendar_filter = (uint8_t)i;
         } else if (!strcmp(k->name, "password_env")) {
             password_env = item->valuestring;
         } else if (!strcmp(k->name, "protocol_version")) {

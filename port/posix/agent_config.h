@@ -28,6 +28,7 @@ typedef struct eas_cli_config {
     uint8_t allow_plain_http;
     uint8_t sync_classes; /* from "classes": EAS_SYNC_CLASS bits; 0: the agent's default */
     uint8_t client_wins;  /* "conflicts": "client-wins" */
+    uint8_t calendar_filter; /* "calendar_filter" as MS-ASCMD FilterType: 0 all, 1 one day ... 7 six months back (4) */
     uint8_t password_inline; /* the password is in the file itself (not in the environment) */
 } eas_cli_config;
 

@@ -255,13 +255,13 @@ class Device:
         if scheme == "http":
             cfg["allow_plain_http"] = True
         cfg.update(extra or {})
-        with open(self.config, "w") as f:
+        with open(os.open(self.config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
             json.dump(cfg, f)
 
-    def run(self, steps, *args, trace=False, json_out=True):
+    def run(self, steps, *args, trace=False, json_out=True, command="folders"):
         self.s.load(steps)
-        argv = [AGENT, "--config", self.config] + (["--trace"] if trace else []) + ["folders"]
-        argv += ["--json"] if json_out else []
+        argv = [AGENT, "--config", self.config] + (["--trace"] if trace else []) + [command]
+        argv += ["--json"] if json_out and command == "folders" else []
         argv += list(args)
         t0 = time.monotonic()
         try:
@@ -680,6 +680,30 @@ def s15_limits(s):
           all(os.stat(p).st_mode & 0o777 == 0o600 for p in (d.state, d.state + ".prog")))
 
 
+def s16_calendar_filter(s):
+    cal = F3[0][0]
+    init = {"xml": '<Sync xmlns="AirSync:"><Collections><Collection><SyncKey>S1</SyncKey><CollectionId>%s'
+                   '</CollectionId><Status>1</Status></Collection></Collections></Sync>' % cal}
+    estimate = {"xml": '<GetItemEstimate xmlns="GetItemEstimate:"><Response><Status>1</Status><Collection>'
+                       '<CollectionId>%s</CollectionId><Estimate>0</Estimate></Collection></Response>'
+                       '</GetItemEstimate>' % cal}
+    window = {"xml": '<Sync xmlns="AirSync:"><Collections><Collection><SyncKey>S2</SyncKey><CollectionId>%s'
+                     '</CollectionId><Status>1</Status></Collection></Collections></Sync>' % cal}
+    for name, value, want in (("filterdefault", None, 4), ("filtermonth", "1 month", 5), ("filterall", "all", 0),
+                              ("filter6m", "6 months", 7)):
+        d = Device(s, name, extra=dict({"classes": ["calendar"]}, **({"calendar_filter": value} if value else {})))
+        r = d.run(HANDSHAKE + [fs("1", adds=F3), init, estimate, window], command="sync")
+        syncs = [x for x in r.reqs if cmd_of(x) in ("Sync", "GetItemEstimate") and "S1" in x.get("body_xml", "")]
+        check("calendar_filter %s: FilterType %d in the estimate and the Sync (rc %s)" % (value or "(default)", want, r.rc),
+              r.rc == 0 and len(syncs) == 2 and
+              all(re.search(r"FilterType( [^>]*)?>%d</" % want, x.get("body_xml", "")) for x in syncs),
+              repr(r) + " " + " | ".join(x.get("body_xml", "")[:400] for x in syncs))
+    d = Device(s, "filterbad", extra={"calendar_filter": "fortnight"})
+    r = d.run([], command="sync")
+    check("calendar_filter \"fortnight\": exit 1 naming the key (rc %s)" % r.rc,
+          r.rc == 1 and "calendar_filter" in r.err and not r.reqs, repr(r) + r.err)
+
+
 def s14_tls(s_unused):
     """Optional: the same stand-in over TLS, with a certificate for DNS:eas.test minted here."""
     try:
@@ -721,7 +745,7 @@ def s14_tls(s_unused):
 
 SCENARIOS = [s01_provision_449, s02_status_provision, s03_redirect, s04_http_status, s05_throttle,
              s06_quarantine, s07_cut, s08_malformed, s09_slow_chunked, s10_invalid_key, s11_remote_wipe,
-             s12_versions, s13_connections, s15_limits, s14_tls]
+             s12_versions, s13_connections, s15_limits, s16_calendar_filter, s14_tls]
 
 
 def main():

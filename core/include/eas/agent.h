@@ -57,7 +57,9 @@ typedef struct eas_agent_config {
     uint8_t allow_plain_http; /* http:// URLs (and redirects to them) are refused unless set */
     uint8_t base64_query;     /* the MS-ASHTTP base64-encoded query form */
     uint8_t sync_classes;     /* EAS_SYNC_CLASS_* bits: what EAS_OP_SYNC keeps; 0: calendar, contacts, tasks */
-    uint8_t calendar_filter;  /* FilterType for calendars: 0 all, 4 two weeks back (default), 5-7 more */
+    uint8_t calendar_filter;  /* FilterType for calendars (MS-ASCMD): 0 all, 1 one day, 2 three days, 3 one week,
+                               * 4 two weeks, 5 one month, 6 three months, 7 six months back (0 here is all; the
+                               * CLI and the firmware default to 4) */
     uint8_t email_filter;     /* FilterType for mail: 1 one day ... 5 one month; 0: 3 (one week) */
     uint8_t client_wins;      /* a conflict keeps the device's change (default: the server's wins) */
 } eas_agent_config;

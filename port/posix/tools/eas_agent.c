@@ -265,7 +265,7 @@ static int setup(const char *config_path, int offline)
     c->user_agent = g.cfg.user_agent;
     c->protocol_version = g.cfg.protocol_version;
     c->allow_plain_http = g.cfg.allow_plain_http;
-    c->calendar_filter = 4; /* two weeks back and everything ahead */
+    c->calendar_filter = g.cfg.calendar_filter; /* two weeks back unless configured; everything ahead */
     c->sync_classes = g.cfg.sync_classes;
     c->client_wins = g.cfg.client_wins;
     eas_agent_events ev = {NULL, NULL, g.trace ? trace_out : NULL, on_item, on_progress, on_rejected};
