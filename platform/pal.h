@@ -60,6 +60,10 @@ typedef struct eas_flash {
     eas_err (*read)(void *ctx, uint32_t addr, void *buf, size_t len);
     eas_err (*prog)(void *ctx, uint32_t addr, const void *buf, size_t len);
     eas_err (*erase)(void *ctx, uint32_t sector);
+    /* Optional (NULL: the store reads the sector to know): *yes = 1 when every byte of sector reads 0xFF,
+     * from what the driver knows (a blank-check command, or its own record of erases and programs);
+     * *yes = 0 when it cannot tell, and the store reads. */
+    eas_err (*erased)(void *ctx, uint32_t sector, int *yes);
 } eas_flash;
 
 /* ---- logging ----

@@ -338,8 +338,9 @@ static eas_err idx_build(eas_store *st)
 
 /* After a commit: the transaction's members become visible. They lie after the point where it began
  * (txn_gen, txn_slot), in the sectors opened since, in ring order; a compaction may have copied some
- * of them forward, and a read-back failure may have left a dead attempt (value CRC wrong). If the walk
- * cannot read the flash, the index cannot be trusted and is dropped until the next mount. */
+ * of them forward, and a read-back failure may have left a dead attempt (value CRC wrong): should the
+ * index name that one, the first get finds the CRC wrong in its buffer and scans (which skips it). If
+ * the walk cannot read the flash, the index cannot be trusted and is dropped until the next mount. */
 static void idx_commit(eas_store *st)
 {
     if (st->idx_mode == STI_OFF) return;
@@ -360,8 +361,9 @@ static void idx_commit(eas_store *st)
             if (err != EAS_OK || kind == STF_SLOT_FREE) break;
             if (kind != STF_SLOT_ENTRY || !stf_is_record(&e) || !(e.flags & STF_FLAG_TXN) || e.txn != st->txn_id)
                 continue;
+            /* Its value was read back when it was appended, and a get checks it again in the caller's
+             * buffer: not read here. */
             err = idx_newer(st, &e, &ok);
-            if (err == EAS_OK && ok && e.type == STF_PUT && e.len) err = stf_value_ok(st, s, &e, &ok);
             if (err != EAS_OK) break;
             if (ok) idx_offer(st, s, i, &e);
         }
@@ -451,8 +453,13 @@ static eas_err advance(eas_store *st)
     uint32_t victim = stf_next_sector(st, n);
     int vvalid;
     if (st->head_gen >= SEQ_LIMIT || st->next_seq >= SEQ_LIMIT) return EAS_ERR_STORE_CORRUPT;
-    eas_err err = sector_valid(st, victim, &vvalid);
-    idx_forget_sector(st, n);
+    int vkind;
+    uint32_t vgen, vbase;
+    eas_err err = stf_read_header(st, victim, &vkind, &vgen, &vbase);
+    vvalid = err == EAS_OK && vkind == STF_SEC_VALID && vgen <= st->head_gen;
+    /* The index points into the spare only if the compaction that erased it did not move its records
+     * (its headers were damaged by then): only that case costs a pass over the index. */
+    if (st->spare_unsure) idx_forget_sector(st, n);
     if (err == EAS_OK) err = stf_ensure_erased(st, n);
     if (err == EAS_OK) err = stf_write_header(st, n, st->head_gen + 1u, st->next_seq);
     if (err != EAS_OK) return err;
@@ -465,6 +472,8 @@ static eas_err advance(eas_store *st)
     if (err == EAS_ERR_STORE_FULL) err = EAS_ERR_FLASH; /* only read-back failures can waste that room */
     if (err == EAS_OK && vvalid) err = stf_erase(st, victim);
     if (err != EAS_OK) return err;
+    /* The victim is the next spare: clean if its records were moved, or if it held none (blank). */
+    st->spare_unsure = !vvalid && vkind != STF_SEC_ERASED;
     st->compactions++;
     return EAS_OK;
 }
@@ -603,6 +612,8 @@ static eas_err mount(eas_store *st, const eas_flash *flash)
         err = append_open(st);
         if (err != EAS_OK) return lost(st, err == EAS_ERR_STORE_FULL ? EAS_ERR_FLASH : err);
     }
+    /* A fresh index points only into valid sectors, and the spare is not one. */
+    st->spare_unsure = 0;
     if (st->idx) {
         err = idx_build(st);
         if (err != EAS_OK) return lost(st, err);

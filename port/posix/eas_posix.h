@@ -131,6 +131,8 @@ void eas_posix_flash_cut_power_after(eas_posix_flash *f, int32_t n);
 eas_err eas_posix_flash_read(void *ctx, uint32_t addr, void *buf, size_t len);
 eas_err eas_posix_flash_prog(void *ctx, uint32_t addr, const void *buf, size_t len);
 eas_err eas_posix_flash_erase(void *ctx, uint32_t sector);
+/* From the record of erased sectors (open's pass, then every erase and prog). */
+eas_err eas_posix_flash_erased(void *ctx, uint32_t sector, int *yes);
 
 /* ---- log: one line per call on stderr, "easagent E: text" ---- */
 typedef struct eas_posix_log {

@@ -243,6 +243,7 @@ static void flash_interface(eas_posix_flash *f, eas_flash *out)
     out->read = eas_posix_flash_read;
     out->prog = eas_posix_flash_prog;
     out->erase = eas_posix_flash_erase;
+    out->erased = eas_posix_flash_erased;
 }
 
 /* Takes (type F_WRLCK or F_RDLCK), converts, or drops (F_UNLCK) this open file's lock, trying for at
@@ -372,6 +373,8 @@ static eas_err scan_image(eas_posix_flash *f, int trust_marks)
             uint64_t first = (uint64_t)(s0 + k) * (f->sector_size / f->prog_size);
             int blank = all_ff(sec, f->sector_size);
             f->blank[s0 + k] = (uint8_t)blank;
+            /* An erased sector with trusted (or no) marks: nothing to make agree. */
+            if (blank && (trust_marks || !map_any(f, first, f->sector_size / f->prog_size))) continue;
             for (uint32_t u = 0; u < f->sector_size / f->prog_size; u++) {
                 int held = !blank && !all_ff(sec + (size_t)u * f->prog_size, f->prog_size);
                 int marked = map_get(f, first + u);
@@ -553,6 +556,16 @@ eas_err eas_posix_flash_read(void *ctx, uint32_t addr, void *buf, size_t len)
         addr += (uint32_t)n;
         len -= n;
     }
+    return EAS_OK;
+}
+
+eas_err eas_posix_flash_erased(void *ctx, uint32_t sector, int *yes)
+{
+    eas_posix_flash *f = ctx;
+    if (!f || !yes) return EAS_ERR_ARG;
+    if ((f->fd < 0 && !f->snapshot) || f->dead || sector >= f->sector_count) return EAS_ERR_FLASH;
+    /* A reader's copy has no record: the store reads it. */
+    *yes = f->blank ? f->blank[sector] : 0;
     return EAS_OK;
 }
 

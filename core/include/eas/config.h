@@ -110,10 +110,10 @@
 #ifndef EAS_STORE_MAX_PROG_SIZE
 #define EAS_STORE_MAX_PROG_SIZE 32u
 #endif
-/* Copy buffer inside eas_store, used to move values during compaction (a multiple of
- * EAS_STORE_MAX_PROG_SIZE). */
+/* Copy buffer inside eas_store, used to move values during compaction and to check that a sector is
+ * erased, that many bytes per flash read (a multiple of EAS_STORE_MAX_PROG_SIZE). */
 #ifndef EAS_STORE_SCRATCH
-#define EAS_STORE_SCRATCH 64u
+#define EAS_STORE_SCRATCH 1024u
 #endif
 /* Entries of the CRC-32 table the store checks every record with: 256 (1 KiB of ROM, a lookup per byte)
  * or 16 (64 bytes, two lookups per byte) where ROM is tight. */
