@@ -79,7 +79,7 @@ eas_err ram_flash_attach(ram_flash *f, void *ram, size_t ram_size, uint32_t sect
     f->programmed = (uint8_t *)(h + 1);
     f->data = f->programmed + bitmap;
     f->size = (uint32_t)size;
-    f->flash = (eas_flash){f, sector_size, sector_count, prog_size, rf_read, rf_prog, rf_erase};
+    f->flash = (eas_flash){f, sector_size, sector_count, prog_size, rf_read, rf_prog, rf_erase, NULL};
 
     if (h->magic != RAM_FLASH_MAGIC || h->sector_size != sector_size || h->sector_count != sector_count ||
         h->prog_size != prog_size || h->check != header_check(h)) {
