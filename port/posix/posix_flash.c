@@ -440,7 +440,8 @@ eas_err eas_posix_flash_open(eas_posix_flash *f, const char *path, uint32_t sect
                   pread_all(f, f->map_fd, tail, sizeof tail, map_bytes(f)) == EAS_OK &&
                   memcmp(tail, MAP_TRAILER, MAP_TRAILER_LEN) == 0;
     }
-    if ((e = scan_image(f, trusted)) != EAS_OK) goto fail;
+    if (fresh) memset(f->blank, 1, f->sector_count); /* just written erased, whole */
+    else if ((e = scan_image(f, trusted)) != EAS_OK) goto fail;
     if (!trusted) {
         /* Rewritten whole, in order, with the trailer. */
         memcpy(f->map + map_bytes(f), MAP_TRAILER, MAP_TRAILER_LEN);
