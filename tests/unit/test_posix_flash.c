@@ -322,6 +322,26 @@ static void flash_read_cost_body(flash_tmp *t)
     CHECK_OK(fl.erase(fl.ctx, 1));
     CHECK_OK(fl.read(fl.ctx, SS, buf, PS));
     CHECK(all_ff(buf, PS));
+    /* The blank check answers from the same record: erased, programmed, erased again, and after a
+     * reopen from the content. */
+    int yes = -1;
+    CHECK_OK(fl.erased(fl.ctx, 1, &yes));
+    CHECK_EQ(yes, 1);
+    CHECK_OK(fl.prog(fl.ctx, 2 * SS + PS, data, PS));
+    CHECK_OK(fl.erased(fl.ctx, 2, &yes));
+    CHECK_EQ(yes, 0);
+    CHECK_OK(fl.erased(fl.ctx, 3, &yes));
+    CHECK_EQ(yes, 1);
+    CHECK_EQ(fl.erased(fl.ctx, SC, &yes), EAS_ERR_FLASH);
+    eas_posix_flash_close(&f);
+    CHECK_OK(eas_posix_flash_open(&f, t->image, SS, SC, PS, &fl));
+    CHECK_OK(fl.erased(fl.ctx, 2, &yes));
+    CHECK_EQ(yes, 0);
+    CHECK_OK(fl.erased(fl.ctx, 1, &yes));
+    CHECK_EQ(yes, 1);
+    CHECK_OK(fl.erase(fl.ctx, 2));
+    CHECK_OK(fl.erased(fl.ctx, 2, &yes));
+    CHECK_EQ(yes, 1);
     eas_posix_flash_close(&f);
 }
 
