@@ -119,6 +119,14 @@ static int all_ff(const uint8_t *p, size_t n)
     return 1;
 }
 
+/* Whether path still names the file open as fd: a lock on a file that was renamed over or deleted
+ * since it was opened keeps nobody out. */
+static int same_file(int fd, const char *path)
+{
+    struct stat a, b;
+    return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 /* ---- the bitmap, in RAM ---- */
 
 static int map_get(const eas_posix_flash *f, uint64_t u) { return (f->map[u / 8u] >> (u % 8u)) & 1u; }
@@ -151,6 +159,8 @@ static int map_any(const eas_posix_flash *f, uint64_t first, uint64_t count)
  * is on disk (fdatasync of the image first), so that a marked unit on disk always holds its data. */
 static eas_err map_write_back(eas_posix_flash *f, int durable)
 {
+    /* The image deleted or replaced under this writer: PATH.prog may be another writer's now. */
+    if (!f->replaced && !same_file(f->fd, f->path)) f->replaced = f->dead = 1;
     if (f->replaced) return EAS_ERR_FLASH;
     if (f->data_dirty) {
         if (fdatasync(f->fd) != 0) return EAS_ERR_FLASH;
@@ -274,13 +284,6 @@ static int lock_file(int fd, short type, unsigned wait_ms)
 
 static int lock_busy(int err) { return err == EAGAIN || err == EACCES || err == EWOULDBLOCK; }
 
-/* Whether path still names the file open as fd: a lock on a file that was renamed over or deleted
- * since it was opened keeps nobody out. */
-static int same_file(int fd, const char *path)
-{
-    struct stat a, b;
-    return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-}
 
 /* The state holds the account's keys and data: only its owner reads it. */
 static int owner_only(int fd)
