@@ -25,6 +25,7 @@
 /* No RAM lookup index: every lookup scans the (small) region. */
 #define EAS_STORE_INDEX_SLOTS 0u
 #define EAS_STORE_SCRATCH 64u
+#define EAS_CRC32_TABLE 2048 /* slicing-by-8: 8 KiB of its 4 MiB of ROM */
 #define EAS_MAX_FOLDERS 16u
 #define EAS_REQUEST_MAX 2048u
 #define EAS_RX_CHUNK 1024u

@@ -2,7 +2,31 @@
 
 #include "eas/config.h"
 
-#if EAS_CRC32_TABLE == 256
+#if EAS_CRC32_TABLE == 2048
+/* Eight bytes per step from eight tables (8 KiB of ROM, scripts/gen_crc32_tables.py), where ROM is
+ * plentiful (the host): about three times the byte table's speed. */
+#include "crc32_slice8.inc"
+
+static uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+uint32_t eas_crc32(uint32_t crc, const void *data, size_t len)
+{
+    const uint8_t *p = (const uint8_t *)data;
+    size_t i = 0;
+    crc = ~crc;
+    for (; i + 8u <= len; i += 8u) {
+        uint32_t a = crc ^ le32(p + i), b = le32(p + i + 4u);
+        crc = slice8_table[7][a & 0xFFu] ^ slice8_table[6][(a >> 8) & 0xFFu] ^ slice8_table[5][(a >> 16) & 0xFFu] ^
+              slice8_table[4][a >> 24] ^ slice8_table[3][b & 0xFFu] ^ slice8_table[2][(b >> 8) & 0xFFu] ^
+              slice8_table[1][(b >> 16) & 0xFFu] ^ slice8_table[0][b >> 24];
+    }
+    for (; i < len; i++) crc = (crc >> 8) ^ slice8_table[0][(crc ^ p[i]) & 0xFFu];
+    return ~crc;
+}
+#elif EAS_CRC32_TABLE == 256
 /* One lookup per byte. Entry i is the CRC register after shifting the byte i through eight steps of the
  * reflected polynomial; the table is made by the compiler from that rule (1 KiB of ROM). */
 #define CRC_STEP(c) (((c) >> 1) ^ (0xEDB88320u & (0u - ((c) & 1u))))
@@ -48,5 +72,5 @@ uint32_t eas_crc32(uint32_t crc, const void *data, size_t len)
     return ~crc;
 }
 #else
-#error "EAS_CRC32_TABLE must be 16 (nibble table, 64 bytes) or 256 (byte table, 1 KiB)"
+#error "EAS_CRC32_TABLE must be 2048 (slicing-by-8, 8 KiB), 256 (byte table, 1 KiB) or 16 (nibble table, 64 bytes)"
 #endif

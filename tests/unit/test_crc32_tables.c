@@ -1,14 +1,20 @@
-/* CRC-32 (the store checks every record with it): the check values, and the other table size: core/util/crc32.c built here with EAS_CRC32_TABLE 16 (the
- * nibble table of the small board; this build's own eas_crc32 uses the default, 256), under another
- * name, and both held to the bitwise definition. */
+/* CRC-32 (the store checks every record with it): the check values, and every table size:
+ * core/util/crc32.c built here with EAS_CRC32_TABLE 16 and 256 under other names (this build's own
+ * eas_crc32 has the default, 2048), all held to the bitwise definition. */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "check.h"
 
 uint32_t crc32_nibble(uint32_t crc, const void *data, size_t len);
+uint32_t crc32_byte(uint32_t crc, const void *data, size_t len);
 #define EAS_CRC32_TABLE 16
 #define eas_crc32 crc32_nibble
+#include "../../core/util/crc32.c"
+#undef eas_crc32
+#undef EAS_CRC32_TABLE
+#define EAS_CRC32_TABLE 256
+#define eas_crc32 crc32_byte
 #include "../../core/util/crc32.c"
 #undef eas_crc32
 #undef EAS_CRC32_TABLE
@@ -31,6 +37,7 @@ TEST(crc32_vectors)
     CHECK_EQ(eas_crc32(0, "a", 1), 0xE8B7BE43u);
     CHECK_EQ(eas_crc32(0, "The quick brown fox jumps over the lazy dog", 43), 0x414FA339u);
     CHECK_EQ(crc32_nibble(0, "123456789", 9), 0xCBF43926u);
+    CHECK_EQ(crc32_byte(0, "123456789", 9), 0xCBF43926u);
     uint8_t buf[300];
     for (size_t i = 0; i < sizeof buf; i++) buf[i] = (uint8_t)(i * 7u + 3u);
     /* chaining equals one pass */
@@ -46,5 +53,7 @@ TEST(crc32_both_tables_agree_with_the_definition)
         uint32_t want = bitwise(0x1234u, buf, n);
         CHECK_EQ(eas_crc32(0x1234u, buf, n), want);
         CHECK_EQ(crc32_nibble(0x1234u, buf, n), want);
+        CHECK_EQ(crc32_byte(0x1234u, buf, n), want);
+        if (n > 3) CHECK_EQ(eas_crc32(eas_crc32(0x1234u, buf, 3), buf + 3, n - 3), want); /* unaligned */
     }
 }

@@ -115,10 +115,11 @@
 #ifndef EAS_STORE_SCRATCH
 #define EAS_STORE_SCRATCH 1024u
 #endif
-/* Entries of the CRC-32 table the store checks every record with: 256 (1 KiB of ROM, a lookup per byte)
- * or 16 (64 bytes, two lookups per byte) where ROM is tight. */
+/* Entries of the CRC-32 tables the store checks every record with: 2048 (eight tables, 8 KiB of ROM,
+ * eight bytes per step), 256 (1 KiB, a lookup per byte) or 16 (64 bytes, two lookups per byte) where
+ * ROM is tight. */
 #ifndef EAS_CRC32_TABLE
-#define EAS_CRC32_TABLE 256
+#define EAS_CRC32_TABLE 2048
 #endif
 /* Slots of the store's lookup index (8 bytes of RAM each, an array the application owns and passes
  * to eas_store_mount_indexed; it holds up to 7/8 as many keys). 0: no index, every lookup scans. */
