@@ -105,31 +105,6 @@ instructions() {  # NAME: a first sync by a fresh device under callgrind, over p
     sed -n 's/^summary: //p' "$B/$1.cg"
 }
 
-naive() {  # the floor: Sync windows of 100 with curl and libwbxml2's tools, until no MoreAvailable
-    local dir=$B/naive key=0 n=0 reqs=0 dev=benchnaive$RANDOM
-    mkdir -p "$dir"
-    req() {
-        printf '<?xml version="1.0"?>\n<!DOCTYPE ActiveSync PUBLIC "-//MICROSOFT//DTD ActiveSync//EN" "http://www.microsoft.com/">\n%s\n' "$1" > "$dir/req.xml"
-        xml2wbxml -a -n -v 1.3 -o "$dir/req.wbxml" "$dir/req.xml" >/dev/null 2>&1
-        reqs=$((reqs + 1))
-        curl -s --cacert "$E2E_CA" -u "$U:$P" -H 'MS-ASProtocolVersion: 14.1' -H 'Content-Type: application/vnd.ms-sync.wbxml' \
-            --data-binary @"$dir/req.wbxml" -o "$dir/resp.wbxml" "${NAIVE_URL:-$E2E_EAS_URL}?Cmd=$2&User=$U&DeviceId=$dev&DeviceType=naive"
-        rm -f "$dir/resp.xml"
-        [ -s "$dir/resp.wbxml" ] && wbxml2xml -l ACTIVESYNC -o "$dir/resp.xml" "$dir/resp.wbxml" >/dev/null 2>&1 || true
-    }
-    req '<FolderSync xmlns="FolderHierarchy:"><SyncKey>0</SyncKey></FolderSync>' FolderSync
-    req '<Sync xmlns="AirSync:"><Collections><Collection><SyncKey>0</SyncKey><CollectionId>vevent%2Fpersonal</CollectionId></Collection></Collections></Sync>' Sync
-    key=$(sed -n 's/.*<SyncKey>\([^<]*\)<.*/\1/p' "$dir/resp.xml" | head -1)
-    for _ in $(seq 1 200); do
-        req "<Sync xmlns=\"AirSync:\"><Collections><Collection><SyncKey>$key</SyncKey><CollectionId>vevent%2Fpersonal</CollectionId><GetChanges/><WindowSize>100</WindowSize></Collection></Collections></Sync>" Sync
-        [ -s "$dir/resp.xml" ] || break
-        n=$((n + $(grep -o '<Add>' "$dir/resp.xml" | wc -l)))
-        key=$(sed -n 's/.*<SyncKey>\([^<]*\)<.*/\1/p' "$dir/resp.xml" | head -1)
-        grep -q MoreAvailable "$dir/resp.xml" || break
-    done
-    echo "$n" > "$B/naive.count"
-    echo "$reqs" > "$B/naive.requests"
-}
 
 fill 50
 read small_cpu small_rss small_rt < <(ours small)
@@ -137,15 +112,14 @@ fill "$N"
 read big_cpu big_rss big_rt < <(ours big)
 got=$(grep -o 'vevent%2Fpersonal *[0-9]* added' "$B/big.out" | awk '{print $2}')
 big_ir=$(instructions bigcg)
-export -f naive; export B E2E_EAS_URL E2E_EAS_URL_HTTP E2E_CA U P
-/usr/bin/time -f '%U %S %M' -o "$B/naive.time" bash -c naive
+/usr/bin/time -f '%U %S %M' -o "$B/naive.time" bash tests/bench/naive_floor.sh "$B" "$E2E_EAS_URL" "$U" "$P" "$E2E_CA"
 read naive_cpu naive_rss < <(awk '{printf "%.2f %d\n", $1 + $2, $3}' "$B/naive.time")
 naive_rt=$(cat "$B/naive.requests")
 # The floor's instructions: its curl and libwbxml2 processes (the shell's own work is not counted).
 rm -rf "$B/naive"
-NAIVE_URL=$E2E_EAS_URL_HTTP valgrind --tool=callgrind --trace-children=yes --callgrind-out-file="$B/naivecg.%p" \
-    --trace-children-skip='*/bash,*/sh,*/sed,*/grep,*/wc,*/rm,*/head,*/seq,*/cat,*/printf' bash -c naive \
-    > /dev/null 2> "$B/naivecg.log"
+valgrind --tool=callgrind --trace-children=yes --callgrind-out-file="$B/naivecg.%p" \
+    --trace-children-skip='*/bash,*/sh,*/sed,*/grep,*/wc,*/rm,*/head,*/seq,*/cat,*/printf' \
+    bash tests/bench/naive_floor.sh "$B" "$E2E_EAS_URL_HTTP" "$U" "$P" "$E2E_CA" > /dev/null 2> "$B/naivecg.log"
 naive_ir=$(for f in "$B"/naivecg.*; do
     case "$(sed -n 's/^cmd: *//p' "$f" | head -1)" in bash*|*/bash*|sh\ *) continue ;; esac
     sed -n 's/^summary: //p' "$f"

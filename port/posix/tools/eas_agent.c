@@ -39,9 +39,10 @@ enum { EXIT_USAGE = 1, EXIT_NETWORK = 2, EXIT_ACCOUNT = 3, EXIT_PROTOCOL = 4 };
 #define STATE_SECTOR_SIZE 16384u
 #define STATE_SECTORS 256u
 #define STATE_PROG_SIZE 16u
-/* The store's lookup index: 512 KiB of RAM for up to ~57,000 keys, so that finding an item costs a
- * couple of reads instead of a scan of the file. RAM is fixed, whatever the number of items. */
-#define STATE_INDEX_SLOTS 65536u
+/* The store's lookup index: 256 KiB of RAM for up to ~28,000 keys (more than the region's some 20,000
+ * items), so that finding an item costs a couple of reads instead of a scan of the file. RAM is fixed,
+ * whatever the number of items; the passes over the index (one per commit) cost its size. */
+#define STATE_INDEX_SLOTS 32768u
 static eas_store_index_slot state_index[STATE_INDEX_SLOTS];
 
 static struct {
