@@ -18,6 +18,11 @@ set -euo pipefail
 E2E_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$E2E_SRC/../.." && pwd)
 E2E_DIR=${E2E_DIR:-$REPO/build/e2e}
+# One spelling for the shared directory whichever worktree's symlink led here: nginx.conf names its pid
+# file by this path, and a reload with the same file under another name deletes the "old" one (nginx
+# moves its pid file when the path changes), which left nginx running with no pid file and every later
+# start failing on "port taken".
+E2E_DIR=$(readlink -f "$E2E_DIR" 2>/dev/null || echo "$E2E_DIR")
 RUN=$E2E_DIR/run
 LOGS=$E2E_DIR/logs
 PKI=$E2E_DIR/pki
@@ -226,8 +231,12 @@ start_front() {
     if pid_alive "$RUN/nginx.pid"; then
         if [ $changed = 1 ]; then
             nginx -t -q -c "$NGX/nginx.conf" -p "$NGX" 2>>"$LOGS/nginx-error.log" || die "nginx config test failed (see $LOGS/nginx-error.log)"
+            local running; running=$(cat "$RUN/nginx.pid")
             nginx -c "$NGX/nginx.conf" -p "$NGX" -s reload 9>&-
-            sleep 0.3; log "nginx reloaded"
+            sleep 0.3
+            # A config written under another path for the pid file drops it on reload (see E2E_DIR).
+            [ -s "$RUN/nginx.pid" ] || echo "$running" > "$RUN/nginx.pid"
+            log "nginx reloaded"
         else
             log "nginx already running (pid $(cat "$RUN/nginx.pid"))"
         fi
