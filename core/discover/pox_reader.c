@@ -341,6 +341,8 @@ static eas_err text_byte(eas_pox_reader *r, uint8_t c)
 static eas_err step(eas_pox_reader *r, uint8_t c)
 {
     static const char cdata[] = "[CDATA[";
+    /* XML 1.0 has no control characters but tab, LF and CR, anywhere (a NUL would end a value early). */
+    if (c < 0x20 && !is_space(c)) return fail(r, EAS_ERR_XML_SYNTAX);
     switch (r->state) {
     case S_TEXT: return text_byte(r, c);
     case S_ENTITY:

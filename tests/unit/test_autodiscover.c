@@ -281,6 +281,9 @@ TEST(pox_reader_refuses_malformed_input_with_offsets)
         {"<Autodiscover><![CDAT x]]></Autodiscover>", EAS_ERR_XML_SYNTAX, 21},
         {"<Autodiscover><!x></Autodiscover>", EAS_ERR_XML_SYNTAX, 16},
         {"<Autodiscover><!-x--></Autodiscover>", EAS_ERR_XML_SYNTAX, 17},
+        /* A control byte (found by fuzz_discover: a value starting with one read as empty). */
+        {"<Autodiscover>\x01</Autodiscover>", EAS_ERR_XML_SYNTAX, 14},
+        {"<Autodiscover a=\"\x1f\"/>", EAS_ERR_XML_SYNTAX, 17},
     };
     static eas_pox_reader r;
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
