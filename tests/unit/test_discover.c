@@ -382,3 +382,40 @@ TEST(autodiscover_v2_json)
     CHECK_EQ(eas_autodiscover_v2_parse(ok, strlen(ok), url, 20, NULL, 0), EAS_ERR_NOSPACE);
     CHECK_EQ(eas_autodiscover_v2_parse(ok, strlen(ok) - 1, url, sizeof url, NULL, 0), EAS_ERR_PROTOCOL);
 }
+
+/* ---- the result in the state ---- */
+
+#include "eas/agent.h"
+#include "flash_emu.h"
+
+TEST(discovered_url_kept_per_address)
+{
+    static flash_emu e;
+    static eas_store st;
+    char url[EAS_URL_MAX];
+    eas_discover_source src = EAS_DISCOVER_SRC_COUNT;
+    CHECK(flash_emu_init(&e, 4096, 4, 16) == 0);
+    CHECK_OK(eas_store_format(&st, &e.flash));
+    CHECK_EQ(eas_discovered_load(&st, "a@x.test", url, sizeof url, &src), EAS_ERR_NOT_FOUND);
+    CHECK_OK(eas_discovered_save(&st, "a@x.test", EAS_DISCOVER_SRC_CONFIG_V1, "https://eas.test:8443/Microsoft-Server-ActiveSync"));
+    CHECK_OK(eas_discovered_load(&st, "A@X.test", url, sizeof url, &src));
+    CHECK_STR(url, "https://eas.test:8443/Microsoft-Server-ActiveSync");
+    CHECK_EQ(src, EAS_DISCOVER_SRC_CONFIG_V1);
+    CHECK_EQ(eas_discovered_load(&st, "b@x.test", url, sizeof url, &src), EAS_ERR_NOT_FOUND);
+    CHECK_EQ(eas_discovered_load(&st, "a@x.test", url, 10, &src), EAS_ERR_NOSPACE);
+    /* It survives a remount (it is on flash), and a new result replaces it. */
+    CHECK_OK(eas_store_mount(&st, &e.flash));
+    CHECK_OK(eas_discovered_load(&st, "a@x.test", url, sizeof url, &src));
+    CHECK_OK(eas_discovered_save(&st, "b@y.test", EAS_DISCOVER_SRC_OUTLOOK_V2, "https://outlook.office365.com/Microsoft-Server-ActiveSync"));
+    CHECK_EQ(eas_discovered_load(&st, "a@x.test", url, sizeof url, &src), EAS_ERR_NOT_FOUND);
+    CHECK_OK(eas_discovered_load(&st, "b@y.test", url, sizeof url, &src));
+    CHECK_EQ(src, EAS_DISCOVER_SRC_OUTLOOK_V2);
+    /* Bad arguments and a record that does not parse. */
+    CHECK_EQ(eas_discovered_save(&st, "a\n@x.test", EAS_DISCOVER_SRC_OUTLOOK_V2, "https://x/"), EAS_ERR_ARG);
+    CHECK_EQ(eas_discovered_save(&st, "a@x.test", EAS_DISCOVER_SRC_COUNT, "https://x/"), EAS_ERR_ARG);
+    CHECK_OK(eas_store_put(&st, EAS_KEY_DISCOVERED, "\x01no newline", 11));
+    CHECK_EQ(eas_discovered_load(&st, "a@x.test", url, sizeof url, &src), EAS_ERR_STORE_CORRUPT);
+    CHECK_OK(eas_store_put(&st, EAS_KEY_DISCOVERED, "\x63" "a@x.test\nhttps://x/", 19));
+    CHECK_EQ(eas_discovered_load(&st, "a@x.test", url, sizeof url, &src), EAS_ERR_STORE_CORRUPT);
+    flash_emu_free(&e);
+}

@@ -28,6 +28,7 @@
 
 #include "eas/config.h"
 #include "eas/err.h"
+#include "eas/store.h"
 
 typedef enum {
     EAS_DISCOVER_GET_JSON,     /* Autodiscover v2: GET without credentials, a JSON body */
@@ -102,6 +103,13 @@ eas_err eas_discover_srv_target(eas_discover *d, const char *host, uint16_t port
 
 /* After FOUND: the ActiveSync URL and where it came from; NULL before. */
 const char *eas_discover_result(const eas_discover *d, eas_discover_source *source);
+
+/* The result kept in the account's state (key EAS_KEY_DISCOVERED of eas/agent.h), for the address it
+ * was found for: a later run without a configured URL uses it. One store put, power-cut safe. */
+eas_err eas_discovered_save(eas_store *st, const char *address, eas_discover_source source, const char *url);
+/* The stored URL when it was found for address (ASCII case ignored); EAS_ERR_NOT_FOUND when there is
+ * none or it was for another address, EAS_ERR_STORE_CORRUPT for a record that does not parse. */
+eas_err eas_discovered_load(eas_store *st, const char *address, char *url, size_t cap, eas_discover_source *source);
 
 /* The best target of a DNS answer to an SRV query (RFC 2782): the lowest priority, then the highest
  * weight (a device asks once, so the weighted choice among equals is the heaviest one), a target of "."
