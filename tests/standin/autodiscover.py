@@ -24,7 +24,7 @@ request body):
        moved          Action/Redirect v1@<the same domain>  (a new address: start over)
        elsewhere      Action/Redirect v1@moved.<domain>
        redirurl       Account/Action redirectUrl to https://HOST:PORT/second/autodiscover/autodiscover.xml
-       found302       HTTP 302 to the /second/ URL
+       found302       HTTP 302 to the /second/ URL (where both are answered as v1)
        loop           Action/Redirect loop2@<domain>; loop2 redirects back to loop@<domain>
        urlloop        redirectUrl to the URL it was asked at
        error          Action/Error with Status 2 ("protocol error")
@@ -142,6 +142,8 @@ class Handler(BaseHTTPRequestHandler):
                 return
             local, _, domain = addr.partition("@")
             second = self.base() + "/second/autodiscover/autodiscover.xml"
+            if path.lower().startswith("/second/") and local in ("redirurl", "found302"):
+                local = "v1"  # the place they were sent to knows the mailbox
             if local == "v1":
                 inner = ("<Action><Settings><Server><Type>CertEnroll</Type><Url>https://cert.invalid/CertEnroll</Url>"
                          "<Name /><ServerData>CertEnrollTemplate</ServerData></Server>\r\n<Server><Type>MobileSync</Type>"
