@@ -207,6 +207,22 @@ eas_err eas_estimate_request_write(eas_wbxml_writer *w, const char *sync_key, co
     return eas_wbxml_end(w);
 }
 
+eas_err eas_estimate_request_write_121(eas_wbxml_writer *w, eas_class cls, const char *sync_key,
+                                       const char *collection_id, uint8_t filter_type)
+{
+    eas_wbxml_start(w, EAS_GetItemEstimate_GetItemEstimate);
+    eas_wbxml_start(w, EAS_GetItemEstimate_Collections);
+    eas_wbxml_start(w, EAS_GetItemEstimate_Collection);
+    if (cls != EAS_CLASS_NONE) eas_wbxml_text_element(w, EAS_GetItemEstimate_Class, eas_class_name(cls));
+    eas_wbxml_text_element(w, EAS_GetItemEstimate_CollectionId, collection_id);
+    /* Required in this form: 0 is "no filter". */
+    eas_field_write_uint(w, EAS_AirSync_FilterType, filter_type == EAS_FILTER_NONE ? 0u : filter_type);
+    eas_wbxml_text_element(w, EAS_AirSync_SyncKey, sync_key);
+    eas_wbxml_end(w);
+    eas_wbxml_end(w);
+    return eas_wbxml_end(w);
+}
+
 void eas_estimate_decoder_init(eas_estimate_decoder *d) { memset(d, 0, sizeof *d); }
 
 static eas_err est_start(void *user, eas_tag tag, int has_content)

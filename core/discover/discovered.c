@@ -1,7 +1,6 @@
 /* The discovered URL in the account's state: one record "SOURCE address\nurl" (SOURCE one byte). */
 #include <string.h>
 
-#include "eas/agent.h"
 #include "eas/bytes.h"
 #include "eas/discover.h"
 

@@ -285,7 +285,7 @@ eas_err eas_agent_items(eas_agent *a, eas_class cls, eas_item_visit_fn fn, void 
 #define EAS_KEY_FOLDER_SYNC_KEY 0x00000003u
 #define EAS_KEY_URL 0x00000004u
 #define EAS_KEY_OUTBOX_SEQ 0x00000005u
-#define EAS_KEY_DISCOVERED 0x00000010u /* eas_discovered_save: the URL discovery found for an address */
+/* 0x00000010: EAS_KEY_DISCOVERED (eas/discover.h), the URL discovery found */
 #define EAS_KEY_OUTBOX(n) (0x00100000u + ((uint32_t)(n) & 0x000FFFFFu))
 #define EAS_KEY_OUTBOX_LAST 0x001FFFFFu
 #define EAS_KEY_FOLDER(slot) (0x00010000u + (uint32_t)(slot))

@@ -104,7 +104,10 @@ eas_err eas_discover_srv_target(eas_discover *d, const char *host, uint16_t port
 /* After FOUND: the ActiveSync URL and where it came from; NULL before. */
 const char *eas_discover_result(const eas_discover *d, eas_discover_source *source);
 
-/* The result kept in the account's state (key EAS_KEY_DISCOVERED of eas/agent.h), for the address it
+/* The account state's key for the result (beside the agent's own keys, which leave it free). */
+#define EAS_KEY_DISCOVERED 0x00000010u
+
+/* The result kept in the account's state (key EAS_KEY_DISCOVERED), for the address it
  * was found for: a later run without a configured URL uses it. One store put, power-cut safe. */
 eas_err eas_discovered_save(eas_store *st, const char *address, eas_discover_source source, const char *url);
 /* The stored URL when it was found for address (ASCII case ignored); EAS_ERR_NOT_FOUND when there is

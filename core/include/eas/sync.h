@@ -92,9 +92,14 @@ void eas_sync_decoder_init(eas_sync_decoder *d, eas_class cls, const eas_sync_ev
 /* After the reader finished. An empty body (no changes) is decoded by not calling the reader at all. */
 eas_err eas_sync_decoder_finish(const eas_sync_decoder *d);
 
-/* GetItemEstimate for one collection. */
+/* GetItemEstimate for one collection (14.0 and later: SyncKey, CollectionId, Options/FilterType). */
 eas_err eas_estimate_request_write(eas_wbxml_writer *w, const char *sync_key, const char *collection_id,
                                    uint8_t filter_type);
+/* The same in the form protocol 12.1 takes (MS-ASCMD 6.20, the schema's second sequence): the collection's
+ * Class (none for EAS_CLASS_NONE), CollectionId, FilterType directly in the Collection and required (0:
+ * no filter, for EAS_FILTER_NONE), SyncKey last. */
+eas_err eas_estimate_request_write_121(eas_wbxml_writer *w, eas_class cls, const char *sync_key,
+                                       const char *collection_id, uint8_t filter_type);
 typedef struct eas_estimate_decoder {
     uint32_t status;
     uint32_t estimate;
