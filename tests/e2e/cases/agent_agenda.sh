@@ -47,6 +47,7 @@ config() {  # NAME ZONE: one device (one state file), several configurations tha
 {"url": "$E2E_EAS_URL", "user": "$U", "password": "$P", "device_id": "agenda1", "ca_file": "$E2E_CA",
  "state_file": "$T/device.state", "timezone": "$(posix_tz "$2")"}
 JSON
+    chmod 600 "$T/cfg-$1.json"  # it holds a password
 }
 agent() { timeout 60 "$AGENT" --config "$T/cfg-$1.json" "${@:2}"; }
 

@@ -26,6 +26,7 @@ config() {  # NAME [USER PASS]
 {"url": "$E2E_EAS_URL", "user": "${2:-$U}", "password": "${3:-$P}", "device_id": "mail$1", "ca_file": "$E2E_CA",
  "state_file": "$T/$1.state", "classes": ["calendar", "contacts", "tasks", "email"]}
 JSON
+    chmod 600 "$T/$1.json"  # it holds a password
 }
 agent() { timeout 120 "$AGENT" --config "$T/$1.json" "${@:2}"; }
 # py FILE... <<'PY': a Python check; sys.argv[1:] are the files, M the messages' metadata.

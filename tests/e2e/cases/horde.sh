@@ -40,6 +40,7 @@ config() {
 {"url": "$HORDE_EAS_URL", "user": "$U", "password": "$P", "device_id": "$2", "protocol_version": "$3",
  "allow_plain_http": true, "state_file": "$T/$1.state", "timezone": "CET-1CEST,M3.5.0,M10.5.0/3"}
 JSON
+    chmod 600 "$T/$1.json"  # it holds a password
 }
 agent() { timeout 120 "$AGENT" --config "$T/$1.json" "${@:2}"; }
 dav() {  # METHOD NAME [curl args]: on carol's calendar; prints the body, 0 on 2xx
