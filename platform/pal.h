@@ -22,6 +22,12 @@
  * recv:    reads up to len bytes; EAS_OK with *done > 0, EAS_ERR_WOULD_BLOCK when nothing is there yet,
  *          EAS_ERR_NET_CLOSED on an orderly close by the peer.
  * close:   releases the connection; safe to call on a closed one.
+ * hints:   optional (NULL: none), so that the core can tell the application what to wait for; after
+ *          an EAS_ERR_WOULD_BLOCK, a set of
+ *          EAS_TRANSPORT_READABLE_NOW: recv would return bytes without the socket becoming readable
+ *              (TLS holds decrypted bytes or a whole record): the application must not sleep on it;
+ *          EAS_TRANSPORT_WANTS_WRITE: connect's progress waits for the socket to become writable (a
+ *              TCP connect, a TLS flight being sent) rather than readable.
  * Errors: EAS_ERR_NET_*, EAS_ERR_TLS_*. */
 typedef struct eas_transport {
     void *ctx;
@@ -29,7 +35,10 @@ typedef struct eas_transport {
     eas_err (*send)(void *ctx, const uint8_t *buf, size_t len, size_t *done);
     eas_err (*recv)(void *ctx, uint8_t *buf, size_t len, size_t *done);
     void (*close)(void *ctx);
+    unsigned (*hints)(void *ctx);
 } eas_transport;
+#define EAS_TRANSPORT_READABLE_NOW 0x01u
+#define EAS_TRANSPORT_WANTS_WRITE 0x02u
 
 /* ---- time ----
  * monotonic_ms: milliseconds since an arbitrary start, never going back.

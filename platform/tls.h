@@ -73,6 +73,8 @@ typedef struct eas_tls {
 eas_err eas_tls_init(eas_tls *t, const eas_transport *tcp, const eas_entropy *entropy, const eas_tls_config *cfg);
 /* Closes the connection if any and releases what mbedTLS holds; the object may be initialised again. */
 void eas_tls_free(eas_tls *t);
+/* The TLS library and its version, e.g. "mbed TLS 2.28.3". */
+const char *eas_tls_library(void);
 /* The eas_transport view of t (ctx = t). */
 eas_transport eas_tls_transport(eas_tls *t);
 

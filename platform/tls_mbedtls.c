@@ -7,6 +7,7 @@
 #include <mbedtls/error.h>
 #include <mbedtls/net_sockets.h>
 #include <mbedtls/ssl_internal.h> /* handshake->resume: 2.28 has no public "was this resumed" call */
+#include <mbedtls/version.h>
 #include <mbedtls/x509.h>
 
 /* A TLS 1.2 client handshake takes about 20 state steps; a call that has stepped this often without
@@ -124,9 +125,17 @@ void eas_tls_free(eas_tls *t)
     eas_tls_release(t);
 }
 
+const char *eas_tls_library(void) { return MBEDTLS_VERSION_STRING_FULL; }
+
+static unsigned tls_hints(void *ctx)
+{
+    return (eas_tls_has_pending(ctx) ? EAS_TRANSPORT_READABLE_NOW : 0u) |
+           (eas_tls_want_write(ctx) ? EAS_TRANSPORT_WANTS_WRITE : 0u);
+}
+
 eas_transport eas_tls_transport(eas_tls *t)
 {
-    eas_transport tr = {t, eas_tls_connect, eas_tls_send, eas_tls_recv, eas_tls_close};
+    eas_transport tr = {t, eas_tls_connect, eas_tls_send, eas_tls_recv, eas_tls_close, tls_hints};
     return tr;
 }
 

@@ -59,7 +59,7 @@ static struct {
     eas_pal pal;
     eas_store store;
     eas_tls tls;
-    eas_transport tls_t, tcp_t;
+    eas_transport tls_t; /* plain http goes over pal.tcp itself */
     eas_agent agent;
     eas_agent_config acfg;
     eas_log_level log_level;
@@ -428,9 +428,11 @@ static void show_state(void)
     con_putu(v / 10u);
     con_puts(".");
     con_putu(v % 10u);
-    con_puts(g.agent.provisioned ? ", provisioned" : ", not provisioned");
+    eas_agent_info info;
+    eas_agent_get_info(&g.agent, &info);
+    con_puts(info.provisioned ? ", provisioned" : ", not provisioned");
     con_puts(", folder sync key ");
-    con_puts(g.agent.folder_key);
+    con_puts(info.folder_sync_key);
     con_puts(", ");
     con_putu(eas_agent_folder_count(&g.agent));
     con_puts(" folders stored\n");
@@ -483,7 +485,6 @@ static int setup(void)
         return exit_code_of(e);
     }
     g.tls_t = eas_tls_transport(&g.tls);
-    g.tcp_t = g.pal.tcp;
 
     eas_agent_config *c = &g.acfg;
     c->url = acc->url;
@@ -500,7 +501,7 @@ static int setup(void)
     c->sync_classes = EAS_SYNC_CLASS(EAS_CLASS_CALENDAR); /* a meeting-room display: meetings only */
     c->calendar_filter = acc->calendar_filter; /* how far back; everything ahead */
     static const eas_agent_events events = {NULL, NULL, NULL, on_item, NULL, NULL};
-    e = eas_agent_init(&g.agent, c, &g.pal, &g.tls_t, &g.tcp_t, &g.store, &events);
+    e = eas_agent_init(&g.agent, c, &g.pal, &g.tls_t, &g.pal.tcp, &g.store, &events);
     if (e != EAS_OK) {
         report_failure("account", e);
         return exit_code_of(e);
@@ -553,6 +554,7 @@ int main(void)
     uint8_t phase = APP_NET;
     size_t op = STEP_SYNC;
     uint64_t phase_start = board_ms(), wake_ms = 0, push_start = 0;
+    int ready_now = 0; /* the last step said: step again at once (TLS holds bytes already) */
     uint32_t seen_activity = eas_lwip_activity(&g.net) - 1u;
     uint32_t rounds = 0, ping_rounds = 0;
     /* Emulation tests without a Ping bound end after the last boot's Sync. */
@@ -621,13 +623,14 @@ int main(void)
         case APP_RUN_OP: {
             /* Step when a callback fired, mbedTLS holds decrypted bytes, or the agent's time came. */
             uint32_t act = eas_lwip_activity(&g.net);
-            if (act == seen_activity && !eas_tls_has_pending(&g.tls) && now < wake_ms) break;
+            if (act == seen_activity && !ready_now && now < wake_ms) break;
             seen_activity = act;
             eas_wait w;
             eas_err e = eas_agent_step(&g.agent, &w);
             if (e == EAS_ERR_WOULD_BLOCK) {
                 wake_ms = w.until_ms;
-                busy = eas_tls_has_pending(&g.tls);
+                ready_now = (w.what & EAS_WAIT_NOW) != 0;
+                busy = ready_now;
                 break;
             }
             if (e == EAS_OK) e = schedule[op].done();

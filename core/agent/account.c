@@ -1,10 +1,11 @@
 /* The account's persistent state in the store: protocol version, policy key, the hierarchy's SyncKey,
  * a redirect URL, and one record per folder. The agent keeps a RAM copy of the small values and an
  * index of the folder slots (a hash of each ServerId), rebuilt from the store whenever an operation
- * did not commit. */
+ * did not commit. Beside them, the agent's store transaction, through which every response's changes
+ * reach flash. */
 #include <string.h>
 
-#include "account.h"
+#include "agent_int.h"
 #include "eas/bytes.h"
 
 uint32_t eas_account_hash(const char *s)
@@ -125,8 +126,7 @@ eas_err eas_account_load(eas_agent *a)
             if (eas_url_parse(sep + 1, strlen(sep + 1), &moved) == EAS_OK) a->url = moved;
         }
     }
-    if ((e = eas_account_load_index(a)) != EAS_OK) return e;
-    return eas_outbox_load(a);
+    return eas_account_load_index(a);
 }
 
 eas_err eas_account_save_protocol(eas_agent *a)
@@ -162,4 +162,82 @@ int eas_account_find_folder(const eas_agent *a, const char *server_id)
     for (unsigned slot = 0; slot < EAS_MAX_FOLDERS; slot++)
         if (((a->folder_used >> slot) & 1u) && a->folder_hash[slot] == h) return (int)slot;
     return -1;
+}
+
+eas_err eas_account_folder_at(eas_agent *a, unsigned slot, eas_folder *f)
+{
+    uint8_t rec[3 + 3 * EAS_FOLDER_ID_MAX];
+    size_t len = 0;
+    eas_err e = eas_store_get(a->store, EAS_KEY_FOLDER(slot), rec, sizeof rec, &len);
+    return e == EAS_OK ? eas_account_folder_decode(rec, len, f) : e;
+}
+
+/* ---------------------------------------------------------------------- the transaction */
+
+/* What the outbox holds is counted in RAM (outbox.c); the entries a transaction deletes count only
+ * once it has committed (ok 1). Aborted (0): nothing of it is visible. A failed commit (-1): the store
+ * is to be mounted again, and outbox.c counts again when next asked. */
+static void outbox_counts_follow(eas_agent *a, int ok)
+{
+    unsigned slot = a->coll_slot;
+    if (!ok) {
+        if (ok < 0) a->outbox_known = 0;
+    } else if (a->outbox_staged) {
+        if (a->outbox_total < a->outbox_staged || slot >= EAS_MAX_FOLDERS || a->outbox_count[slot] < a->outbox_staged) {
+            a->outbox_known = 0;
+        } else {
+            a->outbox_total -= a->outbox_staged;
+            a->outbox_count[slot] = (uint16_t)(a->outbox_count[slot] - a->outbox_staged);
+        }
+    }
+    a->outbox_staged = 0;
+}
+
+eas_err eas_txn_begin(eas_agent *a)
+{
+    if (a->txn_open) return EAS_OK;
+    eas_err e = eas_store_txn_begin(a->store);
+    if (e != EAS_OK) return e;
+    a->txn_open = 1;
+    a->txn_keys = 0;
+    return EAS_OK;
+}
+
+void eas_txn_abort(eas_agent *a)
+{
+    if (a->txn_open) {
+        eas_store_txn_abort(a->store);
+        a->txn_open = 0;
+        a->txn_keys = 0;
+        outbox_counts_follow(a, 0);
+        eas_account_load_index(a);
+    }
+}
+
+eas_err eas_txn_commit(eas_agent *a)
+{
+    eas_err e = eas_store_txn_commit(a->store);
+    a->txn_open = 0;
+    outbox_counts_follow(a, e == EAS_OK ? 1 : -1);
+    if (e != EAS_OK) {
+        a->txn_keys = 0;
+        eas_account_load_index(a);
+    }
+    return e;
+}
+
+eas_err eas_txn_commit_notify(eas_agent *a)
+{
+    eas_err e = eas_txn_commit(a);
+    if (e != EAS_OK) return e;
+    if (a->ev.item) {
+        uint8_t rec[EAS_ITEM_RECORD_MAX];
+        for (unsigned i = 0; i < a->txn_keys; i++) {
+            size_t len = 0;
+            if (eas_store_get(a->store, a->txn_key[i], rec, sizeof rec, &len) != EAS_OK) continue;
+            a->ev.item(a->ev.ctx, (eas_class)a->coll_cls, a->coll_id, (eas_item_change)a->txn_change[i], rec, len);
+        }
+    }
+    a->txn_keys = 0;
+    return EAS_OK;
 }

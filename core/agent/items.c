@@ -7,7 +7,7 @@
  * records only after it commits. */
 #include <string.h>
 
-#include "account.h"
+#include "agent_int.h"
 #include "eas/bytes.h"
 
 #define PROBES 8u
@@ -56,7 +56,7 @@ static eas_err txn_remember(eas_agent *a, uint32_t key, uint32_t hash, uint8_t c
     return EAS_OK;
 }
 
-eas_err eas_item_locate(eas_agent *a, unsigned slot, const char *server_id, size_t id_len, uint32_t *key, int *found)
+eas_err eas_coll_locate(eas_agent *a, unsigned slot, const char *server_id, size_t id_len, uint32_t *key, int *found)
 {
     uint32_t h = eas_fnv1a(server_id, id_len);
     uint32_t free_key = 0;
@@ -109,26 +109,26 @@ eas_err eas_item_locate(eas_agent *a, unsigned slot, const char *server_id, size
     return EAS_OK;
 }
 
-eas_err eas_item_stage_put(eas_agent *a, unsigned slot, const uint8_t *rec, size_t len, int *was_new)
+eas_err eas_coll_stage_put(eas_agent *a, unsigned slot, const uint8_t *rec, size_t len, int *was_new)
 {
     size_t id_len = 0;
     const char *id = eas_item_id(rec, len, &id_len);
     uint32_t key;
     int found;
     if (!id || id_len == 0) return EAS_ERR_PROTOCOL;
-    eas_err e = eas_item_locate(a, slot, id, id_len, &key, &found);
+    eas_err e = eas_coll_locate(a, slot, id, id_len, &key, &found);
     if (e != EAS_OK) return e;
     *was_new = !found;
     if ((e = txn_remember(a, key, eas_fnv1a(id, id_len), found ? EAS_ITEM_CHANGE : EAS_ITEM_ADD)) != EAS_OK) return e;
     return eas_store_txn_put(a->store, key, rec, len);
 }
 
-eas_err eas_item_stage_del(eas_agent *a, unsigned slot, const char *server_id, size_t id_len, int *existed)
+eas_err eas_coll_stage_del(eas_agent *a, unsigned slot, const char *server_id, size_t id_len, int *existed)
 {
     if (id_len > 255) return EAS_ERR_PROTOCOL;
     uint32_t key;
     int found;
-    eas_err e = eas_item_locate(a, slot, server_id, id_len, &key, &found);
+    eas_err e = eas_coll_locate(a, slot, server_id, id_len, &key, &found);
     *existed = found;
     if (e != EAS_OK || !found) return e == EAS_ERR_STORE_FULL ? EAS_OK : e;
     if ((e = txn_remember(a, key, 0, EAS_ITEM_DELETE)) != EAS_OK) return e;

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "account.h"
+#include "agent_int.h"
 #include "eas/base64.h"
 #include "eas/bytes.h"
 #include "eas/tz.h"
@@ -120,8 +120,8 @@ static eas_err apply_local(eas_agent *a, unsigned slot, uint8_t change, const ui
     if (e != EAS_OK) return e;
     a->txn_open = 1;
     a->txn_keys = 0;
-    if (change == EAS_ITEM_DELETE) e = eas_item_stage_del(a, slot, id, id_len, &flag);
-    else e = eas_item_stage_put(a, slot, rec, len, &flag);
+    if (change == EAS_ITEM_DELETE) e = eas_coll_stage_del(a, slot, id, id_len, &flag);
+    else e = eas_coll_stage_put(a, slot, rec, len, &flag);
     if (e == EAS_OK) e = eas_store_txn_commit(a->store);
     else eas_store_txn_abort(a->store);
     a->txn_open = 0;
@@ -205,23 +205,6 @@ eas_err eas_outbox_stage_del(eas_agent *a, uint32_t key)
     return e;
 }
 
-void eas_outbox_txn_ended(eas_agent *a, int ok)
-{
-    unsigned slot = a->coll_slot;
-    if (!ok) {
-        /* Aborted: nothing of it is visible. A failed commit: the store is to be mounted again. */
-        if (ok < 0) a->outbox_known = 0;
-    } else if (a->outbox_staged) {
-        if (a->outbox_total < a->outbox_staged || slot >= EAS_MAX_FOLDERS || a->outbox_count[slot] < a->outbox_staged) {
-            a->outbox_known = 0;
-        } else {
-            a->outbox_total -= a->outbox_staged;
-            a->outbox_count[slot] = (uint16_t)(a->outbox_count[slot] - a->outbox_staged);
-        }
-    }
-    a->outbox_staged = 0;
-}
-
 unsigned eas_agent_pending(eas_agent *a)
 {
     if (!outbox_counts(a)) return a->outbox_total ? a->outbox_total : 1u;
@@ -235,7 +218,7 @@ eas_err eas_agent_item_get(eas_agent *a, const char *folder_id, const char *serv
     uint32_t key;
     int found;
     if (slot < 0) return EAS_ERR_NOT_FOUND;
-    eas_err e = eas_item_locate(a, (unsigned)slot, server_id, strlen(server_id), &key, &found);
+    eas_err e = eas_coll_locate(a, (unsigned)slot, server_id, strlen(server_id), &key, &found);
     if (e != EAS_OK) return e == EAS_ERR_STORE_FULL ? EAS_ERR_NOT_FOUND : e;
     if (!found) return EAS_ERR_NOT_FOUND;
     return eas_store_get(a->store, key, rec, cap, len);
@@ -393,14 +376,14 @@ eas_err eas_outbox_on_response(void *ctx, eas_item_change change, const char *cl
     size_t len = 0;
     int i = find_sent(a, (uint8_t)change, change == EAS_ITEM_ADD ? client_id : server_id, entry, sizeof entry, &len);
     if (i < 0) return EAS_OK; /* not ours (or answered twice) */
-    eas_err e = eas_account_txn_begin(a);
+    eas_err e = eas_txn_begin(a);
     if (e != EAS_OK) return e;
     a->sent_done[i] = 1;
     if (status == 1 && change == EAS_ITEM_ADD && server_id[0] != '\0') {
         /* The item now exists on the server under its ServerId: keep it under that id. */
         size_t n = with_id(entry + ENTRY_HEAD, len - ENTRY_HEAD, server_id, strlen(server_id), rec, sizeof rec);
         int flag = 0;
-        if (n && (e = eas_item_stage_put(a, a->coll_slot, rec, n, &flag)) != EAS_OK) return e;
+        if (n && (e = eas_coll_stage_put(a, a->coll_slot, rec, n, &flag)) != EAS_OK) return e;
     } else if (status != 1 && a->ev.rejected) {
         a->ev.rejected(a->ev.ctx, (eas_class)a->coll_cls, a->coll_id, change,
                        change == EAS_ITEM_ADD ? client_id : server_id, status, 0);

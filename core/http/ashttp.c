@@ -34,6 +34,8 @@ static const struct {
 static const uint8_t client_versions[] = {EAS_PROTO_16_1, EAS_PROTO_16_0, EAS_PROTO_14_1, EAS_PROTO_14_0,
                                           EAS_PROTO_12_1};
 
+uint8_t eas_proto_client_version(unsigned i) { return i < sizeof client_versions ? client_versions[i] : 0; }
+
 const char *eas_proto_version_name(uint8_t v)
 {
     for (size_t i = 0; i < VERSION_COUNT; i++)

@@ -69,7 +69,7 @@ eas_clock eas_lwip_clock(eas_lwip *l)
 
 eas_transport eas_lwip_transport(eas_lwip *l)
 {
-    eas_transport t = {&l->tcp, eas_lwip_tcp_connect, eas_lwip_tcp_send, eas_lwip_tcp_recv, eas_lwip_tcp_close};
+    eas_transport t = {&l->tcp, eas_lwip_tcp_connect, eas_lwip_tcp_send, eas_lwip_tcp_recv, eas_lwip_tcp_close, NULL};
     return t;
 }
 

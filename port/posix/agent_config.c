@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "eas/ashttp.h"
+#include "eas/version.h"
 #include "json_arena.h"
 
 typedef enum { T_STRING, T_BOOL, T_ARRAY } key_type;
@@ -178,7 +179,7 @@ eas_err eas_cli_config_parse(const char *text, size_t len, const char *config_pa
     if (!device_id_ok(out->device_id)) return bad(msg, cap, "key \"%s\" must be 1 to 32 letters and digits", "device_id");
     if (!out->device_type[0]) memcpy(out->device_type, "easagent", 9);
     if (!out->device_model[0]) memcpy(out->device_model, "easagent-posix", 15);
-    if (!out->user_agent[0]) memcpy(out->user_agent, "easagent/0.1", 13);
+    if (!out->user_agent[0]) memcpy(out->user_agent, "easagent/" EAS_RELEASE, sizeof "easagent/" EAS_RELEASE);
     if (!out->timezone[0]) memcpy(out->timezone, "UTC0", 5);
     if (!out->state_file[0]) {
         if (snprintf(out->state_file, sizeof out->state_file, "%s.state", config_path) >= (int)sizeof out->state_file)

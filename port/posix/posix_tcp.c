@@ -18,6 +18,8 @@
 
 enum { TCP_CLOSED, TCP_CONNECTING, TCP_CONNECTED };
 
+static unsigned tcp_hints(void *ctx) { return ((const eas_posix_tcp *)ctx)->want_write ? EAS_TRANSPORT_WANTS_WRITE : 0u; }
+
 void eas_posix_tcp_init(eas_posix_tcp *t, eas_transport *out)
 {
     memset(t, 0, sizeof *t);
@@ -29,6 +31,7 @@ void eas_posix_tcp_init(eas_posix_tcp *t, eas_transport *out)
         out->send = eas_posix_tcp_send;
         out->recv = eas_posix_tcp_recv;
         out->close = eas_posix_tcp_close;
+        out->hints = tcp_hints;
     }
 }
 

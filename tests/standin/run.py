@@ -259,10 +259,14 @@ class Device:
             json.dump(cfg, f)
 
     def run(self, steps, *args, trace=False, json_out=True, command="folders"):
-        self.s.load(steps)
-        argv = [AGENT, "--config", self.config] + (["--trace"] if trace else []) + [command]
+        argv = (["--trace"] if trace else []) + [command]
         argv += ["--json"] if json_out and command == "folders" else []
-        argv += list(args)
+        return self.command(steps, *(argv + list(args)))
+
+    def command(self, steps, *args):
+        """eas-agent --config CONFIG ARGS..., the stand-in loaded with steps."""
+        self.s.load(steps)
+        argv = [AGENT, "--config", self.config] + list(args)
         t0 = time.monotonic()
         try:
             p = subprocess.run(argv, capture_output=True, timeout=AGENT_TIMEOUT)
@@ -404,6 +408,8 @@ def s05_throttle(s):
     gap = r.reqs[1]["time"] - r.reqs[0]["time"] if len(r.reqs) == 2 else 0
     check("503: waited >= 1 s before retrying (wall %.2f s, gap %.2f s)" % (r.secs, gap), r.secs >= 1.0 and gap >= 0.95)
     check("503: retry sent the same SyncKey", len(r.reqs) == 2 and sync_key(r.reqs[1]) == "1", repr(r))
+    check("503: the wait is logged as a warning on stderr, without --verbose",
+          "easagent W: HTTP 503: the server is busy, asking again in 1 s (wait 1)" in r.err, r.err)
     when = formatdate(time.time() + 2, usegmt=True)
     r = d.run([status_step(503, headers=[["Retry-After", when]]), fs("2")])
     gap = r.reqs[1]["time"] - r.reqs[0]["time"] if len(r.reqs) == 2 else 0
@@ -743,9 +749,44 @@ def s14_tls(s_unused):
         s.stop()
 
 
+def s17_cli(s):
+    """What a new user tries first: --version, status without the network, --verbose, and a push
+    session shorter than a heartbeat."""
+    d = primed(s, "cli")
+    r = d.command([], "--version")
+    check("--version: the release, the versions spoken, the TLS library (rc %s)" % r.rc,
+          r.rc == 0 and re.match(r"eas-agent \d+\.\d+", r.out) and "14.1" in r.out and "16.1" in r.out and
+          "TLS: mbed TLS" in r.out, r.out)
+    r = d.command([], "status", "--json")
+    try:
+        st = json.loads(r.out)
+    except ValueError:
+        st = {}
+    check("status --json: no request (rc %s, %d requests)" % (r.rc, len(r.reqs)), r.rc == 0 and not r.reqs, repr(r))
+    check("status --json: version, provisioned, policy key, folders, nothing queued",
+          st.get("version") == "14.1" and st.get("provisioned") is True and st.get("policy_key") is True and
+          st.get("pending") == 0 and len(st.get("folders", [])) == len(F3) and st.get("redirected") is False, r.out)
+    r = d.command([], "status")
+    check("status: readable text naming each folder by its display name",
+          r.rc == 0 and "protocol  14.1, provisioned" in r.out and all(f[2] in r.out for f in F3), r.out)
+    r = d.command([status_step(449), prov1("3333"), prov2("4444"), fs("2")], "folders")
+    check("without --verbose: an info line (provisioning again) stays off stderr",
+          r.rc == 0 and "easagent I:" not in r.err, r.err)
+    r = primed(s, "cliverbose").command([status_step(449), prov1("3333"), prov2("4444"), fs("2")], "--verbose",
+                                        "folders")
+    check("--verbose: the info line of a recovery on stderr, and never the password",
+          r.rc == 0 and "easagent I: the server asks for provisioning: provisioning again" in r.err and
+          "standin-pw" not in r.err, r.err)
+    r = d.command([], "push", "--max-seconds", "45")
+    check("push --max-seconds 45: refused at once, exit 1 (rc %s, %.1f s)" % (r.rc, r.secs),
+          r.rc == EXIT_USAGE and r.secs < 5 and not r.reqs, repr(r))
+    check("push --max-seconds 45: the message says why (a heartbeat is 60 s at the least)",
+          "at least 60 s" in r.err and "the least is 60" in r.err, r.err)
+
+
 SCENARIOS = [s01_provision_449, s02_status_provision, s03_redirect, s04_http_status, s05_throttle,
              s06_quarantine, s07_cut, s08_malformed, s09_slow_chunked, s10_invalid_key, s11_remote_wipe,
-             s12_versions, s13_connections, s15_limits, s16_calendar_filter, s14_tls]
+             s12_versions, s13_connections, s15_limits, s16_calendar_filter, s17_cli, s14_tls]
 
 
 def main():

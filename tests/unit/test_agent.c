@@ -16,7 +16,7 @@
 #include "flash_emu.h"
 #include "wbxml_log.h"
 
-#include "../../core/agent/account.h" /* eas_outbox_write_commands: what a Sync request carries */
+#include "../../core/agent/agent_int.h" /* eas_outbox_write_commands: what a Sync request carries */
 
 /* ---- a scripted server connection ---- */
 
@@ -188,7 +188,7 @@ static void rig_init(void)
 {
     memset(&R.conn, 0, sizeof R.conn);
     R.conn.serving = -1;
-    R.t = (eas_transport){&R.conn, s_connect, s_send, s_recv, s_close};
+    R.t = (eas_transport){&R.conn, s_connect, s_send, s_recv, s_close, NULL};
     memset(&R.pal, 0, sizeof R.pal);
     R.pal.clock = (eas_clock){NULL, clock_ms, clock_wall};
     R.pal.log = (eas_log){NULL, log_capture};
@@ -1198,4 +1198,29 @@ TEST(agent_sync_window_of_512_cut_at_any_byte_keeps_items_and_key)
     CHECK_EQ(s.n, 514);
     rig_sector_size = 1024, rig_sectors = 16, rig_index = NULL, rig_index_slots = 0;
     printf("    %u cuts of a %zu-byte window of 512\n", runs, total);
+}
+
+TEST(agent_info_and_folder_state_say_what_the_device_holds)
+{
+    CHECK(synced_two() == 0);
+    eas_agent_info in;
+    eas_agent_get_info(&R.agent, &in);
+    CHECK_EQ(in.version, EAS_PROTO_14_1);
+    CHECK(in.provisioned && !in.has_policy_key && !in.redirected);
+    CHECK_EQ(in.folders, 3);
+    CHECK_EQ(in.pending, 0);
+    CHECK(!strcmp(in.folder_sync_key, "K1"));
+    CHECK(in.server_versions & eas_proto_bit(EAS_PROTO_14_1));
+    eas_folder_state fs;
+    CHECK_OK(eas_agent_folder_state(&R.agent, "cal", &fs));
+    CHECK(fs.synced && fs.kept && !fs.lost_window);
+    CHECK_EQ(fs.items, 2);
+    CHECK_OK(eas_agent_folder_state(&R.agent, "tasks", &fs));
+    CHECK(!fs.synced && !fs.kept && fs.items == 0); /* the configuration keeps calendars only */
+    CHECK_EQ(eas_agent_folder_state(&R.agent, "nowhere", &fs), EAS_ERR_NOT_FOUND);
+    /* a window whose answer was lost shows until the next sync starts the folder again */
+    const uint8_t mark = 1;
+    CHECK_OK(eas_store_put(&R.store, EAS_KEY_COLL_INFLIGHT(eas_account_find_folder(&R.agent, "cal")), &mark, 1));
+    CHECK_OK(eas_agent_folder_state(&R.agent, "cal", &fs));
+    CHECK(fs.lost_window);
 }

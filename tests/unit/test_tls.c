@@ -555,7 +555,7 @@ static void tls_trickle_body(tls_server *s)
     memset(&shim, 0, sizeof shim);
     eas_posix_tcp_init(&c.tcp, &shim.inner);
     shim.trickle = 7;
-    eas_transport shim_if = {&shim, shim_connect, shim_send, shim_recv, shim_close};
+    eas_transport shim_if = {&shim, shim_connect, shim_send, shim_recv, shim_close, NULL};
     eas_posix_entropy_init(&c.entropy);
     size_t n = tls_load("ca.crt", pem_buf, sizeof pem_buf);
     CHECK(n > 0);

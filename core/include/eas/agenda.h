@@ -48,6 +48,29 @@ typedef struct eas_agenda_work {
 eas_err eas_event_decode(const uint8_t *rec, size_t len, const eas_tz_rule *device_zone, eas_cal_event *ev,
                          eas_cal_exception *ex, size_t cap, size_t *nex);
 
+/* ---- events the device writes (core/agent/event.c): the records eas_agent_queue_add/_change take ---- */
+typedef struct eas_event_new {
+    const char *subject;
+    const char *location; /* NULL: none */
+    /* A timed event: UTC seconds. An all-day event: the first day and the day after the last, as
+     * day numbers * 86400 (eas/civil.h: local midnights, the zone is applied here). */
+    int64_t start, end;
+    uint8_t all_day;
+    const char *uid;      /* the device's own UID (32 characters): a resend names the same event */
+    int64_t stamp;        /* DtStamp, UTC (sent at 14.x only) */
+} eas_event_new;
+/* A new event's record in the form of the negotiated version: the device's zone as its Timezone (but
+ * for a 16.x all-day event, which has none), an all-day event from local midnight to local midnight
+ * (14.x) or on its UTC dates (16.x), busy, UID (14.x) or ClientUid (16.x). EAS_ERR_ARG when it does
+ * not end after it starts, EAS_ERR_NOSPACE when it does not fit cap (a subject too long). */
+eas_err eas_event_build(const eas_event_new *ev, const eas_tz_rule *zone, uint8_t version, uint8_t *rec, size_t cap,
+                        size_t *len);
+/* A changed event: the stored record with a new DtStamp and whichever of subject, location, start and
+ * end (UTC) are given (NULL: kept). EAS_ERR_NOSPACE when the result does not fit cap. */
+eas_err eas_event_change(const uint8_t *rec, size_t len, const char *subject, const char *location,
+                         const int64_t *start, const int64_t *end, int64_t stamp, uint8_t *out, size_t cap,
+                         size_t *out_len);
+
 /* Calls fn for every occurrence overlapping [from, to) (UTC seconds), ordered by start, then end,
  * then ServerId. A non-EAS_OK return from fn stops the walk. Events that cannot be read are skipped
  * and counted in *skipped (may be NULL). */

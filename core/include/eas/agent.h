@@ -18,6 +18,7 @@
 #include "eas/ashttp.h"
 #include "eas/config.h"
 #include "eas/err.h"
+#include "eas/exchange.h"
 #include "eas/foldersync.h"
 #include "eas/http.h"
 #include "eas/meeting.h"
@@ -85,16 +86,6 @@ typedef enum {
     EAS_PING_CUT      /* the connection was cut before the heartbeat ended (the heartbeat steps down) */
 } eas_ping_result;
 
-/* What a step waits for before the next one can progress. */
-#define EAS_WAIT_READ 0x01u    /* the connection has data (or closed) */
-#define EAS_WAIT_WRITE 0x02u   /* the connection can take data */
-#define EAS_WAIT_CONNECT 0x04u /* a connection (TCP or TLS handshake) is in progress */
-#define EAS_WAIT_TIME 0x08u    /* nothing to do before until_ms (a retry after 503) */
-typedef struct eas_wait {
-    uint8_t what;
-    uint64_t until_ms; /* monotonic: call step again by then at the latest (network timeout, retry) */
-} eas_wait;
-
 /* Directions of trace text. */
 typedef enum { EAS_TRACE_REQUEST = 1, EAS_TRACE_RESPONSE = 2 } eas_trace_dir;
 
@@ -125,7 +116,6 @@ typedef struct eas_agent_failure {
     uint16_t http_status;  /* 0 when no HTTP status was involved */
     uint32_t eas_status;   /* the command's Status, 0 when none */
     eas_cmd cmd;           /* the command that failed */
-    uint32_t tls_flags;    /* unused by the core; the port may fill it */
     uint32_t wbxml_offset; /* byte offset of a malformed body */
 } eas_agent_failure;
 
@@ -133,8 +123,6 @@ typedef struct eas_agent {
     /* set by eas_agent_init */
     const eas_agent_config *cfg;
     const eas_pal *pal;
-    eas_transport *tls;
-    eas_transport *plain;
     eas_store *store;
     eas_agent_events ev;
     /* account state, a RAM copy of what the store holds */
@@ -150,24 +138,17 @@ typedef struct eas_agent {
     uint8_t op;
     uint8_t phase;
     uint8_t resume_phase; /* where to go back after provisioning */
-    uint8_t xstate;       /* of the HTTP exchange */
-    uint8_t connected;
-    uint8_t reused;       /* this exchange runs on a connection kept from the last one */
-    uint8_t conn_retry;   /* resent once on a fresh connection */
+    uint8_t xstate;       /* of the driver: enter the phase, exchange under way, or a wait */
     uint8_t redirects;
     uint8_t provisions;
     uint8_t throttles;
     uint8_t resets;
     uint8_t txn_open;
     uint8_t body_ok; /* the response body is WBXML for the decoder */
-    eas_cmd cmd;
-    uint64_t deadline_ms;
+    uint8_t body_seen;   /* the response being read had body bytes */
     uint64_t wake_ms;
     eas_agent_failure failure;
-    size_t req_len, req_sent, head_len;
-    uint32_t rx_total;
-    uint32_t body_bytes; /* of the response being read */
-    eas_http_parser http;
+    eas_exchange x;      /* the HTTP exchange under way (its buffers) */
     eas_wbxml_reader reader;
     /* push */
     uint32_t heartbeat;     /* seconds, for the next Ping */
@@ -218,8 +199,6 @@ typedef struct eas_agent {
     char respond_item[EAS_ITEM_ID_MAX];
     char respond_instance[32];
     char temp_policy_key[11];
-    uint8_t req[EAS_REQUEST_MAX];
-    uint8_t rx[EAS_RX_CHUNK];
 #if EAS_ENABLE_TRACE
     eas_wbxml_xml_printer trace_printer;
     eas_err trace_err_;
@@ -247,6 +226,29 @@ uint32_t eas_agent_heartbeat(const eas_agent *a);
  * session on time; the adapted value resumes from there. */
 void eas_agent_cap_heartbeat(eas_agent *a, uint32_t s);
 uint8_t eas_agent_version(const eas_agent *a);
+
+/* What the device holds and knows of the account, without the network (eas-agent status). */
+typedef struct eas_agent_info {
+    uint8_t version;           /* EAS_PROTO_*; 0: not negotiated yet */
+    uint8_t provisioned;
+    uint8_t has_policy_key;    /* provisioned by a server with policies */
+    uint8_t redirected;        /* a 451 redirect is in use instead of the configured URL */
+    uint32_t server_versions;  /* eas_proto_bit() set from OPTIONS (0: not asked) */
+    unsigned folders;          /* folders the store holds */
+    unsigned pending;          /* changes of the device's still queued */
+    const char *folder_sync_key; /* the hierarchy's SyncKey ("0": never synced) */
+    const eas_url *url;        /* where requests go */
+} eas_agent_info;
+void eas_agent_get_info(eas_agent *a, eas_agent_info *out);
+
+/* What the store holds of one folder. */
+typedef struct eas_folder_state {
+    uint8_t synced;   /* the collection has a SyncKey (was synced at least once) */
+    uint8_t kept;     /* of a class the configuration syncs (sync_classes) */
+    uint8_t lost_window; /* an answer was lost: the next sync starts it again from 0 */
+    uint32_t items;   /* items held */
+} eas_folder_state;
+eas_err eas_agent_folder_state(eas_agent *a, const char *folder_id, eas_folder_state *out);
 
 /* The folders the store holds: count, and the i-th in slot order (EAS_ERR_NOT_FOUND past the end). */
 unsigned eas_agent_folder_count(const eas_agent *a);
@@ -278,16 +280,5 @@ eas_err eas_agent_item_get(eas_agent *a, const char *folder_id, const char *serv
  * folder; a non-EAS_OK return from fn stops the walk and is returned. */
 typedef eas_err (*eas_item_visit_fn)(void *ctx, const eas_folder *folder, const uint8_t *rec, size_t len);
 eas_err eas_agent_items(eas_agent *a, eas_class cls, eas_item_visit_fn fn, void *ctx);
-
-/* Store keys of the account state (the rest of the key space belongs to later parts). */
-#define EAS_KEY_PROTOCOL 0x00000001u
-#define EAS_KEY_POLICY 0x00000002u
-#define EAS_KEY_FOLDER_SYNC_KEY 0x00000003u
-#define EAS_KEY_URL 0x00000004u
-#define EAS_KEY_OUTBOX_SEQ 0x00000005u
-/* 0x00000010: EAS_KEY_DISCOVERED (eas/discover.h), the URL discovery found */
-#define EAS_KEY_OUTBOX(n) (0x00100000u + ((uint32_t)(n) & 0x000FFFFFu))
-#define EAS_KEY_OUTBOX_LAST 0x001FFFFFu
-#define EAS_KEY_FOLDER(slot) (0x00010000u + (uint32_t)(slot))
 
 #endif

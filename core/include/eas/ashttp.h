@@ -57,6 +57,8 @@ const char *eas_cmd_name(eas_cmd cmd);
 const char *eas_proto_version_name(uint8_t v);
 /* The mask bit of a known version (0 for unknown); masks are what parse_versions returns. */
 uint32_t eas_proto_bit(uint8_t v);
+/* The versions this client speaks, best first: the i-th, or 0 past the end. */
+uint8_t eas_proto_client_version(unsigned i);
 /* MS-ASProtocolVersions ("2.5,12.0,12.1,14.0,14.1,16.0,16.1") into a mask of eas_proto_bit. Unknown
  * entries are skipped. */
 eas_err eas_ashttp_parse_versions(const char *s, size_t len, uint32_t *mask);

@@ -6,7 +6,7 @@
  *   [3] n = length of the ServerId, then n bytes of ServerId
  *   fields: [tag >> 8][tag & 0xFF][len] then len bytes of value (len <= EAS_ITEM_VALUE_MAX)
  *           a group (Recurrence, Exceptions, Exception, Attendees, Attendee): [tag][tag][0xFF] ... [0xFF][0xFF][0xFE]
- * Only the fields a device needs are kept (a table per class in core/sync/item.c); a value longer than
+ * Only the fields a device needs are kept (a table per class in core/item/item.c); a value longer than
  * its limit is cut on a UTF-8 boundary and the record flagged EAS_ITEM_TRUNCATED; a field that no
  * longer fits the record is dropped and the record flagged EAS_ITEM_DROPPED. Never an overflow. */
 #ifndef EAS_ITEM_H

@@ -10,6 +10,8 @@
  *   eas-agent --config FILE delete-event ID
  *   eas-agent --config FILE respond ID accept|tentative|decline [--instance START]
  *   eas-agent --config FILE agenda [--from YYYY-MM-DD] [--days N] [--json]   from the store, no network
+ *   eas-agent --config FILE status [--json]                  what the device holds and knows, no network
+ *   eas-agent --version
  * Times are RFC 3339 (2026-12-01T09:00:00Z, 2026-12-01T10:00:00+01:00; a date alone with --all-day).
  * Exit status: 0 success, 1 usage or configuration, 2 network or TLS, 3 authentication or account
  * state (401, 403, 456, 457, blocked or quarantined), 4 protocol or server error. */
@@ -28,6 +30,7 @@
 #include "eas/civil.h"
 #include "eas/tz.h"
 #include "eas/foldersync.h"
+#include "eas/version.h"
 #include "eas/store.h"
 #include "eas_posix.h"
 #include "tls.h"
@@ -74,6 +77,8 @@ static int usage(void)
                     "  delete-event ID\n"
                     "  respond ID accept|tentative|decline [--instance START]   answer a meeting request\n"
                     "  agenda [--from YYYY-MM-DD] [--days N] [--json]   occurrences in the configured time zone\n"
+                    "  status [--json]    what the device holds and knows (no network)\n"
+                    "eas-agent --version: the release, the ActiveSync versions it speaks, the TLS library\n"
                     "--trace: each request and response on stderr; --verbose: the agent's log lines too\n"
                     "times are RFC 3339: 2026-12-01T09:00:00Z or 2026-12-01T10:00:00+01:00\n");
     return EXIT_USAGE;
@@ -100,6 +105,15 @@ static void trace_out(void *ctx, eas_trace_dir dir, const char *text, size_t len
 }
 
 /* ---- sync: counts per collection, progress on stderr ---- */
+
+/* The folder's display name ("Personal Calendar"), for people; the ServerId where it has none. */
+static const char *folder_name(const char *server_id)
+{
+    static eas_folder f;
+    for (unsigned i = 0; eas_agent_folder_get(&g.agent, i, &f) == EAS_OK; i++)
+        if (!strcmp(f.server_id, server_id)) return f.display_name[0] ? f.display_name : server_id;
+    return server_id;
+}
 
 #define MAX_SUMMARY 48
 static struct {
@@ -143,9 +157,10 @@ static void on_progress(void *ctx, eas_class cls, const char *folder_id, uint32_
     if (done % 100 != 0 && done != estimate) return; /* a line per hundred items is enough */
     /* On a terminal the line is rewritten in place; in a log, each update is a line of its own. */
     const char *lead = isatty(2) ? "\r" : "";
-    if (estimate) fprintf(stderr, "%ssync %s %s: %lu of %lu", lead, eas_class_name(cls), folder_id, (unsigned long)done,
+    const char *name = folder_name(folder_id);
+    if (estimate) fprintf(stderr, "%ssync %s %s: %lu of %lu", lead, eas_class_name(cls), name, (unsigned long)done,
                           (unsigned long)estimate);
-    else fprintf(stderr, "%ssync %s %s: %lu", lead, eas_class_name(cls), folder_id, (unsigned long)done);
+    else fprintf(stderr, "%ssync %s %s: %lu", lead, eas_class_name(cls), name, (unsigned long)done);
     if (!isatty(2)) fputc('\n', stderr);
     progress_shown = isatty(2);
 }
@@ -291,7 +306,7 @@ static eas_err run(eas_op op)
         eas_wait w;
         e = eas_agent_step(&g.agent, &w);
         if (e != EAS_ERR_WOULD_BLOCK) return e;
-        if ((w.what & EAS_WAIT_READ) && g.tls_ready && eas_tls_has_pending(&g.tls)) continue;
+        if (w.what & EAS_WAIT_NOW) continue; /* TLS holds bytes already: no sleep on the socket */
         uint64_t now = g.pal.clock.monotonic_ms(g.pal.clock.ctx);
         int timeout = w.until_ms > now ? (int)((w.until_ms - now) < 60000 ? (w.until_ms - now) : 60000) : 0;
         int fd = eas_posix_tcp_fd(&g.pp.tcp);
@@ -303,9 +318,6 @@ static eas_err run(eas_op op)
             nanosleep(&ts, NULL);
         } else {
             int want_write = (w.what & EAS_WAIT_WRITE) != 0;
-            if (w.what & EAS_WAIT_CONNECT)
-                want_write = g.agent.url.scheme == EAS_URL_HTTPS ? eas_tls_want_write(&g.tls)
-                                                                : eas_posix_tcp_want_write(&g.pp.tcp);
             eas_posix_wait(fd, !want_write, want_write, timeout);
         }
         if (shared && eas_posix_flash_own(&g.pp.flash) != EAS_OK) return EAS_ERR_FLASH;
@@ -388,14 +400,90 @@ static int cmd_sync(void)
             json_string(eas_class_name(summary[i].cls));
             printf(", \"folder\": ");
             json_string(summary[i].folder);
+            printf(", \"folder_name\": ");
+            json_string(folder_name(summary[i].folder));
             printf(", \"added\": %u, \"changed\": %u, \"deleted\": %u}", summary[i].added, summary[i].changed,
                    summary[i].deleted);
         } else {
-            printf("%-9s %-32s %u added, %u changed, %u deleted\n", eas_class_name(summary[i].cls), summary[i].folder,
-                   summary[i].added, summary[i].changed, summary[i].deleted);
+            printf("%-9s %-32s %u added, %u changed, %u deleted\n", eas_class_name(summary[i].cls),
+                   folder_name(summary[i].folder), summary[i].added, summary[i].changed, summary[i].deleted);
         }
     }
     if (g.json) printf(summary_n ? "\n]\n" : "]\n");
+    return 0;
+}
+
+/* ---- status: what the device holds and knows, without the network ---- */
+
+static int cmd_status(void)
+{
+    eas_agent_info in;
+    eas_store_info st;
+    eas_folder f;
+    eas_agent_get_info(&g.agent, &in);
+    unsigned used = eas_store_stats(&g.store, &st) == EAS_OK && st.capacity
+                        ? (unsigned)((uint64_t)st.live_bytes * 100u / st.capacity) : 0u;
+    const char *v = in.version ? eas_proto_version_name(in.version) : NULL;
+    char url[EAS_URL_HOST_MAX + EAS_URL_PATH_MAX + 24], port[8] = "";
+    if (in.url->port_explicit) snprintf(port, sizeof port, ":%u", in.url->port);
+    snprintf(url, sizeof url, "%s://%s%s%s%s%s", in.url->scheme == EAS_URL_HTTPS ? "https" : "http",
+             in.url->ipv6 ? "[" : "", in.url->host, in.url->ipv6 ? "]" : "", port, in.url->path);
+    if (g.json) {
+        printf("{\"url\": ");
+        json_string(url);
+        printf(", \"redirected\": %s, \"version\": ", in.redirected ? "true" : "false");
+        if (v) json_string(v);
+        else printf("null");
+        printf(", \"server_versions\": [");
+        static const uint8_t known[] = {EAS_PROTO_2_5,  EAS_PROTO_12_0, EAS_PROTO_12_1, EAS_PROTO_14_0,
+                                        EAS_PROTO_14_1, EAS_PROTO_16_0, EAS_PROTO_16_1};
+        for (unsigned i = 0, k = 0; i < sizeof known; i++) {
+            if (!(in.server_versions & eas_proto_bit(known[i]))) continue;
+            printf(k++ ? ", " : "");
+            json_string(eas_proto_version_name(known[i]));
+        }
+        printf("], \"provisioned\": %s, \"policy_key\": %s, \"folders_synced\": %s, \"pending\": %u, "
+               "\"store_used_percent\": %u, \"folders\": [",
+               in.provisioned ? "true" : "false", in.has_policy_key ? "true" : "false",
+               strcmp(in.folder_sync_key, "0") ? "true" : "false", in.pending, used);
+    } else {
+        printf("url       %s%s\n", url, in.redirected ? " (a redirect of the server's, kept)" : "");
+        printf("protocol  %s, %s%s\n", v ? v : "not negotiated yet", in.provisioned ? "provisioned" : "not provisioned",
+               in.has_policy_key ? " (policy key held)" : "");
+        printf("queued    %u change%s of the device's\n", in.pending, in.pending == 1 ? "" : "s");
+        printf("store     %u %% used\n", used);
+        printf("folders   %u%s\n", in.folders, strcmp(in.folder_sync_key, "0") ? "" : " (never synced)");
+    }
+    for (unsigned i = 0; eas_agent_folder_get(&g.agent, i, &f) == EAS_OK; i++) {
+        eas_folder_state fs;
+        if (eas_agent_folder_state(&g.agent, f.server_id, &fs) != EAS_OK) continue;
+        eas_class cls = eas_class_of_folder_type(f.type);
+        if (g.json) {
+            printf(i ? ",\n  {\"server_id\": " : "\n  {\"server_id\": ");
+            json_string(f.server_id);
+            printf(", \"display_name\": ");
+            json_string(f.display_name);
+            printf(", \"class\": \"%s\", \"kept\": %s, \"synced\": %s, \"items\": %lu, \"lost_window\": %s}",
+                   eas_folder_type_name(f.type), fs.kept ? "true" : "false", fs.synced ? "true" : "false",
+                   (unsigned long)fs.items, fs.lost_window ? "true" : "false");
+        } else {
+            printf("  %-9s %-28s %s", cls != EAS_CLASS_NONE ? eas_class_name(cls) : "-", f.display_name,
+                   fs.kept ? (fs.synced ? "kept, synced" : "kept, not synced yet") : "skipped");
+            if (fs.kept) printf(", %lu item%s", (unsigned long)fs.items, fs.items == 1 ? "" : "s");
+            if (fs.lost_window) printf(", an answer was lost: synced again from 0 next time");
+            printf("\n");
+        }
+    }
+    if (g.json) printf(in.folders ? "\n]}\n" : "]}\n");
+    return 0;
+}
+
+static int print_version(void)
+{
+    printf("eas-agent %s\nActiveSync", EAS_RELEASE);
+    for (unsigned i = 0; eas_proto_client_version(i); i++)
+        printf("%s%s", i ? ", " : " ", eas_proto_version_name(eas_proto_client_version(i)));
+    printf("\nTLS: %s\n", eas_tls_library());
     return 0;
 }
 
@@ -590,101 +678,65 @@ static void on_item_edit(const uint8_t *rec, size_t len)
     if (mine) snprintf(edit.new_server_id, sizeof edit.new_server_id, "%.*s", (int)n, id);
 }
 
-static int time_arg(const char *what, const char *v, int all_day, char out[17])
+static int time_arg(const char *what, const char *v, int all_day, int64_t *out)
 {
-    int64_t t;
-    if (parse_rfc3339(v, all_day, &t) != 0) {
+    if (parse_rfc3339(v, all_day, out) != 0) {
         fprintf(stderr, "eas-agent: %s: not an RFC 3339 %s: %s\n", what, all_day ? "date or time" : "time", v);
         return -1;
     }
-    compact_utc(t, out);
     return 0;
+}
+
+/* The record of the new event (eas_event_build has the 14.x/16.x rules), or an exit status. */
+static int new_event_record(uint8_t *rec, size_t cap, size_t *len)
+{
+    eas_event_new ev = {edit.subject, edit.location, 0, 0, (uint8_t)edit.all_day, edit.new_uid, (int64_t)time(NULL)};
+    eas_tz_rule zone;
+    if (eas_tz_parse_posix(g.cfg.timezone, strlen(g.cfg.timezone), &zone) != EAS_OK) {
+        fprintf(stderr, "eas-agent: configuration: \"timezone\" is not a POSIX TZ string: %s\n", g.cfg.timezone);
+        return EXIT_USAGE;
+    }
+    if (edit.all_day) {
+        if (strlen(edit.start) != 10 || strlen(edit.end) != 10 || parse_rfc3339(edit.start, 1, &ev.start) ||
+            parse_rfc3339(edit.end, 1, &ev.end)) {
+            fprintf(stderr, "eas-agent: --all-day takes dates: --start YYYY-MM-DD --end YYYY-MM-DD (end exclusive)\n");
+            return EXIT_USAGE;
+        }
+    } else if (time_arg("--start", edit.start, 0, &ev.start) || time_arg("--end", edit.end, 0, &ev.end)) {
+        return EXIT_USAGE;
+    }
+    /* A UID of the device's own: a resend after a lost answer names the same event, and the server
+     * (SOGo) files it under that name instead of making a second one. */
+    uint8_t rnd[16];
+    g.pal.entropy.fill(g.pal.entropy.ctx, rnd, sizeof rnd);
+    for (int i = 0; i < 16; i++) snprintf(edit.new_uid + 2 * i, 3, "%02X", rnd[i]);
+    eas_err e = eas_event_build(&ev, &zone, eas_agent_version(&g.agent), rec, cap, len);
+    if (e == EAS_ERR_ARG) fprintf(stderr, "eas-agent: --end must come after --start\n");
+    else if (e != EAS_OK) fprintf(stderr, "eas-agent: --subject is too long\n");
+    return e == EAS_OK ? 0 : EXIT_USAGE;
 }
 
 static int cmd_edit(const char *command)
 {
     uint8_t rec[EAS_ITEM_RECORD_MAX], out[EAS_ITEM_RECORD_MAX];
     size_t len = 0;
-    char folder[EAS_FOLDER_ID_MAX], start[17], end[17], stamp[17];
+    char folder[EAS_FOLDER_ID_MAX];
     eas_err e;
     /* The hierarchy first, when the device has never seen it. */
     if (eas_agent_folder_count(&g.agent) == 0 && (e = run(EAS_OP_FOLDER_SYNC)) != EAS_OK) {
         report_failure(e);
         return exit_code_of(e);
     }
-    compact_utc((int64_t)time(NULL), stamp);
     if (!strcmp(command, "add-event")) {
         if (!edit.subject || !edit.start || !edit.end) return usage();
-        /* The device's zone goes with the event (14.x wants a Timezone, and a recurring or all-day event
-         * is read in it); an all-day event runs from local midnight to local midnight. 16.x all-day
-         * events carry no Timezone and their dates in the UTC date part. */
-        eas_tz_rule zone;
-        if (eas_tz_parse_posix(g.cfg.timezone, strlen(g.cfg.timezone), &zone) != EAS_OK) {
-            fprintf(stderr, "eas-agent: configuration: \"timezone\" is not a POSIX TZ string: %s\n", g.cfg.timezone);
-            return EXIT_USAGE;
-        }
-        int v16 = eas_agent_version(&g.agent) >= EAS_PROTO_16_0;
-        if (edit.all_day) {
-            int64_t ds, de, us = 0, ue = 0;
-            if (strlen(edit.start) != 10 || strlen(edit.end) != 10 || parse_rfc3339(edit.start, 1, &ds) ||
-                parse_rfc3339(edit.end, 1, &de)) {
-                fprintf(stderr, "eas-agent: --all-day takes dates: --start YYYY-MM-DD --end YYYY-MM-DD (end exclusive)\n");
-                return EXIT_USAGE;
-            }
-            if (v16) {
-                us = ds;
-                ue = de;
-            } else {
-                eas_tz_local_to_utc(&zone, ds, EAS_TZ_PICK_EARLIER, &us, NULL);
-                eas_tz_local_to_utc(&zone, de, EAS_TZ_PICK_EARLIER, &ue, NULL);
-            }
-            compact_utc(us, start);
-            compact_utc(ue, end);
-        } else if (time_arg("--start", edit.start, 0, start) || time_arg("--end", edit.end, 0, end)) {
-            return EXIT_USAGE;
-        }
-        uint8_t zone_compact[EAS_TZ_COMPACT_SIZE];
-        int have_zone = 0;
-        if (!(v16 && edit.all_day)) {
-            eas_tz_blob blob;
-            uint8_t raw[EAS_TZ_BLOB_SIZE];
-            if (eas_tz_rule_to_blob(&zone, NULL, NULL, &blob) == EAS_OK && eas_tz_blob_encode(&blob, raw, sizeof raw) == EAS_OK) {
-                eas_tz_compact_from_blob(raw, zone_compact);
-                have_zone = 1;
-            }
-        }
-        if (strcmp(start, end) >= 0) {
-            fprintf(stderr, "eas-agent: --end must come after --start\n");
-            return EXIT_USAGE;
-        }
+        size_t nlen = 0;
+        int rc = new_event_record(out, sizeof out, &nlen);
+        if (rc != 0) return rc;
         if (!calendar_folder(NULL, folder, sizeof folder, rec, sizeof rec, &len)) {
             fprintf(stderr, "eas-agent: error: the account has no calendar folder\n");
             return EXIT_PROTOCOL;
         }
-        /* A UID of the device's own: a resend after a lost answer names the same event, and the server
-         * (SOGo) files it under that name instead of making a second one. */
-        uint8_t rnd[16];
-        g.pal.entropy.fill(g.pal.entropy.ctx, rnd, sizeof rnd);
-        for (int i = 0; i < 16; i++) snprintf(edit.new_uid + 2 * i, 3, "%02X", rnd[i]);
-        eas_item_builder b;
-        eas_item_begin(&b, rec, sizeof rec, EAS_CLASS_CALENDAR);
-        eas_item_set_id(&b, "new", 3);
-        if (have_zone) eas_item_put_field(&b, EAS_Calendar_Timezone, (const char *)zone_compact, sizeof zone_compact);
-        eas_item_put_field(&b, EAS_Calendar_AllDayEvent, edit.all_day ? "1" : "0", 1);
-        eas_item_put_field(&b, EAS_Calendar_BusyStatus, "2", 1);
-        eas_item_put_field(&b, EAS_Calendar_DtStamp, stamp, 16);
-        eas_item_put_field(&b, EAS_Calendar_EndTime, end, 16);
-        if (edit.location) eas_item_put_field(&b, EAS_Calendar_Location, edit.location, strlen(edit.location));
-        eas_item_put_field(&b, EAS_Calendar_Sensitivity, "0", 1);
-        if (eas_item_put_field(&b, EAS_Calendar_Subject, edit.subject, strlen(edit.subject)) != EAS_OK) {
-            fprintf(stderr, "eas-agent: --subject is too long\n");
-            return EXIT_USAGE;
-        }
-        eas_item_put_field(&b, EAS_Calendar_StartTime, start, 16);
-        eas_item_put_field(&b, v16 ? EAS_Calendar_ClientUid : EAS_Calendar_UID, edit.new_uid, 32);
-        eas_item_put_field(&b, EAS_Calendar_MeetingStatus, "0", 1);
-        len = eas_item_finish(&b);
-        e = eas_agent_queue_add(&g.agent, folder, rec, len, NULL);
+        e = eas_agent_queue_add(&g.agent, folder, out, nlen, NULL);
     } else {
         if (!edit.id) return usage();
         if (!calendar_folder(edit.id, folder, sizeof folder, rec, sizeof rec, &len)) {
@@ -694,21 +746,12 @@ static int cmd_edit(const char *command)
         if (!strcmp(command, "delete-event")) {
             e = eas_agent_queue_delete(&g.agent, folder, edit.id);
         } else {
-            eas_item_override ov[6];
-            size_t n = 0;
-            ov[n++] = (eas_item_override){EAS_Calendar_DtStamp, stamp, 16};
-            if (edit.subject) ov[n++] = (eas_item_override){EAS_Calendar_Subject, edit.subject, strlen(edit.subject)};
-            if (edit.location) ov[n++] = (eas_item_override){EAS_Calendar_Location, edit.location, strlen(edit.location)};
-            if (edit.start) {
-                if (time_arg("--start", edit.start, 0, start)) return EXIT_USAGE;
-                ov[n++] = (eas_item_override){EAS_Calendar_StartTime, start, 16};
-            }
-            if (edit.end) {
-                if (time_arg("--end", edit.end, 0, end)) return EXIT_USAGE;
-                ov[n++] = (eas_item_override){EAS_Calendar_EndTime, end, 16};
-            }
-            size_t olen = eas_item_copy_with(rec, len, ov, n, out, sizeof out);
-            if (!olen) {
+            int64_t start = 0, end = 0;
+            if (edit.start && time_arg("--start", edit.start, 0, &start)) return EXIT_USAGE;
+            if (edit.end && time_arg("--end", edit.end, 0, &end)) return EXIT_USAGE;
+            size_t olen = 0;
+            if (eas_event_change(rec, len, edit.subject, edit.location, edit.start ? &start : NULL,
+                                 edit.end ? &end : NULL, (int64_t)time(NULL), out, sizeof out, &olen) != EAS_OK) {
                 fprintf(stderr, "eas-agent: error: the changed event does not fit a record\n");
                 return EXIT_USAGE;
             }
@@ -975,6 +1018,7 @@ int main(int argc, char **argv)
         if (!strcmp(argv[i], "--config") && v) config = argv[++i];
         else if (!strcmp(argv[i], "--trace")) g.trace = 1;
         else if (!strcmp(argv[i], "--verbose")) g.verbose = 1;
+        else if (!strcmp(argv[i], "--version")) return print_version();
         else if (!strcmp(argv[i], "--json")) g.json = 1;
         else if (!strcmp(argv[i], "--all-day")) edit.all_day = 1;
         else if (!strcmp(argv[i], "--subject") && v) edit.subject = argv[++i];
@@ -1002,19 +1046,29 @@ int main(int argc, char **argv)
     for (int k = 0; k < 4; k++)
         if (!strcmp(command, lists[k].name)) list = k;
     if (list < 0 && !editing && strcmp(command, "folders") != 0 && strcmp(command, "sync") != 0 &&
-        strcmp(command, "push") != 0 && strcmp(command, "respond") != 0 && strcmp(command, "agenda") != 0)
+        strcmp(command, "push") != 0 && strcmp(command, "respond") != 0 && strcmp(command, "agenda") != 0 &&
+        strcmp(command, "status") != 0)
         return usage();
     if (max_seconds < 0) return usage();
+    if (max_seconds > 0 && max_seconds < (long)EAS_PING_MIN_S) {
+        /* A Ping's heartbeat is a minute at the least: a shorter session would end before its first
+         * wait, and look as if push did nothing. */
+        fprintf(stderr, "eas-agent: push --max-seconds %ld: too short; the server is asked to hold a Ping for at least "
+                        "%u s (MS-ASCMD), so the least is %u (0: no limit)\n", max_seconds, (unsigned)EAS_PING_MIN_S,
+                (unsigned)EAS_PING_MIN_S);
+        return EXIT_USAGE;
+    }
     int responding = !strcmp(command, "respond");
     if (responding && (!edit.id || !answer)) return usage();
     if ((edit.id && !editing && !responding) || (answer && !responding)) return usage();
     /* The listings and the agenda read the store only: no network, no password needed. */
-    int rc = setup(config, list >= 0 || !strcmp(command, "agenda"));
+    int rc = setup(config, list >= 0 || !strcmp(command, "agenda") || !strcmp(command, "status"));
     if (rc != 0) return rc;
     if (list >= 0) rc = cmd_list(lists[list].cls);
     else if (editing) rc = cmd_edit(command);
     else if (!strcmp(command, "respond")) rc = cmd_respond(edit.id, answer, instance);
     else if (!strcmp(command, "agenda")) rc = cmd_agenda(from_date, days);
+    else if (!strcmp(command, "status")) rc = cmd_status();
     else if (!strcmp(command, "sync")) rc = cmd_sync();
     else if (!strcmp(command, "push")) rc = cmd_push(max_seconds);
     else rc = cmd_folders();

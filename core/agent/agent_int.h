@@ -1,0 +1,165 @@
+/* Internal to core/agent/: the whole store-key map, and what the agent's files offer each other.
+ *
+ * Who calls whom (no circle): agent.c (the public API and the driver of an operation) calls
+ * operation.c (the phase table: what each request is and what its answer means), exchange.c (the
+ * HTTP exchange, which calls no one back), trace.c, and the records below; operation.c calls the
+ * records (account.c: account state and the store transaction), items.c and outbox.c; outbox.c
+ * calls items.c and account.c; account.c and items.c call nothing here; trace.c reads the phase
+ * table; agenda.c reads items through the public API; event.c builds records on its own. */
+#ifndef EAS_AGENT_INT_H
+#define EAS_AGENT_INT_H
+
+#include "eas/agent.h"
+
+/* ---- the store keys of an account ----
+ * 0x00000001..5  account state (account.c, outbox.c)
+ * 0x00000010     EAS_KEY_DISCOVERED: the URL discovery found (core/discover, eas/discover.h)
+ * 0x0001xxxx     one record per folder slot
+ * 0x0002xxxx     a collection's SyncKey, 0x0003xxxx its in-flight mark (items.c, operation.c)
+ * 0x001xxxxx     the outbox, by sequence number (outbox.c)
+ * 0x4s......     the items of folder slot s, by a hash of their ServerId (items.c) */
+#define EAS_KEY_PROTOCOL 0x00000001u
+#define EAS_KEY_POLICY 0x00000002u
+#define EAS_KEY_FOLDER_SYNC_KEY 0x00000003u
+#define EAS_KEY_URL 0x00000004u
+#define EAS_KEY_OUTBOX_SEQ 0x00000005u
+#define EAS_KEY_FOLDER(slot) (0x00010000u + (uint32_t)(slot))
+#define EAS_KEY_COLL_SYNC_KEY(slot) (0x00020000u + (uint32_t)(slot))
+/* Set while a Sync window's answer is awaited, removed with the commit of that answer (operation.c). */
+#define EAS_KEY_COLL_INFLIGHT(slot) (0x00030000u + (uint32_t)(slot))
+#define EAS_KEY_OUTBOX(n) (0x00100000u + ((uint32_t)(n) & 0x000FFFFFu))
+#define EAS_KEY_OUTBOX_LAST 0x001FFFFFu
+#define EAS_KEY_ITEM_BASE(slot) (0x40000000u + ((uint32_t)(slot) << 24))
+#define EAS_KEY_ITEM_LAST(slot) (EAS_KEY_ITEM_BASE(slot) + 0x00FFFFFFu)
+
+/* ---- the account's records (core/agent/account.c) ---- */
+
+uint32_t eas_account_hash(const char *s);
+size_t eas_account_folder_encode(const eas_folder *f, uint8_t *out, size_t cap);
+eas_err eas_account_folder_decode(const uint8_t *in, size_t len, eas_folder *f);
+
+/* Reads the account's records into the agent's RAM copy (the outbox counts itself: eas_outbox_load);
+ * an empty store is a new account. */
+eas_err eas_account_load(eas_agent *a);
+/* Rebuilds the folder index from the committed records. */
+eas_err eas_account_load_index(eas_agent *a);
+eas_err eas_account_save_protocol(eas_agent *a);
+eas_err eas_account_save_policy(eas_agent *a);
+eas_err eas_account_save_redirect(eas_agent *a, const char *location, size_t len);
+/* The slot of the folder with this ServerId, or -1. */
+int eas_account_find_folder(const eas_agent *a, const char *server_id);
+/* The folder record of a slot in use. */
+eas_err eas_account_folder_at(eas_agent *a, unsigned slot, eas_folder *f);
+
+/* The agent's store transaction: what one response changes goes into one. begin opens it if none is
+ * open; abort drops it (and the RAM folder index follows the store again); commit_notify commits it,
+ * then tells the application about the items it held: only what is on flash is announced. */
+eas_err eas_txn_begin(eas_agent *a);
+void eas_txn_abort(eas_agent *a);
+eas_err eas_txn_commit_notify(eas_agent *a);
+/* Commits without announcing anything (the transaction held no items). */
+eas_err eas_txn_commit(eas_agent *a);
+
+/* ---- collections and their items (core/agent/items.c) ---- */
+
+/* The SyncKey of a collection ("0" when it has none yet). */
+eas_err eas_coll_get_key(eas_agent *a, unsigned slot, char *out, size_t cap);
+/* Finds the store key of the item with this ServerId in the collection: *key is its key when found
+ * (returns 1), or the free key to insert it at (returns 0). Keys written by the open transaction count
+ * as taken. EAS_ERR_STORE_FULL when the probe sequence is exhausted. */
+eas_err eas_coll_locate(eas_agent *a, unsigned slot, const char *server_id, size_t id_len, uint32_t *key, int *found);
+/* Stages an item record / a deletion in the open transaction. */
+eas_err eas_coll_stage_put(eas_agent *a, unsigned slot, const uint8_t *rec, size_t len, int *was_new);
+eas_err eas_coll_stage_del(eas_agent *a, unsigned slot, const char *server_id, size_t id_len, int *existed);
+/* Forgets the collection: its SyncKey, then all its items (in batches, each committed). Queued
+ * changes of the device stay. Not within an open transaction. */
+eas_err eas_coll_purge(eas_agent *a, unsigned slot);
+
+/* ---- the outbox (core/agent/outbox.c) ---- */
+/* Writes the queued changes of the collection being synced (a->coll_slot) as Sync commands, as many as
+ * fit; remembers which in a->sent_key. An eas_sync_write_fn. */
+eas_err eas_outbox_write_commands(void *ctx, eas_wbxml_writer *w);
+/* Whether the collection has queued changes: O(1), from the counts kept in RAM. */
+int eas_outbox_has_commands(eas_agent *a);
+/* Counts what the outbox holds (one walk, at load; after that the counts follow every change). */
+eas_err eas_outbox_load(eas_agent *a);
+/* Deletes an outbox entry of the collection in the open transaction (counted when it commits). */
+eas_err eas_outbox_stage_del(eas_agent *a, uint32_t key);
+/* (The counts follow the transactions in account.c: the entries staged for deletion leave them when
+ * the transaction commits.) */
+/* A Responses entry of the Sync answer: stages what it means (the item under its ServerId, the entry
+ * leaving the queue) in the open transaction. An eas_sync_events response callback. */
+eas_err eas_outbox_on_response(void *ctx, eas_item_change change, const char *client_id, const char *server_id,
+                               uint32_t status);
+/* After a successful Sync: sent Changes and Deletes without an answer succeeded and leave the queue. */
+eas_err eas_outbox_finish_sent(eas_agent *a);
+/* The outbox key of a Change or Delete queued for this item, or 0. */
+uint32_t eas_outbox_pending_key(eas_agent *a, unsigned slot, const char *server_id, size_t id_len);
+
+/* ---- the trace tap (core/agent/trace.c): request and response as text, credentials redacted ---- */
+/* The request as it goes out: its head line by line, Authorization cut out, its body as XML. */
+void eas_trace_request(eas_agent *a);
+/* A response header line, and the status (which starts the body's printer). */
+void eas_trace_header(eas_agent *a, const char *name, size_t name_len, const char *value, size_t value_len);
+void eas_trace_status(eas_agent *a, uint16_t status);
+/* What the body's printer holds goes out when the response ends, whole or not. */
+void eas_trace_flush_response(eas_agent *a);
+/* The events of the response body, to the command's decoder and, when tracing, to the printer. */
+extern const eas_wbxml_handler eas_trace_tee;
+
+/* ---- the operation (core/agent/operation.c): one row per phase ---- */
+enum {
+    PH_START,
+    PH_OPTIONS,
+    PH_PROVISION,
+    PH_PROVISION_ACK,
+    PH_WIPE_ACK,
+    PH_FOLDERSYNC,
+    PH_SYNC_SELECT, /* choose the next collection to sync */
+    PH_SYNC_INIT,   /* Sync with SyncKey 0: the server hands out the first key */
+    PH_ESTIMATE,    /* GetItemEstimate, for progress */
+    PH_SYNC,        /* Sync with GetChanges, window after window */
+    PH_PING,
+    PH_RESPOND,
+    PH_FINISHED,
+    PH_COUNT
+};
+
+#define PH_HELD 0x01u         /* the server holds the request (Ping): a timeout or early close is a cut */
+#define PH_EMPTY_ANSWER 0x02u /* an empty 200 is an answer of its own (Sync: nothing new), not quarantine */
+#define PH_NO_POLICY_KEY 0x04u /* sent without X-MS-PolicyKey (Provision) */
+
+/* A phase either decides (no command: which phase comes next) or sends one request. Every function
+ * leaves what comes next in a->phase (PH_FINISHED ends the operation) or returns an error, which ends
+ * it; none starts anything itself: the driver (agent.c) does. */
+typedef struct eas_phase {
+    eas_cmd cmd;                                         /* PH_DECIDES in a row that only decides */
+    eas_err (*decide)(eas_agent *a);                     /* such a row's decision; NULL: the row sends cmd */
+    const eas_wbxml_handler *decoder;                    /* of the response body (its state: a->dec) */
+    void (*decoder_init)(eas_agent *a);                  /* before the request goes out; NULL: none */
+    eas_err (*body)(eas_agent *a, eas_wbxml_writer *w);  /* the request's body; NULL: none */
+    eas_err (*answer)(eas_agent *a, int empty);          /* what a 200 means (empty: it had no body) */
+    eas_err (*cut)(eas_agent *a);                        /* PH_HELD: the request was cut */
+    uint8_t resume_449;                                  /* where to go back after provisioning for HTTP 449 */
+    uint8_t flags;                                       /* PH_* */
+} eas_phase;
+
+#define PH_DECIDES EAS_CMD_SYNC /* a placeholder: the row has no command */
+
+extern const eas_phase eas_phases[PH_COUNT];
+
+/* Provisioning is needed (HTTP 449, or a status): provision, then go back to resume. */
+eas_err eas_op_provision_then(eas_agent *a, uint8_t resume);
+/* The server is busy: wait wait_s, then ask the same again (the driver re-enters the phase).
+ * EAS_ERR_THROTTLED after EAS_THROTTLE_RETRIES waits, or for a wait over EAS_RETRY_AFTER_MAX_S. */
+eas_err eas_op_wait(eas_agent *a, uint32_t wait_s);
+/* Whether the configuration syncs folders of this class (sync_classes, or its default). */
+int eas_op_class_kept(const eas_agent *a, uint8_t cls);
+/* The next wait of a back-off that grows with each (from 5 s, doubling, with jitter). */
+uint32_t eas_op_backoff_s(const eas_agent *a);
+
+/* The driver's states (a->xstate): enter the phase (decide, or start its request), an exchange under
+ * way, a wait before the phase is entered again. */
+enum { AX_ENTER, AX_EXCHANGE, AX_WAIT };
+
+#endif

@@ -1,0 +1,607 @@
+/* The operation: which request comes next and what an answer means for the account, one row of
+ * eas_phases per phase (agent_int.h). Each function here leaves the next phase in a->phase or returns
+ * an error; the driver in agent.c starts what the phase says (an exchange, or another decision), so
+ * nothing here sends, waits or calls back into the driver. */
+#include <string.h>
+
+#include "agent_int.h"
+#include "eas/log.h"
+
+#define LOG(a) (&(a)->pal->log)
+
+/* Bounds on the retries a single operation may make. */
+#define MAX_PROVISIONS 2u
+#define MAX_RESETS 1u
+
+/* Common status codes (MS-ASCMD 2.2.3.177.1) that a command's Status may carry. */
+static int status_needs_provision(uint32_t s) { return s == 140 || (s >= 141 && s <= 144); }
+static int status_blocked(uint32_t s) { return (s >= 126 && s <= 131) || s == 177; }
+static int status_transient(uint32_t s) { return s == 110 || s == 111; }
+
+static uint64_t now_ms(const eas_agent *a)
+{
+    return a->pal->clock.monotonic_ms ? a->pal->clock.monotonic_ms(a->pal->clock.ctx) : 0;
+}
+
+int eas_op_class_kept(const eas_agent *a, uint8_t cls)
+{
+    uint8_t mask = a->cfg->sync_classes ? a->cfg->sync_classes
+                                        : (uint8_t)(EAS_SYNC_CLASS(EAS_CLASS_CALENDAR) | EAS_SYNC_CLASS(EAS_CLASS_CONTACTS) |
+                                                    EAS_SYNC_CLASS(EAS_CLASS_TASKS));
+    return cls != EAS_CLASS_NONE && ((mask >> cls) & 1u);
+}
+
+static uint8_t filter_of(const eas_agent *a, uint8_t cls)
+{
+    switch (cls) {
+    case EAS_CLASS_CALENDAR: return a->cfg->calendar_filter;
+    case EAS_CLASS_EMAIL: return a->cfg->email_filter ? a->cfg->email_filter : 3;
+    default: return EAS_FILTER_NONE;
+    }
+}
+
+eas_err eas_op_provision_then(eas_agent *a, uint8_t resume)
+{
+    if (a->provisions++ >= MAX_PROVISIONS) return EAS_ERR_PROVISION;
+    EAS_INFO(LOG(a), "the server asks for provisioning: provisioning again");
+    a->provisioned = 0;
+    a->resume_phase = resume;
+    a->phase = PH_PROVISION;
+    return EAS_OK;
+}
+
+uint32_t eas_op_backoff_s(const eas_agent *a)
+{
+    uint32_t jitter = 0;
+    /* From 5 s, doubling, with jitter so that devices do not return in step. */
+    if (a->pal->entropy.fill) a->pal->entropy.fill(a->pal->entropy.ctx, (uint8_t *)&jitter, sizeof jitter);
+    return eas_backoff_next(a->throttles, 5, EAS_RETRY_AFTER_MAX_S, jitter);
+}
+
+eas_err eas_op_wait(eas_agent *a, uint32_t wait_s)
+{
+    if (a->throttles >= EAS_THROTTLE_RETRIES || wait_s > EAS_RETRY_AFTER_MAX_S) return EAS_ERR_THROTTLED;
+    a->throttles++;
+    a->wake_ms = now_ms(a) + (uint64_t)wait_s * 1000u;
+    a->xstate = AX_WAIT;
+    return EAS_OK;
+}
+
+/* ------------------------------------------------------------------- deciding what comes next */
+
+static eas_err decide_start(eas_agent *a)
+{
+    if (a->version == 0 && a->cfg->protocol_version) a->version = a->cfg->protocol_version;
+    if (a->version == 0) {
+        a->phase = PH_OPTIONS;
+        return EAS_OK;
+    }
+    if (!a->provisioned) {
+        a->resume_phase = PH_START;
+        a->phase = PH_PROVISION;
+        return EAS_OK;
+    }
+    switch (a->op) {
+    case EAS_OP_CONNECT: a->phase = PH_FINISHED; break;
+    case EAS_OP_PING: a->phase = PH_PING; break;
+    case EAS_OP_SYNC_CHANGED: a->phase = PH_SYNC_SELECT; break;
+    case EAS_OP_RESPOND: a->phase = PH_RESPOND; break;
+    default: a->phase = PH_FOLDERSYNC; break;
+    }
+    return EAS_OK;
+}
+
+/* The next collection (in folder-slot order, from coll_slot on) of a class the device keeps. */
+static eas_err decide_collection(eas_agent *a)
+{
+    eas_folder f;
+    for (unsigned s = a->coll_slot; s < EAS_MAX_FOLDERS; s++) {
+        if (!((a->folder_used >> s) & 1u)) continue;
+        if (a->op == EAS_OP_SYNC_CHANGED && !((a->sync_only >> s) & 1u)) continue;
+        eas_err e = eas_account_folder_at(a, s, &f);
+        if (e != EAS_OK) return e;
+        uint8_t cls = (uint8_t)eas_class_of_folder_type(f.type);
+        if (!eas_op_class_kept(a, cls)) continue;
+        a->coll_slot = (uint8_t)s;
+        a->coll_cls = cls;
+        a->coll_resets = 0;
+        a->coll_done = 0;
+        a->coll_estimate = 0;
+        memcpy(a->coll_id, f.server_id, sizeof a->coll_id);
+        if ((e = eas_coll_get_key(a, s, a->coll_key, sizeof a->coll_key)) != EAS_OK) return e;
+        /* A window whose answer never got committed (a cut connection, a kill, a power loss): some
+         * servers (SOGo) have already counted its items as delivered and will not send them for the
+         * same key again, so the only safe way on is to sync this collection from 0. */
+        size_t mlen = 0;
+        uint8_t mark[4];
+        if (strcmp(a->coll_key, "0") != 0 && eas_store_get(a->store, EAS_KEY_COLL_INFLIGHT(s), mark, sizeof mark, &mlen) == EAS_OK) {
+            EAS_WARN1(LOG(a), "the answer to a Sync window was lost: folder slot %u is synced again from 0", s);
+            if ((e = eas_coll_purge(a, s)) != EAS_OK) return e;
+            memcpy(a->coll_key, "0", 2);
+        }
+        /* From 0 the server sends everything again: items left from before (a reset cut short by a
+         * power loss) go first. */
+        if (strcmp(a->coll_key, "0") == 0 && (e = eas_coll_purge(a, s)) != EAS_OK) return e;
+        a->phase = strcmp(a->coll_key, "0") == 0 ? PH_SYNC_INIT : (a->ev.progress ? PH_ESTIMATE : PH_SYNC);
+        return EAS_OK;
+    }
+    a->phase = PH_FINISHED;
+    return EAS_OK;
+}
+
+/* The collection is done (or has nothing more): on to the next one. */
+static eas_err next_collection(eas_agent *a)
+{
+    a->coll_slot++;
+    a->phase = PH_SYNC_SELECT;
+    return EAS_OK;
+}
+
+/* ------------------------------------------------------------------ the decoders' events */
+
+/* Folder changes of a FolderSync response, staged in a store transaction as they arrive. */
+static eas_err on_folder_change(void *ctx, eas_folder_change change, const eas_folder *f)
+{
+    eas_agent *a = ctx;
+    uint8_t rec[3 + 3 * EAS_FOLDER_ID_MAX];
+    eas_err e = eas_txn_begin(a);
+    if (e != EAS_OK) return e;
+    int slot = eas_account_find_folder(a, f->server_id);
+    if (change == EAS_FOLDER_DELETED_CHANGE) {
+        if (slot < 0) return EAS_OK; /* never known here */
+        a->folder_used &= ~(UINT64_C(1) << slot);
+        return eas_store_txn_del(a->store, EAS_KEY_FOLDER(slot));
+    }
+    if (slot < 0) {
+        for (unsigned s = 0; s < EAS_MAX_FOLDERS && slot < 0; s++)
+            if (!((a->folder_used >> s) & 1u)) slot = (int)s;
+        if (slot < 0) return EAS_ERR_STORE_FULL; /* more folders than EAS_MAX_FOLDERS */
+    }
+    size_t n = eas_account_folder_encode(f, rec, sizeof rec);
+    if (n == 0) return EAS_ERR_NOSPACE;
+    a->folder_used |= UINT64_C(1) << slot;
+    a->folder_hash[slot] = eas_account_hash(f->server_id);
+    return eas_store_txn_put(a->store, EAS_KEY_FOLDER(slot), rec, n);
+}
+
+/* A server change of the Sync response, staged in the window's transaction. */
+static eas_err on_sync_item(void *ctx, eas_item_change change, const uint8_t *rec, size_t len)
+{
+    eas_agent *a = ctx;
+    eas_err e = eas_txn_begin(a);
+    int flag = 0;
+    if (e != EAS_OK) return e;
+    size_t cid_len = 0;
+    const char *cid = eas_item_id(rec, len, &cid_len);
+    if (!cid) return EAS_ERR_PROTOCOL;
+    /* Conflicts are only possible while changes of the device's wait (most syncs have none). */
+    uint32_t pending = a->outbox_any ? eas_outbox_pending_key(a, a->coll_slot, cid, cid_len) : 0;
+    if (pending) {
+        /* The server changed an item this device has a change queued for: a conflict, never silent. */
+        char id[EAS_ITEM_ID_MAX];
+        size_t n = cid_len < sizeof id - 1 ? cid_len : sizeof id - 1;
+        memcpy(id, cid, n);
+        id[n] = '\0';
+        EAS_INFO1(LOG(a), "conflict: the server changed an item with a change queued here (device wins: %u)",
+                  a->cfg->client_wins);
+        if (a->ev.rejected)
+            a->ev.rejected(a->ev.ctx, (eas_class)a->coll_cls, a->coll_id, change, id, EAS_SYNC_CONFLICT, a->cfg->client_wins);
+        if (a->cfg->client_wins) return EAS_OK; /* the device's version goes out with the next Sync */
+        for (unsigned i = 0; i < a->sent_n; i++)
+            if (a->sent_key[i] == pending) a->sent_done[i] = 1;
+        if ((e = eas_outbox_stage_del(a, pending)) != EAS_OK) return e;
+    }
+    if (change == EAS_ITEM_ADD || change == EAS_ITEM_CHANGE) {
+        e = eas_coll_stage_put(a, a->coll_slot, rec, len, &flag);
+    } else {
+        size_t id_len = 0;
+        const char *id = eas_item_id(rec, len, &id_len);
+        if (!id) return EAS_ERR_PROTOCOL;
+        e = eas_coll_stage_del(a, a->coll_slot, id, id_len, &flag);
+    }
+    if (e != EAS_OK) return e;
+    a->coll_done++;
+    if (a->ev.progress) a->ev.progress(a->ev.ctx, (eas_class)a->coll_cls, a->coll_id, a->coll_done, a->coll_estimate);
+    return EAS_OK;
+}
+
+static eas_err on_ping_folder(void *ctx, const char *id)
+{
+    eas_agent *a = ctx;
+    int slot = eas_account_find_folder(a, id);
+    if (slot >= 0) a->ping_changed |= UINT64_C(1) << slot;
+    return EAS_OK;
+}
+
+static void init_foldersync(eas_agent *a) { eas_foldersync_decoder_init(&a->dec.folders, on_folder_change, a); }
+static void init_provision(eas_agent *a) { eas_provision_decoder_init(&a->dec.provision); }
+static void init_estimate(eas_agent *a) { eas_estimate_decoder_init(&a->dec.estimate); }
+static void init_meeting(eas_agent *a) { eas_meeting_decoder_init(&a->dec.meeting); }
+
+static void init_sync(eas_agent *a)
+{
+    eas_sync_events ev = {a, on_sync_item, eas_outbox_on_response};
+    a->mark_inflight = a->phase == PH_SYNC; /* written when the request starts to go out */
+    a->sent_n = 0;
+    a->outbox_any = (uint8_t)eas_outbox_has_commands(a);
+    eas_sync_decoder_init(&a->dec.sync, (eas_class)a->coll_cls, &ev);
+}
+
+static void init_ping(eas_agent *a)
+{
+    a->ping_changed = 0;
+    eas_ping_decoder_init(&a->dec.ping, on_ping_folder, a);
+}
+
+/* ------------------------------------------------------------------------- request bodies */
+
+static eas_err body_provision(eas_agent *a, eas_wbxml_writer *w)
+{
+    const eas_agent_config *c = a->cfg;
+    eas_device_info info = {c->device_model, c->friendly_name, c->device_os, c->user_agent};
+    return eas_provision_request(w, a->version >= EAS_PROTO_14_1 ? &info : NULL);
+}
+
+static eas_err body_provision_ack(eas_agent *a, eas_wbxml_writer *w)
+{
+    return eas_provision_ack(w, a->temp_policy_key, EAS_PROVISION_OK);
+}
+
+static eas_err body_wipe_ack(eas_agent *a, eas_wbxml_writer *w)
+{
+    (void)a;
+    return eas_provision_wipe_ack(w, 1);
+}
+
+static eas_err body_foldersync(eas_agent *a, eas_wbxml_writer *w) { return eas_foldersync_request(w, a->folder_key); }
+
+static eas_err body_sync(eas_agent *a, eas_wbxml_writer *w)
+{
+    eas_sync_request r;
+    memset(&r, 0, sizeof r);
+    r.sync_key = a->coll_key;
+    r.collection_id = a->coll_id;
+    r.cls = a->coll_cls;
+    r.get_changes = 1;
+    r.filter_type = filter_of(a, a->coll_cls);
+    r.body_type = 1; /* plain text */
+    r.truncation = EAS_SYNC_TRUNCATION;
+    r.window_size = EAS_SYNC_WINDOW;
+    if (a->phase == PH_SYNC && eas_outbox_has_commands(a)) {
+        r.commands = eas_outbox_write_commands;
+        r.commands_ctx = a;
+    }
+    return eas_sync_request_write(w, &r);
+}
+
+static eas_err body_estimate(eas_agent *a, eas_wbxml_writer *w)
+{
+    return eas_estimate_request_write(w, a->coll_key, a->coll_id, filter_of(a, a->coll_cls));
+}
+
+/* Ping watches the collections that have been synced (the server knows no others for this device). */
+static eas_err body_ping(eas_agent *a, eas_wbxml_writer *w)
+{
+    static const char *const class_names[] = {"", "Calendar", "Contacts", "Tasks", "Email"};
+    eas_ping_folder folders[EAS_PING_MAX_FOLDERS];
+    char ids[EAS_PING_MAX_FOLDERS][EAS_FOLDER_ID_MAX];
+    unsigned n = 0, limit = a->ping_folders_max ? a->ping_folders_max : EAS_PING_MAX_FOLDERS;
+    eas_folder f;
+    for (unsigned s = 0; s < EAS_MAX_FOLDERS && n < limit; s++) {
+        if (!((a->folder_used >> s) & 1u)) continue;
+        char key[EAS_SYNC_KEY_MAX];
+        if (eas_account_folder_at(a, s, &f) != EAS_OK) continue;
+        uint8_t cls = (uint8_t)eas_class_of_folder_type(f.type);
+        if (!eas_op_class_kept(a, cls)) continue;
+        if (eas_coll_get_key(a, s, key, sizeof key) != EAS_OK || !strcmp(key, "0")) continue;
+        memcpy(ids[n], f.server_id, sizeof ids[n]);
+        folders[n].id = ids[n];
+        folders[n].cls = class_names[cls];
+        n++;
+    }
+    if (n == 0) return EAS_ERR_STATE; /* nothing synced yet: sync first */
+    return eas_ping_request_write(w, a->heartbeat, folders, n);
+}
+
+static eas_err body_respond(eas_agent *a, eas_wbxml_writer *w)
+{
+    eas_meeting_request r = {(eas_user_response)a->respond_with, a->respond_folder, a->respond_item,
+                             a->respond_instance[0] ? a->respond_instance : NULL};
+    return eas_meeting_request_write(w, &r);
+}
+
+/* ---------------------------------------------------------------------- what answers mean */
+
+static eas_err after_options(eas_agent *a, int empty)
+{
+    const char *v = NULL;
+    size_t vlen = 0;
+    uint32_t mask = 0;
+    uint8_t picked = 0;
+    eas_err e;
+    (void)empty;
+    v = eas_http_parser_header(eas_exchange_response(&a->x), EAS_HTTP_H_MS_ASPROTOCOLVERSIONS, &vlen);
+    if (!v) return EAS_ERR_VERSION;
+    if ((e = eas_ashttp_parse_versions(v, vlen, &mask)) != EAS_OK) return EAS_ERR_PROTOCOL;
+    if ((e = eas_ashttp_pick_version(mask, a->cfg->protocol_version, &picked)) != EAS_OK) return e;
+    a->version = picked;
+    a->server_versions = mask;
+    if ((e = eas_account_save_protocol(a)) != EAS_OK) return e;
+    a->phase = PH_START;
+    return EAS_OK;
+}
+
+static eas_err after_provision(eas_agent *a, int empty)
+{
+    eas_provision_decoder *d = &a->dec.provision;
+    eas_err e = eas_provision_decoder_finish(d);
+    (void)empty;
+    if (e != EAS_OK) return e;
+    a->failure.eas_status = d->status;
+    if (d->remote_wipe || d->account_only_wipe) {
+        int agreed = a->ev.remote_wipe ? a->ev.remote_wipe(a->ev.ctx, d->account_only_wipe) : 0;
+        if (!agreed || a->phase == PH_WIPE_ACK) return EAS_ERR_REMOTE_WIPE;
+        a->phase = PH_WIPE_ACK;
+        return EAS_OK;
+    }
+    if (a->phase == PH_WIPE_ACK) return EAS_ERR_REMOTE_WIPE;
+    if (d->status != EAS_PROVISION_OK) return status_blocked(d->status) ? EAS_ERR_FORBIDDEN : EAS_ERR_PROVISION;
+    if (a->phase == PH_PROVISION && d->policy_key[0] != '\0' && d->policy_status == 1) {
+        /* Phase 1 gave a temporary key: acknowledge the policy to get the final one. */
+        memcpy(a->temp_policy_key, d->policy_key, sizeof a->temp_policy_key);
+        a->phase = PH_PROVISION_ACK;
+        return EAS_OK;
+    }
+    if (d->policy_status != 0 && d->policy_status != 1 && d->policy_status != EAS_POLICY_NONE) return EAS_ERR_PROVISION;
+    /* Done: the final key, or none at all (a server without policies, such as SOGo). */
+    memcpy(a->policy_key, d->policy_key, sizeof a->policy_key);
+    a->provisioned = 1;
+    if ((e = eas_account_save_policy(a)) != EAS_OK) return e;
+    a->phase = a->resume_phase;
+    return EAS_OK;
+}
+
+/* Status 9 of FolderSync: the hierarchy is forgotten, SyncKey back to 0. */
+static eas_err reset_hierarchy(eas_agent *a)
+{
+    eas_err e = eas_store_txn_begin(a->store);
+    if (e != EAS_OK) return e;
+    for (unsigned s = 0; s < EAS_MAX_FOLDERS; s++)
+        if ((a->folder_used >> s) & 1u) eas_store_txn_del(a->store, EAS_KEY_FOLDER(s));
+    eas_store_txn_del(a->store, EAS_KEY_FOLDER_SYNC_KEY);
+    if ((e = eas_store_txn_commit(a->store)) != EAS_OK) return e;
+    a->folder_used = 0;
+    memcpy(a->folder_key, "0", 2);
+    return EAS_OK;
+}
+
+static eas_err after_foldersync(eas_agent *a, int empty)
+{
+    eas_foldersync_decoder *d = &a->dec.folders;
+    eas_err e = eas_foldersync_decoder_finish(d);
+    (void)empty;
+    if (e != EAS_OK) return e;
+    a->failure.eas_status = d->status;
+    if (d->status == EAS_FOLDERSYNC_OK) {
+        if (d->sync_key[0] == '\0') return EAS_ERR_PROTOCOL;
+        if ((e = eas_txn_begin(a)) != EAS_OK) return e;
+        eas_store_txn_put(a->store, EAS_KEY_FOLDER_SYNC_KEY, d->sync_key, strlen(d->sync_key));
+        if ((e = eas_txn_commit(a)) != EAS_OK) return e;
+        memcpy(a->folder_key, d->sync_key, sizeof a->folder_key);
+        if (a->op == EAS_OP_PING) a->phase = PH_PING;
+        else a->phase = (a->op == EAS_OP_SYNC || a->op == EAS_OP_SYNC_CHANGED) ? PH_SYNC_SELECT : PH_FINISHED;
+        return EAS_OK;
+    }
+    eas_txn_abort(a);
+    if (d->status == EAS_FOLDERSYNC_INVALID_KEY) {
+        if (a->resets++ >= MAX_RESETS) return EAS_ERR_PROTOCOL;
+        EAS_WARN(LOG(a), "FolderSync status 9: the folder hierarchy is synced again from 0");
+        return reset_hierarchy(a); /* and the same phase again, from key 0 */
+    }
+    if (status_needs_provision(d->status)) return eas_op_provision_then(a, PH_FOLDERSYNC);
+    if (status_blocked(d->status)) return EAS_ERR_FORBIDDEN;
+    if (status_transient(d->status)) return EAS_ERR_THROTTLED;
+    return EAS_ERR_PROTOCOL;
+}
+
+static eas_err after_estimate(eas_agent *a, int empty)
+{
+    eas_estimate_decoder *d = &a->dec.estimate;
+    (void)empty;
+    if (d->status == 1 && d->have_estimate) a->coll_estimate = d->estimate;
+    if (a->ev.progress) a->ev.progress(a->ev.ctx, (eas_class)a->coll_cls, a->coll_id, 0, a->coll_estimate);
+    /* An estimate is only for the progress line: whatever it says, the sync goes on. */
+    a->phase = PH_SYNC;
+    return EAS_OK;
+}
+
+static eas_err after_sync(eas_agent *a, int empty)
+{
+    eas_sync_decoder *d = &a->dec.sync;
+    eas_err e;
+    if (empty) {
+        /* No content: nothing changed (SOGo answers so when there is nothing new). */
+        eas_txn_abort(a);
+        if (a->phase == PH_SYNC_INIT) return EAS_ERR_PROTOCOL;
+        if ((e = eas_store_del(a->store, EAS_KEY_COLL_INFLIGHT(a->coll_slot))) != EAS_OK) return e;
+        return next_collection(a);
+    }
+    if ((e = eas_sync_decoder_finish(d)) != EAS_OK) return e;
+    uint32_t status = d->status ? d->status : d->top_status;
+    a->failure.eas_status = status;
+    if (status == EAS_SYNC_OK) {
+        if (d->sync_key[0] == '\0') return EAS_ERR_PROTOCOL;
+        if ((e = eas_txn_begin(a)) != EAS_OK) return e;
+        if ((e = eas_outbox_finish_sent(a)) != EAS_OK) return e;
+        if ((e = eas_store_txn_del(a->store, EAS_KEY_COLL_INFLIGHT(a->coll_slot))) != EAS_OK) return e;
+        if ((e = eas_store_txn_put(a->store, EAS_KEY_COLL_SYNC_KEY(a->coll_slot), d->sync_key, strlen(d->sync_key))) !=
+            EAS_OK)
+            return e;
+        if ((e = eas_txn_commit_notify(a)) != EAS_OK) return e;
+        memcpy(a->coll_key, d->sync_key, sizeof a->coll_key);
+        if (a->phase == PH_SYNC_INIT) {
+            a->phase = a->ev.progress ? PH_ESTIMATE : PH_SYNC;
+            return EAS_OK;
+        }
+        /* Again while the server has more, or while changes of ours wait (a request carries a few). */
+        if (d->more_available || (a->sent_n > 0 && eas_outbox_has_commands(a))) return EAS_OK;
+        return next_collection(a);
+    }
+    eas_txn_abort(a);
+    if (status == EAS_SYNC_INVALID_KEY) {
+        /* The server forgot this collection's state: start it again from 0 (once). */
+        if (a->coll_resets++ >= 1) return EAS_ERR_PROTOCOL;
+        EAS_WARN1(LOG(a), "Sync status 3: folder slot %u is synced again from 0", a->coll_slot);
+        if ((e = eas_coll_purge(a, a->coll_slot)) != EAS_OK) return e;
+        memcpy(a->coll_key, "0", 2);
+        a->phase = PH_SYNC_INIT;
+        return EAS_OK;
+    }
+    if (status == EAS_SYNC_HIERARCHY_CHANGED || status == EAS_SYNC_NOT_FOUND) {
+        /* The folder hierarchy changed, or this collection is not (any more) on the server: FolderSync,
+         * which drops a folder that went, then go on from this collection (once). */
+        if (a->hierarchy_syncs++ >= 1) return EAS_ERR_PROTOCOL;
+        EAS_INFO1(LOG(a), "Sync status %u: the folders changed, FolderSync first", status);
+        /* The window was answered (with no items): it is not a lost one, the key still holds. */
+        if ((e = eas_store_del(a->store, EAS_KEY_COLL_INFLIGHT(a->coll_slot))) != EAS_OK) return e;
+        a->phase = PH_FOLDERSYNC;
+        return EAS_OK;
+    }
+    if (status_needs_provision(status)) return eas_op_provision_then(a, a->phase);
+    if (status_blocked(status)) return EAS_ERR_FORBIDDEN;
+    if (status == EAS_SYNC_INCOMPLETE_REQUEST) {
+        /* Our requests are always whole; a server that still says so gets it once more. */
+        if (a->coll_resets++ >= 1) return EAS_ERR_PROTOCOL;
+        EAS_INFO(LOG(a), "Sync status 13: the request is sent once more");
+        return EAS_OK;
+    }
+    /* 5: "frequently a transient condition" (MS-ASCMD), like 16 and 110/111: ask again after a wait. */
+    if (status == EAS_SYNC_RETRY || status == EAS_SYNC_SERVER_ERROR || status_transient(status)) {
+        if (a->throttles >= EAS_THROTTLE_RETRIES) return EAS_ERR_THROTTLED;
+        uint32_t wait_s = eas_op_backoff_s(a);
+        EAS_WARN2(LOG(a), "Sync status %u: the server is busy, asking again in %u s", status, wait_s);
+        return eas_op_wait(a, wait_s);
+    }
+    return EAS_ERR_PROTOCOL;
+}
+
+/* The server took the response: the device's copy says so at once, and the calendar is synced (the
+ * server may have changed or removed the item). */
+static eas_err after_respond(eas_agent *a, int empty)
+{
+    eas_meeting_decoder *d = &a->dec.meeting;
+    (void)empty;
+    a->failure.eas_status = d->status;
+    if (d->status != 1) {
+        if (status_needs_provision(d->status)) return eas_op_provision_then(a, PH_RESPOND);
+        return EAS_ERR_PROTOCOL;
+    }
+    int slot = eas_account_find_folder(a, a->respond_folder);
+    if (slot >= 0 && !a->respond_instance[0]) {
+        uint8_t rec[EAS_ITEM_RECORD_MAX], out[EAS_ITEM_RECORD_MAX];
+        size_t len = 0;
+        char rt[2] = {(char)('0' + EAS_RESPONSE_TYPE_OF(a->respond_with)), '\0'};
+        eas_item_override ov = {EAS_Calendar_ResponseType, rt, 1};
+        if (eas_agent_item_get(a, a->respond_folder, a->respond_item, rec, sizeof rec, &len) == EAS_OK) {
+            size_t n = eas_item_copy_with(rec, len, &ov, 1, out, sizeof out);
+            int flag = 0;
+            eas_err e = eas_txn_begin(a);
+            if (e == EAS_OK && n) e = eas_coll_stage_put(a, (unsigned)slot, out, n, &flag);
+            if (e == EAS_OK) {
+                a->coll_slot = (uint8_t)slot;
+                a->coll_cls = EAS_CLASS_CALENDAR;
+                memcpy(a->coll_id, a->respond_folder, sizeof a->coll_id);
+                e = eas_txn_commit_notify(a);
+            }
+            if (e != EAS_OK) return e;
+        }
+    }
+    a->op = EAS_OP_SYNC_CHANGED;
+    a->sync_only = slot >= 0 ? UINT64_C(1) << slot : 0;
+    a->coll_slot = 0;
+    a->phase = PH_SYNC_SELECT;
+    return EAS_OK;
+}
+
+static eas_err ping_done(eas_agent *a, eas_ping_result r)
+{
+    a->ping_result = (uint8_t)r;
+    a->phase = PH_FINISHED;
+    return EAS_OK;
+}
+
+static eas_err after_ping(eas_agent *a, int empty)
+{
+    eas_ping_decoder *d = &a->dec.ping;
+    uint32_t ceiling = a->heartbeat_max ? a->heartbeat_max : EAS_PING_MAX_S;
+    (void)empty;
+    a->failure.eas_status = d->status;
+    switch (d->status) {
+    case EAS_PING_EXPIRED:
+        /* A quiet heartbeat went through whole: the path holds idle connections this long; try longer. */
+        a->heartbeat = a->heartbeat + EAS_PING_STEP_S < ceiling ? a->heartbeat + EAS_PING_STEP_S : ceiling;
+        return ping_done(a, EAS_PING_QUIET);
+    case EAS_PING_CHANGES: return ping_done(a, EAS_PING_CHANGED);
+    case EAS_PING_MISSING_PARAMS:
+    case EAS_PING_SYNTAX_ERROR:
+        if (a->ping_retries++ >= 1) return EAS_ERR_PROTOCOL;
+        return EAS_OK;
+    case EAS_PING_BAD_HEARTBEAT:
+        /* Out of the server's range: adopt the value it gives. */
+        if (!d->heartbeat || a->ping_retries++ >= 2) return EAS_ERR_PROTOCOL;
+        EAS_INFO2(LOG(a), "Ping status 5: heartbeat %u s refused, the server's is %u s", a->heartbeat, d->heartbeat);
+        if (d->heartbeat < a->heartbeat) a->heartbeat_max = d->heartbeat;
+        a->heartbeat = d->heartbeat;
+        return EAS_OK;
+    case EAS_PING_TOO_MANY:
+        if (!d->max_folders || a->ping_retries++ >= 1) return EAS_ERR_PROTOCOL;
+        a->ping_folders_max = (uint8_t)(d->max_folders < 255 ? d->max_folders : 255);
+        return EAS_OK;
+    case EAS_PING_HIERARCHY:
+        if (a->hierarchy_syncs++ >= 1) return EAS_ERR_PROTOCOL;
+        EAS_INFO(LOG(a), "Ping status 7: the folders changed, FolderSync first");
+        a->phase = PH_FOLDERSYNC;
+        return EAS_OK;
+    default:
+        if (status_needs_provision(d->status)) return eas_op_provision_then(a, PH_PING);
+        if (status_blocked(d->status)) return EAS_ERR_FORBIDDEN;
+        return EAS_ERR_SERVER;
+    }
+}
+
+/* The connection under a Ping broke or timed out before the heartbeat ended: a NAT or proxy cuts idle
+ * connections sooner. Step down, and let the caller Ping again. */
+static eas_err ping_cut(eas_agent *a)
+{
+    a->heartbeat = a->heartbeat > EAS_PING_MIN_S + EAS_PING_STEP_S ? a->heartbeat - EAS_PING_STEP_S : EAS_PING_MIN_S;
+    if (a->heartbeat_max == 0 || a->heartbeat_max > a->heartbeat) a->heartbeat_max = a->heartbeat;
+    EAS_INFO1(LOG(a), "Ping cut before its heartbeat ended: the next one asks for %u s", a->heartbeat);
+    return ping_done(a, EAS_PING_CUT);
+}
+
+/* ------------------------------------------------------------------------------ the table */
+
+/* cmd, decide, decoder, decoder_init, body, answer, cut, resume_449, flags */
+const eas_phase eas_phases[PH_COUNT] = {
+    [PH_START] = {PH_DECIDES, decide_start, NULL, NULL, NULL, NULL, NULL, PH_START, 0},
+    [PH_OPTIONS] = {EAS_CMD_OPTIONS, NULL, NULL, NULL, NULL, after_options, NULL, PH_START, 0},
+    [PH_PROVISION] = {EAS_CMD_PROVISION, NULL, &eas_provision_handler, init_provision, body_provision, after_provision,
+                      NULL, PH_START, PH_NO_POLICY_KEY},
+    [PH_PROVISION_ACK] = {EAS_CMD_PROVISION, NULL, &eas_provision_handler, init_provision, body_provision_ack,
+                          after_provision, NULL, PH_START, PH_NO_POLICY_KEY},
+    [PH_WIPE_ACK] = {EAS_CMD_PROVISION, NULL, &eas_provision_handler, init_provision, body_wipe_ack, after_provision,
+                     NULL, PH_START, PH_NO_POLICY_KEY},
+    [PH_FOLDERSYNC] = {EAS_CMD_FOLDERSYNC, NULL, &eas_foldersync_handler, init_foldersync, body_foldersync,
+                       after_foldersync, NULL, PH_FOLDERSYNC, 0},
+    [PH_SYNC_SELECT] = {PH_DECIDES, decide_collection, NULL, NULL, NULL, NULL, NULL, PH_START, 0},
+    [PH_SYNC_INIT] = {EAS_CMD_SYNC, NULL, &eas_sync_handler, init_sync, body_sync, after_sync, NULL, PH_START,
+                      PH_EMPTY_ANSWER},
+    [PH_ESTIMATE] = {EAS_CMD_GETITEMESTIMATE, NULL, &eas_estimate_handler, init_estimate, body_estimate,
+                     after_estimate, NULL, PH_START, 0},
+    [PH_SYNC] = {EAS_CMD_SYNC, NULL, &eas_sync_handler, init_sync, body_sync, after_sync, NULL, PH_START,
+                 PH_EMPTY_ANSWER},
+    [PH_PING] = {EAS_CMD_PING, NULL, &eas_ping_handler, init_ping, body_ping, after_ping, ping_cut, PH_START, PH_HELD},
+    [PH_RESPOND] = {EAS_CMD_MEETINGRESPONSE, NULL, &eas_meeting_handler, init_meeting, body_respond, after_respond,
+                    NULL, PH_START, 0},
+    [PH_FINISHED] = {PH_DECIDES, NULL, NULL, NULL, NULL, NULL, NULL, PH_START, 0},
+};
