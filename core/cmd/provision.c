@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "eas/settings.h"
 #include "field.h"
 
 static void policy_type(eas_wbxml_writer *w)
@@ -12,16 +13,7 @@ static void policy_type(eas_wbxml_writer *w)
 eas_err eas_provision_request(eas_wbxml_writer *w, const eas_device_info *info)
 {
     eas_wbxml_start(w, EAS_Provision_Provision);
-    if (info) {
-        eas_wbxml_start(w, EAS_Settings_DeviceInformation);
-        eas_wbxml_start(w, EAS_Settings_Set);
-        if (info->model) eas_wbxml_text_element(w, EAS_Settings_Model, info->model);
-        if (info->friendly_name) eas_wbxml_text_element(w, EAS_Settings_FriendlyName, info->friendly_name);
-        if (info->os) eas_wbxml_text_element(w, EAS_Settings_OS, info->os);
-        if (info->user_agent) eas_wbxml_text_element(w, EAS_Settings_UserAgent, info->user_agent);
-        eas_wbxml_end(w);
-        eas_wbxml_end(w);
-    }
+    if (info) eas_device_info_write(w, info, NULL);
     eas_wbxml_start(w, EAS_Provision_Policies);
     eas_wbxml_start(w, EAS_Provision_Policy);
     policy_type(w);
