@@ -61,6 +61,23 @@
 #define EAS_AGENDA_LOOKBACK_S (14u * 86400u)
 #define EAS_CAL_MERGE_MAX 4u
 
+/* directory and discovery: one GAL entry (11 fields) and one discovery's address are RAM while in use */
+#define EAS_GAL_FIELD_MAX 40u
+#define EAS_GAL_QUERY_MAX 64u
+#define EAS_GAL_MAX_RESULTS 20u
+#define EAS_RESOLVE_MAX_TO 4u
+#define EAS_DISCOVER_ADDRESS_MAX 128u
+#define EAS_DISCOVER_MAX_REDIRECTS 10u
+#define EAS_POX_MAX_DEPTH 8u
+/* ICS codecs: not linked into this firmware today; sized for one mailbox replica if they are */
+#define EAS_ICS_SET_MAX_REPLICAS 2u
+#define EAS_ICS_SET_MAX_RANGES 32u
+#define EAS_ICS_PCL_MAX_XIDS 4u
+#define EAS_ICS_FX_MAX_DEPTH 8u
+#define EAS_ICS_FX_MAX_NAME 128u
+#define EAS_ICS_FX_MAX_VALUE (64u * 1024u)
+#define EAS_ICS_FX_MAX_COUNT 4096u
+
 /* ---- the board ---- */
 #define BOARD_NAME "lm3s6965evb"
 /* mbedTLS arena: a 16 KiB input record (a server may send full-size records), a 2 KiB output record,

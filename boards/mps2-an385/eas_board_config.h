@@ -61,6 +61,23 @@
 #define EAS_AGENDA_LOOKBACK_S (14u * 86400u)
 #define EAS_CAL_MERGE_MAX 8u
 
+/* directory and discovery: one GAL entry (11 fields) and one discovery's address are RAM while in use */
+#define EAS_GAL_FIELD_MAX 64u
+#define EAS_GAL_QUERY_MAX 128u
+#define EAS_GAL_MAX_RESULTS 50u
+#define EAS_RESOLVE_MAX_TO 10u
+#define EAS_DISCOVER_ADDRESS_MAX 256u
+#define EAS_DISCOVER_MAX_REDIRECTS 10u
+#define EAS_POX_MAX_DEPTH 16u
+/* ICS codecs: not linked into this firmware today; sized for one mailbox replica if they are */
+#define EAS_ICS_SET_MAX_REPLICAS 4u
+#define EAS_ICS_SET_MAX_RANGES 64u
+#define EAS_ICS_PCL_MAX_XIDS 8u
+#define EAS_ICS_FX_MAX_DEPTH 16u
+#define EAS_ICS_FX_MAX_NAME 256u
+#define EAS_ICS_FX_MAX_VALUE (1024u * 1024u)
+#define EAS_ICS_FX_MAX_COUNT 16384u
+
 /* ---- the board ---- */
 #define BOARD_NAME "mps2-an385"
 /* mbedTLS arena: a 16 KiB input record, a 4 KiB output record, the handshake and the parsed CA. */
