@@ -21,7 +21,9 @@ typedef struct {
 
 static const key_spec keys[] = {
     STR_KEY("url", url),
+    STR_KEY("autodiscover_url", autodiscover_url),
     STR_KEY("user", user),
+    STR_KEY("address", address),
     STR_KEY("password", password),
     {"password_env", T_STRING, 0, 0},
     STR_KEY("device_id", device_id),
@@ -31,6 +33,7 @@ static const key_spec keys[] = {
     {"protocol_version", T_STRING, 0, 0},
     STR_KEY("ca_file", ca_file),
     {"allow_plain_http", T_BOOL, offsetof(eas_cli_config, allow_plain_http), 0},
+    {"autodiscover_public", T_BOOL, offsetof(eas_cli_config, autodiscover_public), 0},
     STR_KEY("state_file", state_file),
     STR_KEY("timezone", timezone),
     {"classes", T_ARRAY, 0, 0},
@@ -97,6 +100,7 @@ eas_err eas_cli_config_parse(const char *text, size_t len, const char *config_pa
     eas_err e;
     memset(out, 0, sizeof *out);
     out->calendar_filter = 4; /* two weeks back */
+    out->autodiscover_public = 1;
     eas_json_arena_install();
     e = eas_json_parse(text, len, &root, &err_at);
     if (e != EAS_OK) {
@@ -170,9 +174,16 @@ eas_err eas_cli_config_parse(const char *text, size_t len, const char *config_pa
             return e;
         }
     }
-    if (!out->url[0]) return bad(msg, cap, "missing key \"%s\"", "url");
     if (!out->user[0]) return bad(msg, cap, "missing key \"%s\"", "user");
     out->password_inline = !password_env && out->password[0];
+    /* The mailbox's address: given, or the user when that is one. Without a url, discovery finds it
+     * from the address (eas-agent discover). */
+    if (!out->address[0] && strchr(out->user, '@')) memcpy(out->address, out->user, strlen(out->user) + 1);
+    if (out->address[0] && !strchr(out->address, '@'))
+        return bad(msg, cap, "key \"%s\" must be an e-mail address", "address");
+    if (!out->url[0] && !out->address[0])
+        return bad(msg, cap, "missing key \"%s\" (or an e-mail address in \"user\" or \"address\" to discover it from)",
+                   "url");
     if (!out->password[0] && !out->password_env_unset[0])
         return bad(msg, cap, "missing key \"%s\" (or \"password_env\")", "password");
     if (!out->device_id[0]) return bad(msg, cap, "missing key \"%s\"", "device_id");

@@ -11,8 +11,10 @@
 #define EAS_CLI_STR_MAX 512
 
 typedef struct eas_cli_config {
-    char url[EAS_CLI_STR_MAX];
+    char url[EAS_CLI_STR_MAX];              /* empty: found by discovery (user is an address) */
+    char autodiscover_url[EAS_CLI_STR_MAX]; /* a base tried first by discovery, or empty */
     char user[256];
+    char address[256]; /* the mailbox's e-mail address: "address", or user when that is one; or empty */
     char password[256]; /* from "password", or from the variable named by "password_env" */
     char password_env_unset[128]; /* the name in "password_env" when that variable is not set: an
                                    * error for the commands that talk to the server, not for the
@@ -26,6 +28,7 @@ typedef struct eas_cli_config {
     char timezone[128];
     uint8_t protocol_version; /* 0: auto */
     uint8_t allow_plain_http;
+    uint8_t autodiscover_public; /* 0: discovery asks autodiscover_url only ("autodiscover_public": false) */
     uint8_t sync_classes; /* from "classes": EAS_SYNC_CLASS bits; 0: the agent's default */
     uint8_t client_wins;  /* "conflicts": "client-wins" */
     uint8_t calendar_filter; /* "calendar_filter" as MS-ASCMD FilterType: 0 all, 1 one day ... 7 six months back (4) */

@@ -11,6 +11,7 @@
 
 #include <sys/socket.h>
 
+#include "eas/discovery.h"
 #include "pal.h"
 
 /* ---- TCP ----
@@ -165,5 +166,16 @@ void eas_posix_pal_deinit(eas_posix_pal *p);
  * (res_query), its best target chosen by eas_dns_srv_best. EAS_ERR_NOT_FOUND when there is none,
  * EAS_ERR_NET_RESOLVE when the resolver failed otherwise. Blocking (the resolver's own timeouts). */
 eas_err eas_posix_srv_lookup(const char *name, char *host, size_t cap, uint16_t *port);
+
+/* Waits as w asks (eas/exchange.h): on tcp's socket for reading or writing, or for the time alone; at
+ * most 60 s at a time (the caller steps again), not at all for EAS_WAIT_NOW. */
+void eas_posix_wait_as(const eas_wait *w, const eas_clock *clock, const eas_posix_tcp *tcp);
+
+/* Runs an Autodiscover (eas/discovery.h) to its end on an exchange of its own (x) over tls (https
+ * candidates) and plain (the one http-redirect probe), waiting in poll() on tcp's socket. Fills in
+ * cfg's v2 reader (cJSON) and SRV lookup (res_query) when they are NULL. EAS_OK: the result is
+ * eas_discovery_result(d). */
+eas_err eas_posix_discover(eas_discovery_config *cfg, const eas_pal *pal, eas_transport *tls, eas_transport *plain,
+                           const eas_posix_tcp *tcp, eas_discovery *d, eas_exchange *x);
 
 #endif

@@ -1,4 +1,5 @@
 /* Non-blocking TCP over BSD sockets. See eas_posix.h. */
+#include "eas/exchange.h"
 #include "eas_posix.h"
 
 #include <errno.h>
@@ -227,4 +228,19 @@ eas_err eas_posix_wait(int fd, int want_read, int want_write, int timeout_ms)
         if (errno != EINTR) return EAS_ERR_NET_IO;
     }
     return EAS_ERR_NET_IO;
+}
+
+void eas_posix_wait_as(const eas_wait *w, const eas_clock *clock, const eas_posix_tcp *tcp)
+{
+    uint64_t now = clock->monotonic_ms(clock->ctx);
+    int timeout = w->until_ms > now ? (int)((w->until_ms - now) < 60000 ? (w->until_ms - now) : 60000) : 0;
+    int fd = eas_posix_tcp_fd(tcp);
+    if (w->what & EAS_WAIT_NOW) return; /* TLS holds bytes already: no sleep on the socket */
+    if ((w->what & EAS_WAIT_TIME) || fd < 0) {
+        struct timespec ts = {timeout / 1000, (long)(timeout % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+    } else {
+        int want_write = (w->what & EAS_WAIT_WRITE) != 0;
+        (void)eas_posix_wait(fd, !want_write, want_write, timeout);
+    }
 }

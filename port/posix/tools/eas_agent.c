@@ -11,6 +11,7 @@
  *   eas-agent --config FILE respond ID accept|tentative|decline [--instance START]
  *   eas-agent --config FILE agenda [--from YYYY-MM-DD] [--days N] [--json]   from the store, no network
  *   eas-agent --config FILE status [--json]                  what the device holds and knows, no network
+ *   eas-agent --config FILE discover [ADDRESS] [--json]      Autodiscover: the URL, stored for the next runs
  *   eas-agent --version
  * Times are RFC 3339 (2026-12-01T09:00:00Z, 2026-12-01T10:00:00+01:00; a date alone with --all-day).
  * Exit status: 0 success, 1 usage or configuration, 2 network or TLS, 3 authentication or account
@@ -28,6 +29,7 @@
 #include "eas/agenda.h"
 #include "eas/agent.h"
 #include "eas/civil.h"
+#include "eas/discover.h"
 #include "eas/tz.h"
 #include "eas/foldersync.h"
 #include "eas/version.h"
@@ -62,6 +64,11 @@ static struct {
     int reader; /* the state is a read-only copy (a command that only reads) */
     int json;
     int tls_ready;
+    int discovering;       /* the command is discover */
+    const char *address;   /* discover ADDRESS */
+    char url[EAS_URL_MAX]; /* the account's URL: configured, or discovered */
+    eas_discovery discovery;
+    eas_exchange discovery_x;
 } g;
 
 static int usage(void)
@@ -78,6 +85,7 @@ static int usage(void)
                     "  respond ID accept|tentative|decline [--instance START]   answer a meeting request\n"
                     "  agenda [--from YYYY-MM-DD] [--days N] [--json]   occurrences in the configured time zone\n"
                     "  status [--json]    what the device holds and knows (no network)\n"
+                    "  discover [ADDRESS] [--json]   find the ActiveSync URL by Autodiscover (ADDRESS: the user's)\n"
                     "eas-agent --version: the release, the ActiveSync versions it speaks, the TLS library\n"
                     "--trace: each request and response on stderr; --verbose: the agent's log lines too\n"
                     "times are RFC 3339: 2026-12-01T09:00:00Z or 2026-12-01T10:00:00+01:00\n");
@@ -190,6 +198,108 @@ static int read_file(const char *path, char **out, size_t *len)
     return 0;
 }
 
+static void json_string(const char *s);
+
+/* ---- discovery ---- */
+
+static void discover_trace(void *ctx, const eas_discover_candidate *c, int status, eas_err result)
+{
+    static const char *const methods[] = {"GET", "POST", "GET", "SRV"};
+    (void)ctx;
+    if (!g.verbose && !g.trace) return;
+    fprintf(stderr, "eas-agent: discover %s: %s %s%s", eas_discover_source_name((eas_discover_source)c->source),
+            methods[c->method & 3], c->url, c->redirected ? " (redirected)" : "");
+    if (status) fprintf(stderr, ": HTTP %d", status);
+    fprintf(stderr, ": %s\n", result == EAS_OK ? "ok" : eas_err_str(result));
+}
+
+/* Runs Autodiscover for address; the result goes to g.url and into the state. */
+static eas_err discover(const char *address, eas_discover_source *source)
+{
+    eas_basic_credentials cred = {g.cfg.user, strlen(g.cfg.user), g.cfg.password, strlen(g.cfg.password)};
+    eas_discovery_config dc;
+    eas_err e;
+    memset(&dc, 0, sizeof dc);
+    dc.address = address;
+    dc.base = g.cfg.autodiscover_url[0] ? g.cfg.autodiscover_url : NULL;
+    dc.flags = (g.cfg.allow_plain_http ? EAS_DISCOVER_ALLOW_PLAIN_HTTP : 0u) |
+               (g.cfg.autodiscover_public ? 0u : EAS_DISCOVER_ONLY_CONFIGURED);
+    dc.auth = (eas_auth){eas_auth_basic, &cred};
+    dc.user_agent = g.cfg.user_agent;
+    dc.trace = discover_trace;
+    e = eas_posix_discover(&dc, &g.pal, g.tls_ready ? &g.tls_t : NULL, &g.tcp_t, &g.pp.tcp, &g.discovery,
+                           &g.discovery_x);
+    if (e != EAS_OK) return e;
+    const char *url = eas_discovery_result(&g.discovery, source);
+    if (strlen(url) >= sizeof g.url) return EAS_ERR_NOSPACE;
+    memcpy(g.url, url, strlen(url) + 1);
+    return eas_discovered_save(&g.store, address, *source, url);
+}
+
+static void discover_failed(const char *address, eas_err e)
+{
+    fprintf(stderr, "eas-agent: error: discover %s: %s", address, eas_err_str(e));
+    if (e == EAS_ERR_TLS_VERIFY && g.tls_ready) {
+        char why[160];
+        if (eas_tls_verify_describe(eas_tls_verify_flags(&g.tls), why, sizeof why) == EAS_OK) fprintf(stderr, " (%s)", why);
+    }
+    fputc('\n', stderr);
+}
+
+/* The account's URL: the configured one; without it, the one discovered for the user's address
+ * (found now when the state holds none and the command may use the network). */
+static eas_err account_url(const char *config_path, int offline)
+{
+    eas_discover_source src;
+    eas_err e;
+    if (g.cfg.url[0]) {
+        memcpy(g.url, g.cfg.url, strlen(g.cfg.url) + 1);
+        return EAS_OK;
+    }
+    e = eas_discovered_load(&g.store, g.cfg.address, g.url, sizeof g.url, &src);
+    if (e != EAS_ERR_NOT_FOUND) {
+        if (e != EAS_OK) fprintf(stderr, "eas-agent: state file %s: %s\n", g.cfg.state_file, eas_err_str(e));
+        return e;
+    }
+    if (offline) {
+        fprintf(stderr, "eas-agent: %s: no \"url\" and none discovered yet for %s (eas-agent discover)\n", config_path,
+                g.cfg.address);
+        return EAS_ERR_CONFIG;
+    }
+    if ((e = discover(g.cfg.address, &src)) != EAS_OK) {
+        discover_failed(g.cfg.address, e);
+        return e;
+    }
+    fprintf(stderr, "eas-agent: discovered %s (%s)\n", g.url, eas_discover_source_name(src));
+    return EAS_OK;
+}
+
+static int cmd_discover(void)
+{
+    eas_discover_source src;
+    const char *address = g.address ? g.address : g.cfg.address;
+    if (!address[0]) {
+        fprintf(stderr, "eas-agent: discover: no address (give one, or an e-mail address in \"user\" or \"address\")\n");
+        return EXIT_USAGE;
+    }
+    eas_err e = discover(address, &src);
+    if (e != EAS_OK) {
+        discover_failed(address, e);
+        return exit_code_of(e);
+    }
+    if (g.json) {
+        printf("{\"url\": ");
+        json_string(g.url);
+        printf(", \"source\": ");
+        json_string(eas_discover_source_name(src));
+        printf("}\n");
+    } else {
+        printf("%s\n", g.url);
+        fprintf(stderr, "eas-agent: found by %s\n", eas_discover_source_name(src));
+    }
+    return 0;
+}
+
 static int setup(const char *config_path, int offline)
 {
     char *text = NULL, msg[256];
@@ -269,8 +379,11 @@ static int setup(const char *config_path, int offline)
         g.tls_ready = 1;
     }
 
+    if (g.discovering) return 0; /* discover needs no agent, and may have no URL yet */
+    if ((e = account_url(config_path, offline)) != EAS_OK) return exit_code_of(e) ? exit_code_of(e) : EXIT_USAGE;
+
     eas_agent_config *c = &g.acfg;
-    c->url = g.cfg.url;
+    c->url = g.url;
     c->user = g.cfg.user;
     c->password = g.cfg.password;
     c->device_id = g.cfg.device_id;
@@ -307,19 +420,10 @@ static eas_err run(eas_op op)
         e = eas_agent_step(&g.agent, &w);
         if (e != EAS_ERR_WOULD_BLOCK) return e;
         if (w.what & EAS_WAIT_NOW) continue; /* TLS holds bytes already: no sleep on the socket */
-        uint64_t now = g.pal.clock.monotonic_ms(g.pal.clock.ctx);
-        int timeout = w.until_ms > now ? (int)((w.until_ms - now) < 60000 ? (w.until_ms - now) : 60000) : 0;
-        int fd = eas_posix_tcp_fd(&g.pp.tcp);
         /* Between two steps every store operation is complete: readers (agenda, listings) may take
          * their copy while this one waits. */
         int shared = eas_posix_flash_share(&g.pp.flash) == EAS_OK;
-        if ((w.what & EAS_WAIT_TIME) || fd < 0) {
-            struct timespec ts = {timeout / 1000, (long)(timeout % 1000) * 1000000L};
-            nanosleep(&ts, NULL);
-        } else {
-            int want_write = (w.what & EAS_WAIT_WRITE) != 0;
-            eas_posix_wait(fd, !want_write, want_write, timeout);
-        }
+        eas_posix_wait_as(&w, &g.pal.clock, &g.pp.tcp);
         if (shared && eas_posix_flash_own(&g.pp.flash) != EAS_OK) return EAS_ERR_FLASH;
     }
 }
@@ -1047,8 +1151,10 @@ int main(int argc, char **argv)
         if (!strcmp(command, lists[k].name)) list = k;
     if (list < 0 && !editing && strcmp(command, "folders") != 0 && strcmp(command, "sync") != 0 &&
         strcmp(command, "push") != 0 && strcmp(command, "respond") != 0 && strcmp(command, "agenda") != 0 &&
-        strcmp(command, "status") != 0)
+        strcmp(command, "status") != 0 && strcmp(command, "discover") != 0)
         return usage();
+    g.discovering = !strcmp(command, "discover");
+    if (g.discovering) g.address = edit.id;
     if (max_seconds < 0) return usage();
     if (max_seconds > 0 && max_seconds < (long)EAS_PING_MIN_S) {
         /* A Ping's heartbeat is a minute at the least: a shorter session would end before its first
@@ -1060,7 +1166,7 @@ int main(int argc, char **argv)
     }
     int responding = !strcmp(command, "respond");
     if (responding && (!edit.id || !answer)) return usage();
-    if ((edit.id && !editing && !responding) || (answer && !responding)) return usage();
+    if ((edit.id && !editing && !responding && !g.discovering) || (answer && !responding)) return usage();
     /* The listings and the agenda read the store only: no network, no password needed. */
     int rc = setup(config, list >= 0 || !strcmp(command, "agenda") || !strcmp(command, "status"));
     if (rc != 0) return rc;
@@ -1071,6 +1177,7 @@ int main(int argc, char **argv)
     else if (!strcmp(command, "status")) rc = cmd_status();
     else if (!strcmp(command, "sync")) rc = cmd_sync();
     else if (!strcmp(command, "push")) rc = cmd_push(max_seconds);
+    else if (g.discovering) rc = cmd_discover();
     else rc = cmd_folders();
     if (g.tls_ready) eas_tls_free(&g.tls);
     eas_posix_pal_deinit(&g.pp);

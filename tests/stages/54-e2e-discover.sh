@@ -1,0 +1,9 @@
+# eas-agent discover against the Autodiscover stand-in, then folders and sync with no url against the
+# real SOGo server of the e2e harness (started by 50-e2e-harness).
+set -uo pipefail
+if ! bash tests/e2e/server.sh status >/dev/null 2>&1; then
+    rc=0; bash tests/e2e/server.sh start sogo >/dev/null 2>&1 || rc=$?
+    if [ $rc = 77 ]; then echo "e2e-discover: SKIPPED (the e2e server cannot be installed here)"; exit 0; fi
+    [ $rc = 0 ] || { echo "e2e-discover: the e2e server did not start"; exit 1; }
+fi
+exec bash tests/e2e/cases/agent_discover.sh
