@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "agent_int.h"
+#include "directory.h"
 #include "eas/log.h"
 
 #define LOG(a) (&(a)->pal->log)
@@ -268,8 +269,10 @@ eas_err eas_agent_init(eas_agent *a, const eas_agent_config *cfg, const eas_pal 
 eas_err eas_agent_begin(eas_agent *a, eas_op op)
 {
     if (a->op != EAS_OP_NONE) return EAS_ERR_STATE;
-    if (op < EAS_OP_CONNECT || op > EAS_OP_RESPOND) return EAS_ERR_ARG;
+    if (op < EAS_OP_CONNECT || op > EAS_OP_FETCH) return EAS_ERR_ARG;
     if (op == EAS_OP_RESPOND && !a->respond_with) return EAS_ERR_STATE;
+    if (EAS_OP_IS_LOOKUP(op) && a->lookup.ready != op) return EAS_ERR_STATE;
+    a->lookup.ready = 0; /* a lookup is set up anew for each run */
     if (op == EAS_OP_SYNC_CHANGED) a->sync_only = a->ping_changed;
     a->ping_result = EAS_PING_NONE;
     a->ping_retries = 0;

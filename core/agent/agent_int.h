@@ -121,6 +121,12 @@ enum {
     PH_SYNC,        /* Sync with GetChanges, window after window */
     PH_PING,
     PH_RESPOND,
+    PH_LOOKUP_SELECT,  /* a directory lookup: which command, once the server's commands are known */
+    PH_LOOKUP_OPTIONS, /* OPTIONS for the server's commands (kept in RAM, not stored) */
+    PH_GAL_SEARCH,     /* Search in the GAL store */
+    PH_GAL_FIND,       /* Find with a GALSearchCriterion (16.1) */
+    PH_RESOLVE,        /* ResolveRecipients */
+    PH_FETCH,          /* ItemOperations Fetch */
     PH_FINISHED,
     PH_COUNT
 };

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "agent_int.h"
+#include "directory.h"
 #include "eas/log.h"
 
 #define LOG(a) (&(a)->pal->log)
@@ -86,6 +87,9 @@ static eas_err decide_start(eas_agent *a)
     case EAS_OP_PING: a->phase = PH_PING; break;
     case EAS_OP_SYNC_CHANGED: a->phase = PH_SYNC_SELECT; break;
     case EAS_OP_RESPOND: a->phase = PH_RESPOND; break;
+    case EAS_OP_GAL_SEARCH:
+    case EAS_OP_RESOLVE:
+    case EAS_OP_FETCH: a->phase = PH_LOOKUP_SELECT; break;
     default: a->phase = PH_FOLDERSYNC; break;
     }
     return EAS_OK;
@@ -312,6 +316,16 @@ static eas_err body_respond(eas_agent *a, eas_wbxml_writer *w)
 
 /* ---------------------------------------------------------------------- what answers mean */
 
+/* The server's commands, from the OPTIONS answer; all of them when it lists none. */
+static void note_commands(eas_agent *a)
+{
+    size_t vlen = 0;
+    uint32_t mask = 0;
+    const char *v = eas_http_parser_header(eas_exchange_response(&a->x), EAS_HTTP_H_MS_ASPROTOCOLCOMMANDS, &vlen);
+    if (v) eas_ashttp_parse_commands(v, vlen, &mask);
+    a->server_commands = mask ? mask : UINT32_MAX;
+}
+
 static eas_err after_options(eas_agent *a, int empty)
 {
     const char *v = NULL;
@@ -326,6 +340,7 @@ static eas_err after_options(eas_agent *a, int empty)
     if ((e = eas_ashttp_pick_version(mask, a->cfg->protocol_version, &picked)) != EAS_OK) return e;
     a->version = picked;
     a->server_versions = mask;
+    note_commands(a);
     if ((e = eas_account_save_protocol(a)) != EAS_OK) return e;
     a->phase = PH_START;
     return EAS_OK;
@@ -582,6 +597,55 @@ static eas_err ping_cut(eas_agent *a)
 /* ------------------------------------------------------------------------------ the table */
 
 /* cmd, decide, decoder, decoder_init, body, answer, cut, resume_449, flags */
+/* ------------------------------------------------- the directory's lookups (directory.c) */
+
+/* Which command the lookup sends: known once the server's commands are (asked first when not). */
+static eas_err decide_lookup(eas_agent *a)
+{
+    eas_cmd cmd;
+    if (!a->server_commands) {
+        a->phase = PH_LOOKUP_OPTIONS;
+        return EAS_OK;
+    }
+    eas_err e = eas_dir_command(a, &cmd);
+    if (e != EAS_OK) return e;
+    a->phase = cmd == EAS_CMD_FIND                ? PH_GAL_FIND
+               : cmd == EAS_CMD_SEARCH            ? PH_GAL_SEARCH
+               : cmd == EAS_CMD_RESOLVERECIPIENTS ? PH_RESOLVE
+                                                  : PH_FETCH;
+    return EAS_OK;
+}
+
+static eas_err after_lookup_options(eas_agent *a, int empty)
+{
+    (void)empty;
+    note_commands(a);
+    a->phase = PH_LOOKUP_SELECT;
+    return EAS_OK;
+}
+
+static void init_lookup(eas_agent *a) { eas_dir_decoder_init(a); }
+
+static eas_err body_lookup(eas_agent *a, eas_wbxml_writer *w) { return eas_dir_body(a, w); }
+
+/* A lookup's answer went to the application as it came; what its status means. Nothing is stored. */
+static eas_err after_lookup(eas_agent *a, int empty)
+{
+    /* SOGo answers a ResolveRecipients without Availability with nothing at all
+     * (processResolveRecipients writes only when Availability is asked): no answer, not quarantine. */
+    if (empty) return EAS_ERR_PROTOCOL;
+    eas_err e = eas_dir_finish(a);
+    if (e != EAS_OK) return e;
+    uint32_t status = eas_dir_status(a);
+    a->failure.eas_status = status;
+    if (status_needs_provision(status)) return eas_op_provision_then(a, PH_LOOKUP_SELECT);
+    if (status_blocked(status)) return EAS_ERR_FORBIDDEN;
+    if (status_transient(status)) return eas_op_wait(a, eas_op_backoff_s(a));
+    if ((e = eas_dir_outcome(a, status)) != EAS_OK) return e;
+    a->phase = PH_FINISHED;
+    return EAS_OK;
+}
+
 const eas_phase eas_phases[PH_COUNT] = {
     [PH_START] = {PH_DECIDES, decide_start, NULL, NULL, NULL, NULL, NULL, PH_START, 0},
     [PH_OPTIONS] = {EAS_CMD_OPTIONS, NULL, NULL, NULL, NULL, after_options, NULL, PH_START, 0},
@@ -603,5 +667,13 @@ const eas_phase eas_phases[PH_COUNT] = {
     [PH_PING] = {EAS_CMD_PING, NULL, &eas_ping_handler, init_ping, body_ping, after_ping, ping_cut, PH_START, PH_HELD},
     [PH_RESPOND] = {EAS_CMD_MEETINGRESPONSE, NULL, &eas_meeting_handler, init_meeting, body_respond, after_respond,
                     NULL, PH_START, 0},
+    [PH_LOOKUP_SELECT] = {PH_DECIDES, decide_lookup, NULL, NULL, NULL, NULL, NULL, PH_START, 0},
+    [PH_LOOKUP_OPTIONS] = {EAS_CMD_OPTIONS, NULL, NULL, NULL, NULL, after_lookup_options, NULL, PH_START, 0},
+    [PH_GAL_SEARCH] = {EAS_CMD_SEARCH, NULL, &eas_gal_handler, init_lookup, body_lookup, after_lookup, NULL, PH_START, 0},
+    [PH_GAL_FIND] = {EAS_CMD_FIND, NULL, &eas_gal_handler, init_lookup, body_lookup, after_lookup, NULL, PH_START, 0},
+    [PH_RESOLVE] = {EAS_CMD_RESOLVERECIPIENTS, NULL, &eas_resolve_handler, init_lookup, body_lookup, after_lookup, NULL,
+                    PH_START, PH_EMPTY_ANSWER},
+    [PH_FETCH] = {EAS_CMD_ITEMOPERATIONS, NULL, &eas_fetch_handler, init_lookup, body_lookup, after_lookup, NULL,
+                  PH_START, 0},
     [PH_FINISHED] = {PH_DECIDES, NULL, NULL, NULL, NULL, NULL, NULL, PH_START, 0},
 };

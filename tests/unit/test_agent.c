@@ -1224,3 +1224,187 @@ TEST(agent_info_and_folder_state_say_what_the_device_holds)
     CHECK_OK(eas_agent_folder_state(&R.agent, "cal", &fs));
     CHECK(fs.lost_window);
 }
+
+/* ---- directory lookups: Search/Find, ResolveRecipients, Fetch; nothing of them is stored ---- */
+
+static void script_reset(void)
+{
+    memset(&R.conn, 0, sizeof R.conn);
+    R.conn.serving = -1;
+}
+
+typedef struct {
+    int n;
+    char first[EAS_GAL_FIELD_MAX];
+} lookup_seen;
+
+static eas_err lookup_entry(void *ctx, const eas_gal_entry *e)
+{
+    lookup_seen *s = ctx;
+    if (s->n++ == 0) strcpy(s->first, e->field[EAS_GAL_DISPLAY_NAME]);
+    return EAS_OK;
+}
+
+static const char *const SEARCH_ANSWER =
+    "<Search xmlns=\"Search:\" xmlns:gal=\"GAL:\"><Status>1</Status><Response><Store><Status>1</Status>"
+    "<Result><Properties><gal:DisplayName>Bob Example</gal:DisplayName><gal:EmailAddress>bob@example.test</gal:EmailAddress>"
+    "</Properties></Result><Range>0-0</Range><Total>1</Total></Store></Response></Search>";
+
+/* The flash before and after: a lookup must leave it untouched. */
+static int flash_unchanged(const flash_emu *before)
+{
+    return memcmp(before->mem, R.flash.mem, R.flash.size) == 0 && memcmp(before->written, R.flash.written, R.flash.size) == 0;
+}
+
+TEST(agent_gal_search_asks_the_commands_then_searches_and_stores_nothing)
+{
+    CHECK(first_sync() == 0);
+    static flash_emu before;
+    if (!before.mem) CHECK(flash_emu_init(&before, 1024, 16, 16) == 0);
+    script_reset();
+    add_response(&R.conn, 200, "MS-ASProtocolVersions: 14.1\r\nMS-ASProtocolCommands: Sync,FolderSync,Search,ResolveRecipients\r\n", NULL);
+    add_response(&R.conn, 200, NULL, SEARCH_ANSWER);
+    CHECK_OK(rig_agent());
+    flash_emu_copy_image(&before, &R.flash);
+    unsigned long progs = R.flash.progs, erases = R.flash.erases;
+    lookup_seen s = {0, ""};
+    eas_gal_query q = {"bo", 10, 0, 0, 0, 0};
+    CHECK_EQ(eas_agent_begin(&R.agent, EAS_OP_GAL_SEARCH), EAS_ERR_STATE); /* not set up */
+    CHECK_OK(eas_agent_gal_search(&R.agent, &q, lookup_entry, &s));
+    CHECK_OK(rig_run(EAS_OP_GAL_SEARCH));
+    CHECK_EQ(s.n, 1);
+    CHECK_STR(s.first, "Bob Example");
+    CHECK_EQ(eas_agent_gal_result(&R.agent)->total, 1);
+    CHECK(strstr(R.conn.requests, "OPTIONS") != NULL);
+    CHECK(strstr(R.conn.requests, "Cmd=Search") != NULL);
+    CHECK_EQ(R.flash.progs, progs);
+    CHECK_EQ(R.flash.erases, erases);
+    CHECK(flash_unchanged(&before));
+    /* The commands are known now: the next lookup goes straight out. */
+    script_reset();
+    add_response(&R.conn, 200, NULL, SEARCH_ANSWER);
+    CHECK_OK(eas_agent_gal_search(&R.agent, &q, lookup_entry, &s));
+    CHECK_OK(rig_run(EAS_OP_GAL_SEARCH));
+    CHECK(strstr(R.conn.requests, "OPTIONS") == NULL);
+    CHECK_EQ(s.n, 2);
+    /* One setup, one run. */
+    CHECK_EQ(eas_agent_begin(&R.agent, EAS_OP_GAL_SEARCH), EAS_ERR_STATE);
+}
+
+TEST(agent_lookup_the_server_does_not_offer_is_refused_by_name)
+{
+    CHECK(first_sync() == 0);
+    script_reset();
+    add_response(&R.conn, 200, "MS-ASProtocolCommands: Sync,FolderSync,Ping\r\n", NULL);
+    CHECK_OK(rig_agent());
+    eas_gal_query q = {"bo", 0, 0, 0, 0, 0};
+    CHECK_OK(eas_agent_gal_search(&R.agent, &q, NULL, NULL));
+    CHECK_EQ(rig_run(EAS_OP_GAL_SEARCH), EAS_ERR_UNSUPPORTED);
+    CHECK_EQ(eas_agent_last_failure(&R.agent)->cmd, EAS_CMD_SEARCH);
+    static const char *const to[] = {"bob@example.test"};
+    eas_resolve_request rr = {to, 1, 0, 0, 0};
+    CHECK_OK(eas_agent_resolve(&R.agent, &rr, NULL));
+    CHECK_EQ(rig_run(EAS_OP_RESOLVE), EAS_ERR_UNSUPPORTED);
+    CHECK_EQ(eas_agent_last_failure(&R.agent)->cmd, EAS_CMD_RESOLVERECIPIENTS);
+    CHECK(strstr(R.conn.requests, "Cmd=") == NULL); /* nothing but the OPTIONS went out */
+}
+
+TEST(agent_gal_search_uses_find_at_16_1)
+{
+    CHECK(first_sync() == 0);
+    R.cfg.protocol_version = EAS_PROTO_16_1;
+    script_reset();
+    add_response(&R.conn, 200, "MS-ASProtocolCommands: Sync,FolderSync,Search,Find\r\n", NULL);
+    add_response(&R.conn, 200, NULL,
+                 "<Find xmlns=\"Find:\" xmlns:gal=\"GAL:\"><Status>1</Status><Response><Status>1</Status><Result><Properties>"
+                 "<gal:DisplayName>Ada Room</gal:DisplayName></Properties></Result><Range>0-0</Range><Total>1</Total>"
+                 "</Response></Find>");
+    CHECK_OK(rig_agent());
+    lookup_seen s = {0, ""};
+    eas_gal_query q = {"ada", 5, 0, 0, 0, 0};
+    CHECK_OK(eas_agent_gal_search(&R.agent, &q, lookup_entry, &s));
+    eas_err e = rig_run(EAS_OP_GAL_SEARCH);
+    R.cfg.protocol_version = 0;
+    CHECK_OK(e);
+    CHECK(strstr(R.conn.requests, "Cmd=Find") != NULL);
+    CHECK_STR(s.first, "Ada Room");
+    CHECK_EQ(eas_agent_gal_result(&R.agent)->find, 1);
+}
+
+TEST(agent_lookup_statuses)
+{
+    CHECK(first_sync() == 0);
+    eas_gal_query q = {"bo", 0, 0, 0, 0, 0};
+    static const struct {
+        const char *xml;
+        eas_err want;
+    } cases[] = {
+        {"<Search xmlns=\"Search:\"><Status>1</Status><Response><Store><Status>12</Status></Store></Response></Search>", EAS_OK},
+        {"<Search xmlns=\"Search:\"><Status>1</Status><Response><Store><Status>8</Status></Store></Response></Search>", EAS_ERR_ARG},
+        {"<Search xmlns=\"Search:\"><Status>3</Status></Search>", EAS_ERR_SERVER},
+        {"<Search xmlns=\"Search:\"><Status>1</Status><Response><Store><Status>5</Status></Store></Response></Search>", EAS_ERR_FORBIDDEN},
+        {"<Search xmlns=\"Search:\"><Status>1</Status><Response><Store><Status>14</Status></Store></Response></Search>", EAS_ERR_AUTH},
+        {"<Search xmlns=\"Search:\"><Status>129</Status></Search>", EAS_ERR_FORBIDDEN},
+        {"<Ping xmlns=\"Ping:\"><Status>1</Status></Ping>", EAS_ERR_PROTOCOL},
+    };
+    for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        script_reset();
+        add_response(&R.conn, 200, "MS-ASProtocolCommands: Search\r\n", NULL);
+        add_response(&R.conn, 200, NULL, cases[i].xml);
+        CHECK_OK(rig_agent());
+        CHECK_OK(eas_agent_gal_search(&R.agent, &q, NULL, NULL));
+        eas_err e = rig_run(EAS_OP_GAL_SEARCH);
+        CHECK_MSG(e == cases[i].want, "case %u: %s", i, eas_err_name(e));
+    }
+    /* 110 (the server is busy): asked again after a wait. */
+    script_reset();
+    add_response(&R.conn, 200, "MS-ASProtocolCommands: Search\r\n", NULL);
+    add_response(&R.conn, 200, NULL, "<Search xmlns=\"Search:\"><Status>110</Status></Search>");
+    add_response(&R.conn, 200, NULL, SEARCH_ANSWER);
+    CHECK_OK(rig_agent());
+    lookup_seen s = {0, ""};
+    CHECK_OK(eas_agent_gal_search(&R.agent, &q, lookup_entry, &s));
+    CHECK_OK(rig_run(EAS_OP_GAL_SEARCH));
+    CHECK_EQ(s.n, 1);
+}
+
+typedef struct {
+    char buf[256];
+    size_t len;
+} body_buf;
+
+static eas_err body_write_test(void *ctx, const uint8_t *p, size_t n)
+{
+    body_buf *b = ctx;
+    if (b->len + n >= sizeof b->buf) return EAS_ERR_SINK;
+    memcpy(b->buf + b->len, p, n);
+    b->len += n;
+    b->buf[b->len] = '\0';
+    return EAS_OK;
+}
+
+TEST(agent_fetch_streams_the_body_under_the_budget)
+{
+    CHECK(first_sync() == 0);
+    script_reset();
+    add_response(&R.conn, 200, "MS-ASProtocolCommands: ItemOperations\r\n", NULL);
+    add_response(&R.conn, 200, NULL,
+                 "<ItemOperations xmlns=\"ItemOperations:\" xmlns:airsyncbase=\"AirSyncBase:\"><Status>1</Status><Response>"
+                 "<Fetch><Status>1</Status><Properties><airsyncbase:Body><airsyncbase:Type>1</airsyncbase:Type>"
+                 "<airsyncbase:EstimatedDataSize>33</airsyncbase:EstimatedDataSize>"
+                 "<airsyncbase:Data>Quarterly review of the room plan</airsyncbase:Data></airsyncbase:Body></Properties>"
+                 "</Fetch></Response></ItemOperations>");
+    add_response(&R.conn, 200, NULL,
+                 "<ItemOperations xmlns=\"ItemOperations:\"><Status>1</Status><Response><Fetch><Status>6</Status></Fetch>"
+                 "</Response></ItemOperations>");
+    CHECK_OK(rig_agent());
+    body_buf b = {"", 0};
+    CHECK_OK(eas_agent_fetch(&R.agent, "cal", "ev1", 9, (eas_sink){body_write_test, &b}));
+    CHECK_OK(rig_run(EAS_OP_FETCH));
+    CHECK_STR(b.buf, "Quarterly");
+    CHECK(eas_fetch_decoder_truncated(eas_agent_fetch_result(&R.agent)));
+    CHECK_EQ(eas_agent_fetch_result(&R.agent)->estimated, 33);
+    CHECK(strstr(R.conn.requests, "Cmd=ItemOperations") != NULL);
+    CHECK_OK(eas_agent_fetch(&R.agent, "cal", "gone", 0, (eas_sink){body_write_test, &b}));
+    CHECK_EQ(rig_run(EAS_OP_FETCH), EAS_ERR_NOT_FOUND);
+}

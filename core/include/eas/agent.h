@@ -20,10 +20,13 @@
 #include "eas/err.h"
 #include "eas/exchange.h"
 #include "eas/foldersync.h"
+#include "eas/gal.h"
 #include "eas/http.h"
+#include "eas/itemops.h"
 #include "eas/meeting.h"
 #include "eas/ping.h"
 #include "eas/provision.h"
+#include "eas/resolve.h"
 #include "eas/store.h"
 #include "eas/sync.h"
 #include "eas/url.h"
@@ -75,7 +78,10 @@ typedef enum {
     EAS_OP_SYNC,        /* EAS_OP_FOLDER_SYNC, then Sync of every collection of the configured classes */
     EAS_OP_PING,        /* one Ping on the synced collections: see eas_agent_ping_result */
     EAS_OP_SYNC_CHANGED, /* Sync of the collections the last Ping named */
-    EAS_OP_RESPOND       /* MeetingResponse set up by eas_agent_respond, then Sync of that calendar */
+    EAS_OP_RESPOND,      /* MeetingResponse set up by eas_agent_respond, then Sync of that calendar */
+    EAS_OP_GAL_SEARCH,   /* a lookup set up by eas_agent_gal_search (Find at 16.1, else Search) */
+    EAS_OP_RESOLVE,      /* ResolveRecipients set up by eas_agent_resolve */
+    EAS_OP_FETCH         /* ItemOperations Fetch set up by eas_agent_fetch */
 } eas_op;
 
 /* What the last EAS_OP_PING found. */
@@ -119,6 +125,20 @@ typedef struct eas_agent_failure {
     uint32_t wbxml_offset; /* byte offset of a malformed body */
 } eas_agent_failure;
 
+/* A directory lookup being made: what the application asked for (its pointers stay valid until the
+ * operation ends) and where the answer goes. */
+typedef struct eas_agent_lookup {
+    uint8_t ready; /* the eas_op it was set up for */
+    const eas_gal_query *query;
+    eas_gal_entry_fn on_entry;
+    void *ctx;
+    char search_id[EAS_GAL_SEARCH_ID_SIZE];
+    const eas_resolve_request *resolve;
+    eas_resolve_events resolve_ev;
+    eas_fetch_request fetch;
+    eas_sink body;
+} eas_agent_lookup;
+
 typedef struct eas_agent {
     /* set by eas_agent_init */
     const eas_agent_config *cfg;
@@ -130,6 +150,7 @@ typedef struct eas_agent {
     uint8_t version;
     uint8_t provisioned;
     uint32_t server_versions; /* eas_proto_bit() set from OPTIONS */
+    uint32_t server_commands; /* (1u << eas_cmd) from OPTIONS' MS-ASProtocolCommands; 0: not asked yet */
     char policy_key[11];
     char folder_key[EAS_SYNC_KEY_MAX];
     uint64_t folder_used;                 /* folder slots in use */
@@ -192,7 +213,11 @@ typedef struct eas_agent {
         eas_estimate_decoder estimate;
         eas_ping_decoder ping;
         eas_meeting_decoder meeting;
+        eas_gal_decoder gal;
+        eas_resolve_decoder resolve;
+        eas_fetch_decoder fetch;
     } dec;
+    eas_agent_lookup lookup;
     /* the meeting response being sent */
     uint8_t respond_with;
     char respond_folder[EAS_FOLDER_ID_MAX];
@@ -269,6 +294,24 @@ eas_err eas_agent_queue_delete(eas_agent *a, const char *folder_id, const char *
  * status in the failure. */
 eas_err eas_agent_respond(eas_agent *a, const char *folder_id, const char *item_id, eas_user_response r,
                           const char *instance);
+
+/* Directory lookups, for a desk phone's "who is that" and a room display's "is it free": set one up,
+ * then eas_agent_begin() its operation and step it like any other. They write nothing to the store;
+ * their results go to the callbacks (one entry, one recipient or one free/busy run at a time, in the
+ * agent's own buffers: nothing is listed in RAM) and the body to the sink. Before the first lookup of
+ * a run the agent asks the server's commands (OPTIONS, not stored); a command the server does not
+ * offer ends the operation with EAS_ERR_UNSUPPORTED, the command in the failure. Everything passed
+ * must stay valid until the operation ends. EAS_ERR_ARG for a query or request that cannot be sent
+ * (eas_gal_query_check, eas_resolve_request_write).
+ *   GAL search: Find where the server offers it at 16.1, Search otherwise; Search status 12 (past the
+ *     last result) is success with no entries; 2 and 8 (the server refuses the query) EAS_ERR_ARG.
+ *   Fetch: the item's body as plain text, at most max_bytes of it (0: all), cut on a character. */
+eas_err eas_agent_gal_search(eas_agent *a, const eas_gal_query *q, eas_gal_entry_fn on_entry, void *ctx);
+eas_err eas_agent_resolve(eas_agent *a, const eas_resolve_request *r, const eas_resolve_events *ev);
+eas_err eas_agent_fetch(eas_agent *a, const char *folder_id, const char *server_id, uint32_t max_bytes, eas_sink body);
+/* After the lookup: what its answer said (Range, Total, statuses; for a fetch the size and cut). */
+const eas_gal_decoder *eas_agent_gal_result(const eas_agent *a);
+const eas_fetch_decoder *eas_agent_fetch_result(const eas_agent *a);
 
 /* Changes still queued (all folders). */
 unsigned eas_agent_pending(eas_agent *a);

@@ -13,6 +13,11 @@
  *   eas-agent --config FILE status [--json]                  what the device holds and knows, no network
  *   eas-agent --config FILE discover [ADDRESS] [--json]      Autodiscover: the URL, stored for the next runs
  *   eas-agent --version
+ *   eas-agent --config FILE search TEXT [--max N] [--json]                GAL lookup (Find or Search)
+ *   eas-agent --config FILE resolve NAME_OR_ADDRESS... [--json]           ResolveRecipients
+ *   eas-agent --config FILE availability ADDRESS... --from T --to T [--json]   free/busy
+ *   eas-agent --config FILE fetch EVENT_ID [--max-bytes N]                a meeting's full body
+ * The directory commands write nothing to the state (they work on a copy of it, beside a push).
  * Times are RFC 3339 (2026-12-01T09:00:00Z, 2026-12-01T10:00:00+01:00; a date alone with --all-day).
  * Exit status: 0 success, 1 usage or configuration, 2 network or TLS, 3 authentication or account
  * state (401, 403, 456, 457, blocked or quarantined), 4 protocol or server error. */
@@ -21,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -84,6 +90,10 @@ static int usage(void)
                     "  delete-event ID\n"
                     "  respond ID accept|tentative|decline [--instance START]   answer a meeting request\n"
                     "  agenda [--from YYYY-MM-DD] [--days N] [--json]   occurrences in the configured time zone\n"
+                    "  search TEXT [--max N] [--json]   look names up in the Global Address List\n"
+                    "  resolve NAME_OR_ADDRESS... [--json]   display names and addresses of recipients\n"
+                    "  availability ADDRESS... --from T --to T [--json]   free/busy of people and rooms\n"
+                    "  fetch EVENT_ID [--max-bytes N]   the full body of a stored event, from the server\n"
                     "  status [--json]    what the device holds and knows (no network)\n"
                     "  discover [ADDRESS] [--json]   find the ActiveSync URL by Autodiscover (ADDRESS: the user's)\n"
                     "eas-agent --version: the release, the ActiveSync versions it speaks, the TLS library\n"
@@ -300,7 +310,9 @@ static int cmd_discover(void)
     return 0;
 }
 
-static int setup(const char *config_path, int offline)
+/* offline: the command needs no network (nor password); copy: it works on a copy of the state (it only
+ * reads the store: every offline command, and the directory lookups, which run beside a push). */
+static int setup(const char *config_path, int offline, int copy)
 {
     char *text = NULL, msg[256];
     size_t len = 0;
@@ -330,17 +342,18 @@ static int setup(const char *config_path, int offline)
     /* The commands that only read work on a copy of the state: they run beside a `push` (which lets
      * readers in while it waits on the network) and can never damage it. A device with no state yet,
      * or one never formatted, is set up by the ordinary (writing) open. */
+    copy |= offline;
     eas_posix_pal_config pc = {g.cfg.state_file, STATE_SECTOR_SIZE, STATE_SECTORS, STATE_PROG_SIZE,
                                g.verbose ? EAS_LOG_DEBUG : EAS_LOG_WARN,
-                               (uint8_t)offline};
+                               (uint8_t)copy};
     e = eas_posix_pal_init(&g.pal, &g.pp, &pc);
-    if (offline && e == EAS_OK) {
+    if (copy && e == EAS_OK) {
         e = eas_store_mount_indexed(&g.store, &g.pal.flash, state_index, STATE_INDEX_SLOTS);
         if (e == EAS_OK) g.reader = 1;
         else eas_posix_pal_deinit(&g.pp);
     }
     if (!g.reader) {
-        if (offline && e != EAS_ERR_FLASH_BUSY) {
+        if (copy && e != EAS_ERR_FLASH_BUSY) {
             pc.flash_snapshot = 0;
             e = eas_posix_pal_init(&g.pal, &g.pp, &pc);
         }
@@ -1110,12 +1123,278 @@ static int cmd_agenda(const char *from_date, long days)
     return 0;
 }
 
+/* ---- the directory: GAL search, recipients, free/busy, a meeting's body (nothing is stored) ---- */
+
+static int lookup_failed(eas_err e, const char *what)
+{
+    if (e == EAS_ERR_UNSUPPORTED) {
+        fprintf(stderr, "eas-agent: error: the server does not offer %s\n",
+                eas_cmd_name(eas_agent_last_failure(&g.agent)->cmd));
+        return EXIT_PROTOCOL;
+    }
+    if (e == EAS_ERR_ARG) {
+        /* Search 2 or 8, Find 2: the server would not take the query as it is. */
+        fprintf(stderr, "eas-agent: %s: the server refused the query (%s status %lu): make it longer or simpler\n", what,
+                eas_cmd_name(eas_agent_last_failure(&g.agent)->cmd), (unsigned long)eas_agent_last_failure(&g.agent)->eas_status);
+        return EXIT_USAGE;
+    }
+    report_failure(e);
+    return exit_code_of(e);
+}
+
+static unsigned gal_shown;
+
+static eas_err print_gal_entry(void *ctx, const eas_gal_entry *e)
+{
+    (void)ctx;
+    static const struct {
+        const char *key;
+        eas_gal_field f;
+    } keys[] = {{"display_name", EAS_GAL_DISPLAY_NAME}, {"email", EAS_GAL_EMAIL},     {"phone", EAS_GAL_PHONE},
+                {"mobile_phone", EAS_GAL_MOBILE_PHONE}, {"office", EAS_GAL_OFFICE}, {"company", EAS_GAL_COMPANY},
+                {"title", EAS_GAL_TITLE}};
+    if (g.json) {
+        printf(gal_shown ? ",\n {" : "\n {");
+        for (unsigned i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+            printf(i ? ", \"%s\": " : "\"%s\": ", keys[i].key);
+            json_string(e->field[keys[i].f]);
+        }
+        putchar('}');
+    } else {
+        const char *name = e->field[EAS_GAL_DISPLAY_NAME][0] ? e->field[EAS_GAL_DISPLAY_NAME] : e->field[EAS_GAL_ALIAS];
+        printf("%s", name);
+        if (e->field[EAS_GAL_EMAIL][0]) printf(" <%s>", e->field[EAS_GAL_EMAIL]);
+        for (unsigned i = 2; i < sizeof keys / sizeof keys[0]; i++)
+            if (e->field[keys[i].f][0]) printf("  %s: %s", keys[i].key, e->field[keys[i].f]);
+        putchar('\n');
+    }
+    gal_shown++;
+    return EAS_OK;
+}
+
+static int cmd_search(const char *text, long max)
+{
+    eas_gal_query q = {text, (uint32_t)max, 0, 0, 0, 0};
+    if (eas_gal_query_check(&q) != EAS_OK) {
+        fprintf(stderr, "eas-agent: search: the query must be 1 to %u bytes without control characters, --max 1 to %u\n",
+                EAS_GAL_QUERY_MAX, EAS_GAL_MAX_RESULTS);
+        return EXIT_USAGE;
+    }
+    eas_err e = eas_agent_gal_search(&g.agent, &q, print_gal_entry, NULL);
+    if (g.json) putchar('[');
+    if (e == EAS_OK) e = run(EAS_OP_GAL_SEARCH);
+    eas_agent_close(&g.agent);
+    if (g.json) printf(gal_shown ? "\n]\n" : "]\n");
+    if (e != EAS_OK) return lookup_failed(e, "search");
+    const eas_gal_decoder *r = eas_agent_gal_result(&g.agent);
+    if (r->have_total && r->total > gal_shown)
+        fprintf(stderr, "search: %u of %lu matches shown (--max)\n", gal_shown, (unsigned long)r->total);
+    return 0;
+}
+
+/* ResolveRecipients: one line (or object) per recipient; free/busy runs of the current one. */
+#define MAX_RUNS 20000u
+static struct {
+    int availability;
+    const eas_tz_rule *zone;
+    int64_t from, to;
+    unsigned n_recipients;
+    int answered[EAS_RESOLVE_MAX_TO];
+    const char *const *names;
+    unsigned n_names;
+    unsigned runs;
+    int64_t run_start[MAX_RUNS], run_end[MAX_RUNS];
+    uint8_t run_status[MAX_RUNS];
+} rs;
+
+static eas_err resolve_run(void *ctx, const eas_recipient *r, int64_t start, int64_t end, eas_fb_status s)
+{
+    (void)ctx, (void)r;
+    if (rs.runs == MAX_RUNS) return EAS_ERR_NOSPACE;
+    rs.run_start[rs.runs] = start;
+    rs.run_end[rs.runs] = end;
+    rs.run_status[rs.runs] = (uint8_t)s;
+    rs.runs++;
+    return EAS_OK;
+}
+
+/* "10:30", or "2026-12-02 10:30" when the window spans more than one local day. */
+static void local_time(int64_t t, char out[32])
+{
+    int64_t l = 0, lf = 0, lt = 0;
+    eas_tz_utc_to_local(rs.zone, t, &l);
+    eas_tz_utc_to_local(rs.zone, rs.from, &lf);
+    eas_tz_utc_to_local(rs.zone, rs.to - 1, &lt);
+    if (eas_floor_div(lf, 86400) == eas_floor_div(lt, 86400)) {
+        snprintf(out, 32, "%02d:%02d", (int)(eas_floor_mod(l, 86400) / 3600), (int)(eas_floor_mod(l, 3600) / 60));
+    } else {
+        char day[32];
+        date_of_day(eas_floor_div(l, 86400), day);
+        snprintf(out, 32, "%.10s %02u:%02u", day, (unsigned)(eas_floor_mod(l, 86400) / 3600) % 24u,
+                 (unsigned)(eas_floor_mod(l, 3600) / 60) % 60u);
+    }
+}
+
+static void mark_answered(const char *to)
+{
+    for (unsigned i = 0; i < rs.n_names; i++)
+        if (!strcasecmp(rs.names[i], to)) rs.answered[i] = 1;
+}
+
+static eas_err resolve_recipient(void *ctx, const eas_recipient *r)
+{
+    (void)ctx;
+    mark_answered(r->to);
+    if (g.json) {
+        printf(rs.n_recipients ? ",\n {\"query\": " : "\n {\"query\": ");
+        json_string(r->to);
+        printf(", \"display_name\": ");
+        json_string(r->display_name);
+        printf(", \"email\": ");
+        json_string(r->email);
+        printf(", \"type\": \"%s\"", r->type == EAS_RECIPIENT_CONTACT ? "contact" : "gal");
+        if (rs.availability) {
+            char a[32], b[32];
+            printf(", \"availability_status\": %lu, \"slots\": [", (unsigned long)r->availability_status);
+            for (unsigned i = 0; i < rs.runs; i++) {
+                rfc3339_utc(rs.run_start[i], a);
+                rfc3339_utc(rs.run_end[i], b);
+                printf("%s{\"start\": \"%s\", \"end\": \"%s\", \"status\": \"%s\"}", i ? ", " : "", a, b,
+                       eas_fb_status_name((eas_fb_status)rs.run_status[i]));
+            }
+            printf("], \"free\": [");
+            for (unsigned i = 0, k = 0; i < rs.runs; i++) {
+                if (rs.run_status[i] != EAS_FB_FREE) continue;
+                rfc3339_utc(rs.run_start[i], a);
+                rfc3339_utc(rs.run_end[i], b);
+                printf("%s{\"start\": \"%s\", \"end\": \"%s\"}", k++ ? ", " : "", a, b);
+            }
+            putchar(']');
+        }
+        putchar('}');
+    } else if (rs.availability) {
+        printf("%s:", r->display_name[0] ? r->display_name : r->email);
+        if (r->availability_status != EAS_AVAILABILITY_OK)
+            printf(" no free/busy (Availability status %lu)", (unsigned long)r->availability_status);
+        for (unsigned i = 0; i < rs.runs; i++) {
+            char a[32], b[32];
+            local_time(rs.run_start[i], a);
+            local_time(rs.run_end[i], b);
+            printf("%s %s %s-%s", i ? "," : "", eas_fb_status_name((eas_fb_status)rs.run_status[i]), a, b);
+        }
+        putchar('\n');
+    } else {
+        printf("%s: %s <%s>%s\n", r->to, r->display_name, r->email, r->response_status == EAS_RESOLVE_RESOLVED ? "" : "  (suggestion)");
+    }
+    rs.n_recipients++;
+    rs.runs = 0;
+    return EAS_OK;
+}
+
+static eas_err resolve_response(void *ctx, const char *to, uint32_t status, uint32_t n)
+{
+    (void)ctx;
+    mark_answered(to);
+    if (n == 0 || status == EAS_RESOLVE_UNRESOLVED) fprintf(stderr, "%s: not resolved\n", to);
+    return EAS_OK;
+}
+
+static int cmd_resolve(const char *const *names, unsigned n, const char *from, const char *to)
+{
+    eas_tz_rule zone;
+    int64_t t0 = 0, t1 = 0, now = (int64_t)time(NULL);
+    if (n == 0 || n > EAS_RESOLVE_MAX_TO) {
+        fprintf(stderr, "eas-agent: 1 to %u names or addresses at once\n", EAS_RESOLVE_MAX_TO);
+        return EXIT_USAGE;
+    }
+    for (unsigned i = 0; i < n; i++)
+        if (!names[i][0] || strlen(names[i]) > 256) {
+            fprintf(stderr, "eas-agent: a name or address is 1 to 256 bytes\n");
+            return EXIT_USAGE;
+        }
+    if (eas_tz_parse_posix(g.cfg.timezone, strlen(g.cfg.timezone), &zone) != EAS_OK) {
+        fprintf(stderr, "eas-agent: configuration: \"timezone\" is not a POSIX TZ string: %s\n", g.cfg.timezone);
+        return EXIT_USAGE;
+    }
+    rs.availability = from != NULL;
+    if (rs.availability) {
+        if (parse_rfc3339(from, 0, &t0) != 0 || parse_rfc3339(to, 0, &t1) != 0 || t1 <= t0 || t1 - t0 > 366LL * 86400) {
+            fprintf(stderr, "eas-agent: availability: --from and --to are RFC 3339 times, --to after --from, at most a year apart\n");
+            return EXIT_USAGE;
+        }
+    } else {
+        /* SOGo answers ResolveRecipients only when Availability is asked (nothing at all otherwise):
+         * a half hour from now is asked and not shown. */
+        t0 = now - eas_floor_mod(now, 1800);
+        t1 = t0 + 1800;
+    }
+    rs.zone = &zone;
+    rs.from = t0;
+    rs.to = t1;
+    rs.names = names;
+    rs.n_names = n;
+    eas_resolve_request r = {names, n, t0, t1, 0};
+    eas_resolve_events ev = {NULL, resolve_recipient, resolve_response, resolve_run};
+    eas_err e = eas_agent_resolve(&g.agent, &r, &ev);
+    if (g.json) putchar('[');
+    if (e == EAS_OK) e = run(EAS_OP_RESOLVE);
+    eas_agent_close(&g.agent);
+    if (g.json) printf(rs.n_recipients ? "\n]\n" : "]\n");
+    if (e == EAS_ERR_PROTOCOL && eas_agent_last_failure(&g.agent)->http_status == 200 &&
+        !eas_agent_last_failure(&g.agent)->eas_status) {
+        fprintf(stderr, "eas-agent: error: the server gave no ResolveRecipients answer\n");
+        return EXIT_PROTOCOL;
+    }
+    if (e != EAS_OK) return lookup_failed(e, rs.availability ? "availability" : "resolve");
+    /* A name the server left out of its answer altogether (SOGo does so for what is not an address). */
+    for (unsigned i = 0; i < n; i++)
+        if (!rs.answered[i]) fprintf(stderr, "%s: not resolved\n", names[i]);
+    return 0;
+}
+
+static eas_err fetch_write(void *ctx, const uint8_t *data, size_t len)
+{
+    (void)ctx;
+    return fwrite(data, 1, len, stdout) == len ? EAS_OK : EAS_ERR_SINK;
+}
+
+static int cmd_fetch(const char *id, long max_bytes)
+{
+    uint8_t rec[EAS_ITEM_RECORD_MAX];
+    size_t len = 0;
+    char folder[EAS_FOLDER_ID_MAX];
+    if (max_bytes < 0 || max_bytes > 16L * 1024 * 1024) {
+        fprintf(stderr, "eas-agent: fetch: --max-bytes is 0 (all) to 16 MiB\n");
+        return EXIT_USAGE;
+    }
+    if (!calendar_folder(id, folder, sizeof folder, rec, sizeof rec, &len)) {
+        fprintf(stderr, "eas-agent: error: no event %s on this device (run sync first)\n", id);
+        return EXIT_USAGE;
+    }
+    eas_err e = eas_agent_fetch(&g.agent, folder, id, (uint32_t)max_bytes, (eas_sink){fetch_write, NULL});
+    if (e == EAS_OK) e = run(EAS_OP_FETCH);
+    eas_agent_close(&g.agent);
+    if (e == EAS_ERR_NOT_FOUND) {
+        fprintf(stderr, "eas-agent: error: the server no longer has event %s\n", id);
+        return EXIT_PROTOCOL;
+    }
+    if (e != EAS_OK) return lookup_failed(e, "fetch");
+    const eas_fetch_decoder *f = eas_agent_fetch_result(&g.agent);
+    if (f->written) putchar('\n');
+    if (eas_fetch_decoder_truncated(f))
+        fprintf(stderr, "fetch: body cut at %lu bytes (%lu on the server)\n", (unsigned long)f->written,
+                (unsigned long)(f->estimated ? f->estimated : f->received));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *config = NULL, *command = NULL;
     long max_seconds = 0;
-    const char *instance = NULL, *answer = NULL, *from_date = NULL;
-    long days = 1;
+    const char *instance = NULL, *answer = NULL, *from_date = NULL, *to_time = NULL;
+    long days = 1, max = 20, max_bytes = 0;
+    const char *pos[EAS_RESOLVE_MAX_TO + 1];
+    unsigned npos = 0;
     int i;
     for (i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -1133,13 +1412,34 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--instance") && v) instance = argv[++i];
         else if (!strcmp(argv[i], "--from") && v) from_date = argv[++i];
         else if (!strcmp(argv[i], "--days") && v) days = strtol(argv[++i], NULL, 10);
-        else if (argv[i][0] == '-') return usage();
+        else if (!strcmp(argv[i], "--to") && v) to_time = argv[++i];
+        else if (!strcmp(argv[i], "--max") && v) max = strtol(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--max-bytes") && v) max_bytes = strtol(argv[++i], NULL, 10);
+        else if (argv[i][0] == '-' && argv[i][1] != '\0') return usage();
         else if (!command) command = argv[i];
-        else if (!edit.id) edit.id = argv[i];
-        else if (!answer) answer = argv[i];
+        else if (npos < sizeof pos / sizeof pos[0]) pos[npos++] = argv[i];
         else return usage();
     }
     if (!config || !command) return usage();
+    /* The directory: lookups on the server, nothing stored (the state is only read). */
+    int searching = !strcmp(command, "search"), resolving = !strcmp(command, "resolve"),
+        availability = !strcmp(command, "availability"), fetching = !strcmp(command, "fetch");
+    if (searching || resolving || availability || fetching) {
+        if ((searching || fetching) && npos != 1) return usage();
+        if ((resolving || availability) && npos == 0) return usage();
+        if (availability != (from_date && to_time)) return usage();
+        int rc = setup(config, 0, 1);
+        if (rc != 0) return rc;
+        if (searching) rc = cmd_search(pos[0], max);
+        else if (fetching) rc = cmd_fetch(pos[0], max_bytes);
+        else rc = cmd_resolve(pos, npos, availability ? from_date : NULL, to_time);
+        if (g.tls_ready) eas_tls_free(&g.tls);
+        eas_posix_pal_deinit(&g.pp);
+        return rc;
+    }
+    if (npos > 2 || to_time) return usage();
+    if (npos > 0) edit.id = pos[0];
+    if (npos > 1) answer = pos[1];
     static const struct {
         const char *name;
         eas_class cls;
@@ -1168,7 +1468,7 @@ int main(int argc, char **argv)
     if (responding && (!edit.id || !answer)) return usage();
     if ((edit.id && !editing && !responding && !g.discovering) || (answer && !responding)) return usage();
     /* The listings and the agenda read the store only: no network, no password needed. */
-    int rc = setup(config, list >= 0 || !strcmp(command, "agenda") || !strcmp(command, "status"));
+    int rc = setup(config, list >= 0 || !strcmp(command, "agenda") || !strcmp(command, "status"), 0);
     if (rc != 0) return rc;
     if (list >= 0) rc = cmd_list(lists[list].cls);
     else if (editing) rc = cmd_edit(command);
