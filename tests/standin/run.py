@@ -17,6 +17,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 import urllib.request
@@ -219,8 +220,9 @@ class Standin:
 
 
 class Result:
-    def __init__(self, rc, out, err, secs, reqs, left):
+    def __init__(self, rc, out, err, secs, reqs, left, rss_kb=0):
         self.rc, self.out, self.err, self.secs, self.reqs, self.left = rc, out, err, secs, reqs, left
+        self.rss_kb = rss_kb  # the agent's peak resident set
 
     def message(self):
         lines = [x for x in self.err.splitlines() if x.startswith("eas-agent:")]
@@ -260,7 +262,7 @@ class Device:
 
     def run(self, steps, *args, trace=False, json_out=True, command="folders"):
         argv = (["--trace"] if trace else []) + [command]
-        argv += ["--json"] if json_out and command == "folders" else []
+        argv += ["--json"] if json_out and command in ("folders", "search", "resolve", "availability") else []
         return self.command(steps, *(argv + list(args)))
 
     def command(self, steps, *args):
@@ -268,13 +270,32 @@ class Device:
         self.s.load(steps)
         argv = [AGENT, "--config", self.config] + list(args)
         t0 = time.monotonic()
-        try:
-            p = subprocess.run(argv, capture_output=True, timeout=AGENT_TIMEOUT)
-            rc, out, err = p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
-        except subprocess.TimeoutExpired as e:
-            rc, out, err = "timeout", (e.stdout or b"").decode(errors="replace"), (e.stderr or b"").decode(errors="replace")
+        # The agent's own peak RSS is its VmHWM, read while it runs (wait4's ru_maxrss would count the
+        # forked harness's pages too): the directory's flat-RAM check.
+        rss_kb = 0
+        with tempfile.TemporaryFile() as fo, tempfile.TemporaryFile() as fe:
+            p = subprocess.Popen(argv, stdout=fo, stderr=fe)
+            deadline = time.monotonic() + AGENT_TIMEOUT
+            while p.poll() is None and time.monotonic() < deadline:
+                try:
+                    with open("/proc/%d/status" % p.pid) as st:
+                        for line in st:
+                            if line.startswith("VmHWM:"):
+                                rss_kb = max(rss_kb, int(line.split()[1]))
+                except (OSError, ValueError):
+                    pass
+                time.sleep(0.01)
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+                rc = "timeout"
+            else:
+                rc = p.returncode
+            fo.seek(0)
+            fe.seek(0)
+            out, err = fo.read().decode(errors="replace"), fe.read().decode(errors="replace")
         secs = time.monotonic() - t0
-        return Result(rc, out, err, secs, self.s.requests(), self.s.remaining())
+        return Result(rc, out, err, secs, self.s.requests(), self.s.remaining(), rss_kb)
 
     def snapshot(self, tag):
         shutil.copyfile(self.state, self.state + "." + tag)
@@ -784,9 +805,215 @@ def s17_cli(s):
           "at least 60 s" in r.err and "the least is 60" in r.err, r.err)
 
 
+# ------------------------------------------------------------------------------ the directory
+
+COMMANDS_161 = ("Sync,SendMail,SmartForward,SmartReply,GetAttachment,FolderSync,FolderCreate,FolderDelete,"
+                "FolderUpdate,MoveItems,GetItemEstimate,MeetingResponse,Search,Settings,Ping,ItemOperations,"
+                "Provision,ResolveRecipients,ValidateCert,Find")
+
+
+def options_161(**kw):
+    step = {"expect": {"method": "OPTIONS"},
+            "headers": [["MS-ASProtocolVersions", "2.5,12.0,12.1,14.0,14.1,16.0,16.1"],
+                        ["MS-ASProtocolCommands", COMMANDS_161]]}
+    step.update(kw)
+    return step
+
+
+def gal_props(i):
+    return ("<Result><Properties><gal:DisplayName>Person %05d</gal:DisplayName><gal:EmailAddress>p%05d@example.test"
+            "</gal:EmailAddress><gal:Phone>+49 30 %05d</gal:Phone><gal:Company>Example</gal:Company>"
+            "<gal:Title>Engineer</gal:Title><gal:Office>R%d</gal:Office></Properties></Result>" % (i, i, i, i % 9))
+
+
+def search_xml(n, store_status=1, status=1, total=None, first=0):
+    x = '<Search xmlns="Search:" xmlns:gal="GAL:"><Status>%d</Status>' % status
+    if status == 1:
+        x += "<Response><Store><Status>%d</Status>" % store_status
+        x += "".join(gal_props(first + i) for i in range(n))
+        if n:
+            x += "<Range>%d-%d</Range>" % (first, first + n - 1)
+        x += "<Total>%d</Total></Store></Response>" % (n if total is None else total)
+    return x + "</Search>"
+
+
+def find_xml(n):
+    x = '<Find xmlns="Find:" xmlns:gal="GAL:"><Status>1</Status><Response><Status>1</Status>'
+    x += "".join(gal_props(i).replace("<Result>", "<Result>") for i in range(n))
+    return x + "<Range>0-%d</Range><Total>%d</Total></Response></Find>" % (max(n - 1, 0), n)
+
+
+def resolve_xml(entries):
+    """entries: (to, status, [(name, email, freebusy or None)])"""
+    x = '<ResolveRecipients xmlns="ResolveRecipients:"><Status>1</Status>'
+    for to, status, recips in entries:
+        x += "<Response><To>%s</To><Status>%d</Status><RecipientCount>%d</RecipientCount>" % (to, status, len(recips))
+        for name, email, fb in recips:
+            x += "<Recipient><Type>1</Type><DisplayName>%s</DisplayName><EmailAddress>%s</EmailAddress>" % (name, email)
+            if fb is not None:
+                x += "<Availability><Status>1</Status><MergedFreeBusy>%s</MergedFreeBusy></Availability>" % fb
+            x += "</Recipient>"
+        x += "</Response>"
+    return x + "</ResolveRecipients>"
+
+
+def fetch_xml(body, status=1):
+    return ('<ItemOperations xmlns="ItemOperations:" xmlns:airsyncbase="AirSyncBase:"><Status>1</Status><Response>'
+            "<Fetch><Status>%d</Status><Properties><airsyncbase:Body><airsyncbase:Type>1</airsyncbase:Type>"
+            "<airsyncbase:EstimatedDataSize>%d</airsyncbase:EstimatedDataSize><airsyncbase:Data>%s</airsyncbase:Data>"
+            "</airsyncbase:Body></Properties></Fetch></Response></ItemOperations>" % (status, len(body.encode()), body))
+
+
+def sync_steps(coll, adds):
+    """A first sync of one collection: key 0 -> 1, the estimate, then one window with these Adds."""
+    init = ('<Sync xmlns="AirSync:"><Collections><Collection><SyncKey>1</SyncKey><CollectionId>%s</CollectionId>'
+            "<Status>1</Status></Collection></Collections></Sync>" % coll)
+    est = ('<GetItemEstimate xmlns="GetItemEstimate:"><Response><Status>1</Status><Collection><CollectionId>%s'
+           "</CollectionId><Estimate>%d</Estimate></Collection></Response></GetItemEstimate>" % (coll, len(adds)))
+    items = "".join("<Add><ServerId>%s</ServerId><ApplicationData><calendar:Subject>%s</calendar:Subject>"
+                    "<calendar:StartTime>20261202T100000Z</calendar:StartTime><calendar:EndTime>20261202T110000Z"
+                    "</calendar:EndTime></ApplicationData></Add>" % a for a in adds)
+    win = ('<Sync xmlns="AirSync:" xmlns:calendar="Calendar:"><Collections><Collection><SyncKey>2</SyncKey>'
+           "<CollectionId>%s</CollectionId><Status>1</Status><Commands>%s</Commands></Collection></Collections>"
+           "</Sync>" % (coll, items))
+    return [{"expect": {"cmd": "Sync"}, "xml": init}, {"expect": {"cmd": "GetItemEstimate"}, "xml": est},
+            {"expect": {"cmd": "Sync"}, "xml": win}]
+
+
+def s18_directory(s):
+    # Find at 16.1, where the server lists it.
+    d = Device(s, "find161")
+    r = d.run([options_161(), prov1("1"), prov2("2"), fs("1", adds=F3)])
+    check("16.1 device primed (rc %s)" % r.rc, r.rc == 0, repr(r))
+    state_before = open(d.state, "rb").read()
+    r = d.run([options_161(), {"expect": {"cmd": "Find"}, "xml": find_xml(2)}], "Pers", command="search")
+    check("search at 16.1: exit 0, OPTIONS then Find (rc %s)" % r.rc, r.rc == 0 and cmds(r.reqs) == ["OPTIONS", "Find"],
+          repr(r))
+    check_script("search at 16.1", r)
+    if len(r.reqs) == 2:
+        body = r.reqs[1].get("body_xml", "")
+        check("search at 16.1: GalSearchCriterion with the query and Range 0-19",
+              "GalSearchCriterion" in body and xml_field(r.reqs[1], "Query") == ["Pers"] and
+              xml_field(r.reqs[1], "Range") == ["0-19"], body)
+    try:
+        out = json.loads(r.out)
+    except ValueError:
+        out = None
+    check("search at 16.1: the JSON array holds both entries with their fields",
+          out is not None and [e["display_name"] for e in out] == ["Person 00000", "Person 00001"] and
+          out[1]["email"] == "p00001@example.test" and out[1]["phone"] == "+49 30 00001" and
+          set(out[0]) == {"display_name", "email", "phone", "mobile_phone", "office", "company", "title"}, r.out)
+    check("search: nothing written to the state", open(d.state, "rb").read() == state_before)
+
+    # Search below 16.1 (and where Find is not listed): statuses and Range.
+    d = primed(s, "search141")
+    r = d.run([options(), {"expect": {"cmd": "Search"}, "xml": search_xml(5, total=12)}], "Pers", "--max", "5",
+              command="search", json_out=False)
+    check("search at 14.1: Search with Range 0-4, five lines, 'of 12' on stderr (rc %s)" % r.rc,
+          r.rc == 0 and cmds(r.reqs) == ["OPTIONS", "Search"] and len(r.reqs) == 2 and
+          xml_field(r.reqs[1], "Range") == ["0-4"] and len(r.out.splitlines()) == 5 and "5 of 12" in r.err, repr(r) + r.out)
+    check("search text line: name, address, phone",
+          r.out.splitlines()[:1] == ["Person 00000 <p00000@example.test>  phone: +49 30 00000  office: R0  company: Example"
+                                     "  title: Engineer"], r.out)
+    r = d.run([options(), {"xml": search_xml(0, store_status=12)}], "Pers", command="search")
+    check("Search status 12 (past the end): exit 0, empty array (rc %s)" % r.rc, r.rc == 0 and r.out.strip() == "[]",
+          repr(r) + r.out)
+    r = d.run([options(), {"xml": search_xml(0, store_status=2)}], "P", command="search")
+    check("Search status 2 (query refused): exit 1, says so (rc %s)" % r.rc,
+          r.rc == EXIT_USAGE and "refused the query" in r.err, repr(r) + r.err)
+    r = d.run([options(), {"xml": search_xml(0, store_status=3)}], "Pers", command="search")
+    check("Search status 3: exit 4 (rc %s)" % r.rc, r.rc == EXIT_PROTOCOL, repr(r))
+    r = d.run([options(), {"xml": search_xml(0, status=5)}], "Pers", command="search")
+    check("Search command status 5 (denied): exit 3 (rc %s)" % r.rc, r.rc == EXIT_ACCOUNT, repr(r))
+    r = d.run([], "", command="search")
+    check("an empty query: usage error, nothing sent (rc %s)" % r.rc, r.rc == EXIT_USAGE and not r.reqs, repr(r))
+    r = d.run([], "x" * 300, command="search")
+    check("a 300-byte query: usage error, nothing sent (rc %s)" % r.rc, r.rc == EXIT_USAGE and not r.reqs, repr(r))
+    no_search = dict(options(), headers=[["MS-ASProtocolVersions", "14.1"], ["MS-ASProtocolCommands", "Sync,FolderSync"]])
+    r = d.run([no_search], "Pers", command="search")
+    check("a server without Search: exit 4 naming it, only OPTIONS sent (rc %s)" % r.rc,
+          r.rc == EXIT_PROTOCOL and "does not offer Search" in r.err and cmds(r.reqs) == ["OPTIONS"], repr(r) + r.err)
+
+    # Huge answers: RAM stays flat (the entries stream through one struct).
+    rss = {}
+    for n in (10, 20000):
+        # The last bytes wait a moment: the agent's high-water mark is read after it took the rest.
+        r = d.run([options(), {"xml": search_xml(n), "pauses": [[-2, 0.3]]}], "Pers", "--max", "100", command="search",
+                  json_out=False)
+        rss[n] = r.rss_kb
+        check("search answer of %d entries: exit 0, %d lines (rc %s)" % (n, n, r.rc),
+              r.rc == 0 and len(r.out.splitlines()) == n, repr(r))
+    print("  info peak RSS of eas-agent search: %d KiB for 10 entries, %d KiB for 20000 (%.1f MB answer)"
+          % (rss[10], rss[20000], len(search_xml(20000)) / 1e6))
+    check("20000 entries take no more RAM than 10 (+512 KiB)", rss[20000] <= rss[10] + 512, str(rss))
+
+    # ResolveRecipients and availability (the busy path SOGo cannot show).
+    r = d.run([options(), {"expect": {"cmd": "ResolveRecipients"},
+                           "xml": resolve_xml([("bob@example.test", 1, [("Bob Example", "bob@example.test", "0")]),
+                                               ("Ro", 2, [("Room Ada", "ada@example.test", None),
+                                                          ("Rob", "rob@example.test", None)]),
+                                               ("nobody", 4, [])])}],
+              "bob@example.test", "Ro", "nobody", command="resolve")
+    try:
+        out = json.loads(r.out)
+    except ValueError:
+        out = None
+    check("resolve: exit 0, three recipients, 'nobody' not resolved (rc %s)" % r.rc,
+          r.rc == 0 and out is not None and [(e["query"], e["display_name"], e["email"]) for e in out] ==
+          [("bob@example.test", "Bob Example", "bob@example.test"), ("Ro", "Room Ada", "ada@example.test"),
+           ("Ro", "Rob", "rob@example.test")] and "nobody: not resolved" in r.err, repr(r) + r.out + r.err)
+    check("resolve: the three To in the request", len(r.reqs) == 2 and
+          xml_field(r.reqs[1], "To") == ["bob@example.test", "Ro", "nobody"], repr(r))
+    # 10:00-12:10 UTC: five slots, the last one 10 minutes long.
+    r = d.run([options(), {"xml": resolve_xml([("ada@example.test", 1, [("Room Ada", "ada@example.test", "00220")])])}],
+              "ada@example.test", "--from", "2026-12-02T10:00:00Z", "--to", "2026-12-02T12:10:00Z",
+              command="availability", json_out=False)
+    check("availability text: free 10:00-11:00, busy 11:00-12:00, free 12:00-12:10 (rc %s)" % r.rc,
+          r.rc == 0 and r.out.strip() == "Room Ada: free 10:00-11:00, busy 11:00-12:00, free 12:00-12:10", repr(r) + r.out)
+    if len(r.reqs) == 2:
+        check("availability: the window in the request", xml_field(r.reqs[1], "StartTime") == ["2026-12-02T10:00:00.000Z"]
+              and xml_field(r.reqs[1], "EndTime") == ["2026-12-02T12:10:00.000Z"], r.reqs[1].get("body_xml", ""))
+    r = d.run([options(), {"xml": resolve_xml([("ada@example.test", 1, [("Room Ada", "ada@example.test", "0123")])])}],
+              "ada@example.test", "--from", "2026-12-02T10:00:00Z", "--to", "2026-12-02T12:00:00Z", command="availability")
+    try:
+        out = json.loads(r.out)
+    except ValueError:
+        out = None
+    check("availability JSON: every status, and the free intervals", r.rc == 0 and out is not None and
+          [x["status"] for x in out[0]["slots"]] == ["free", "tentative", "busy", "out-of-office"] and
+          out[0]["free"] == [{"start": "2026-12-02T10:00:00Z", "end": "2026-12-02T10:30:00Z"}], r.out)
+    r = d.run([], "ada@example.test", "--from", "2026-12-02T12:00:00Z", "--to", "2026-12-02T10:00:00Z",
+              command="availability")
+    check("availability with --to before --from: usage error, nothing sent", r.rc == EXIT_USAGE and not r.reqs, repr(r))
+
+    # Fetch: a body larger than the budget.
+    d = Device(s, "fetch", extra={"classes": ["calendar"]})
+    r = d.run(HANDSHAKE + [fs("1", adds=F3)])
+    r = d.run([fs("1")] + sync_steps("vevent%2Fpersonal", [("ev1", "Review")]), command="sync")
+    check("fetch: one event synced (rc %s)" % r.rc, r.rc == 0, repr(r) + r.err)
+    big = ("Gr\u00f6\u00dfe " * 20000)
+    # 8 bytes per "Größe ": byte 1003 is the first of an "ö", so 1002 bytes are whole characters.
+    r = d.run([options(), {"expect": {"cmd": "ItemOperations"}, "xml": fetch_xml(big)}], "ev1", "--max-bytes", "1003",
+              command="fetch", json_out=False)
+    got = r.out.encode()
+    check("fetch of a %d-byte body with --max-bytes 1003: exit 0, 1002 bytes (whole characters) and a newline (rc %s)"
+          % (len(big.encode()), r.rc), r.rc == 0 and got == big.encode()[:1002] + b"\n" and "cut at 1002" in r.err,
+          "%r %d %r" % (r, len(got), r.err))
+    if len(r.reqs) == 2:
+        body = r.reqs[1].get("body_xml", "")
+        check("fetch: CollectionId, ServerId and TruncationSize in the request",
+              ">vevent%2Fpersonal</airsync:CollectionId>" in body and ">ev1</airsync:ServerId>" in body and
+              ">1003</airsyncbase:TruncationSize>" in body, body)
+    r = d.run([options(), {"xml": fetch_xml("", status=6)}], "ev1", command="fetch", json_out=False)
+    check("fetch of an item the server no longer has: exit 4, says so (rc %s)" % r.rc,
+          r.rc == EXIT_PROTOCOL and "no longer has" in r.err, repr(r) + r.err)
+    r = d.run([], "nope", command="fetch", json_out=False)
+    check("fetch of an event the device does not hold: exit 1, nothing sent", r.rc == EXIT_USAGE and not r.reqs, repr(r))
+
+
 SCENARIOS = [s01_provision_449, s02_status_provision, s03_redirect, s04_http_status, s05_throttle,
              s06_quarantine, s07_cut, s08_malformed, s09_slow_chunked, s10_invalid_key, s11_remote_wipe,
-             s12_versions, s13_connections, s15_limits, s16_calendar_filter, s17_cli, s14_tls]
+             s12_versions, s13_connections, s15_limits, s16_calendar_filter, s17_cli, s18_directory, s14_tls]
 
 
 def main():
