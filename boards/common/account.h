@@ -32,6 +32,9 @@ typedef struct fw_account {
                                  * after their Sync, boot N goes on to Ping */
     uint32_t ping_rounds;       /* emulation tests: exit 0 after this many Ping rounds (0: no limit) */
     uint32_t ping_seconds;      /* emulation tests: exit 0 after this long in Ping (0: no limit) */
+    const char *address;        /* the display's own mailbox (its room): free/busy after the agenda; NULL: none */
+    uint32_t freebusy_hours;    /* how far ahead that free/busy looks */
+    const char *gal_lookup;     /* a name looked up in the GAL at the first round; NULL: none */
 } fw_account;
 
 extern const fw_account fw_account_cfg;

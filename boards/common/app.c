@@ -17,6 +17,14 @@
  *   NEXT <server_id> <start> <end> <all-day> <subject>    or  NEXT -
  *   CHANGE <added|changed|deleted> <class> <server_id> [<subject>]   (while pushing)
  *   REFRESH <now, UTC>, then NOW and NEXT again: a meeting began or ended during a quiet Ping
+ * After each round's agenda, when the account names the display's own mailbox ("address"), its
+ * free/busy for the next hours (ResolveRecipients with Availability), run by run, then the line a
+ * display shows:
+ *   FB <start> <end> <free|tentative|busy|out-of-office|no-data>
+ *   FREEBUSY <status> until <HH:MM local>    or  FREEBUSY <status> (<hours> h)  or  FREEBUSY -
+ * At the first round, when the account names one ("gal_lookup"), a look-up in the Global Address List:
+ *   GAL <email> <display name>   (at most APP_GAL_MAX), then GAL-END <shown> <server's total>
+ * A lookup that fails prints its error line and the display goes on.
  *
  * One superloop, nothing blocks: lwIP is polled, the agent is stepped when something it may be waiting
  * for happened (a network callback fired, mbedTLS holds bytes, or its deadline came), and the CPU
@@ -51,6 +59,9 @@
 #ifndef BOARD_NAME
 #define BOARD_NAME "board"
 #endif
+#ifndef APP_GAL_MAX
+#define APP_GAL_MAX 3u /* GAL entries asked for and shown at boot */
+#endif
 
 enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_NETWORK = 2, EXIT_ACCOUNT = 3, EXIT_PROTOCOL = 4 };
 
@@ -73,6 +84,14 @@ static struct {
     int64_t refresh_at; /* when the now/next line changes next (UTC): the current one ends, the next starts */
     uint8_t pushing;    /* in the Ping phase: changes are printed as they arrive */
     uint8_t changed;    /* an item changed since the agenda was last shown */
+    /* The lookups' requests (they must outlive their operation) and what their answers said. */
+    const char *fb_to[1];
+    eas_resolve_request fb_req;
+    eas_fb_status fb_first; /* the first run of the window, and its end */
+    int64_t fb_first_end;
+    unsigned fb_runs;
+    eas_gal_query gal_q;
+    unsigned gal_shown;
 } g;
 
 /* ------------------------------------------------------------------------------ reporting */
@@ -347,6 +366,97 @@ static eas_err after_ping(void)
 
 static eas_err after_sync_changed(void) { return g.changed ? show_agenda() : EAS_OK; }
 
+/* ---- the display's own free/busy for the next hours ---- */
+
+static eas_err on_fb_run(void *ctx, const eas_recipient *r, int64_t start, int64_t end, eas_fb_status s)
+{
+    (void)ctx;
+    (void)r;
+    con_puts("FB ");
+    put_utc(start);
+    con_puts(" ");
+    put_utc(end);
+    con_puts(" ");
+    con_puts(eas_fb_status_name(s));
+    con_puts("\n");
+    if (g.fb_runs++ == 0) {
+        g.fb_first = s;
+        g.fb_first_end = end;
+    }
+    return EAS_OK;
+}
+
+static eas_err prepare_freebusy(void)
+{
+    const fw_account *acc = &fw_account_cfg;
+    int64_t now = g.pal.clock.wall_time(g.pal.clock.ctx);
+    now -= eas_floor_mod(now, 60);
+    static const eas_resolve_events ev = {NULL, NULL, NULL, on_fb_run};
+    g.fb_to[0] = acc->address;
+    g.fb_req = (eas_resolve_request){g.fb_to, 1, now, now + (int64_t)acc->freebusy_hours * 3600, 0};
+    g.fb_runs = 0;
+    return eas_agent_resolve(&g.agent, &g.fb_req, &ev);
+}
+
+/* "free until 14:00": what the first run of the window says, and until when. */
+static eas_err after_freebusy(void)
+{
+    con_puts("FREEBUSY ");
+    if (!g.fb_runs) {
+        con_puts("-\n");
+        return EAS_OK;
+    }
+    con_puts(eas_fb_status_name(g.fb_first));
+    if (g.fb_first_end >= g.fb_req.end) {
+        con_puts(" (");
+        con_putu(fw_account_cfg.freebusy_hours);
+        con_puts(" h)\n");
+        return EAS_OK;
+    }
+    int64_t local = 0;
+    eas_err e = eas_tz_utc_to_local(&g.zone, g.fb_first_end, &local);
+    if (e != EAS_OK) return e;
+    con_puts(" until ");
+    two_digits((unsigned)(eas_floor_mod(local, EAS_SECS_PER_DAY) / 3600));
+    con_puts(":");
+    two_digits((unsigned)(eas_floor_mod(local, 3600) / 60));
+    con_puts("\n");
+    return EAS_OK;
+}
+
+/* ---- one name looked up in the Global Address List at boot ---- */
+
+static eas_err on_gal_entry(void *ctx, const eas_gal_entry *e)
+{
+    (void)ctx;
+    if (g.gal_shown >= APP_GAL_MAX) return EAS_OK;
+    g.gal_shown++;
+    con_puts("GAL ");
+    put_text(e->field[EAS_GAL_EMAIL][0] ? e->field[EAS_GAL_EMAIL] : "-", EAS_GAL_FIELD_MAX);
+    con_puts(" ");
+    put_text(e->field[EAS_GAL_DISPLAY_NAME], EAS_GAL_FIELD_MAX);
+    con_puts("\n");
+    return EAS_OK;
+}
+
+static eas_err prepare_gal(void)
+{
+    g.gal_q = (eas_gal_query){fw_account_cfg.gal_lookup, APP_GAL_MAX, 0, 0, 0, 0};
+    g.gal_shown = 0;
+    return eas_agent_gal_search(&g.agent, &g.gal_q, on_gal_entry, NULL);
+}
+
+static eas_err after_gal(void)
+{
+    const eas_gal_decoder *r = eas_agent_gal_result(&g.agent);
+    con_puts("GAL-END ");
+    con_putu(g.gal_shown);
+    con_puts(" ");
+    con_putu(r->have_total ? r->total : r->entries);
+    con_puts("\n");
+    return EAS_OK;
+}
+
 /* A change stored by a Sync: printed while pushing (the first Sync of an account adds everything). */
 static void on_item(void *ctx, eas_class cls, const char *folder_id, eas_item_change change, const uint8_t *rec,
                     size_t len)
@@ -377,23 +487,38 @@ static void on_item(void *ctx, eas_class cls, const char *folder_id, eas_item_ch
     con_puts("\n");
 }
 
-/* The operations, as entries of one table; next_step() says what follows each. A round is the Sync;
- * the Ping phase then alternates Ping and, when the server named changed folders, their Sync. */
-enum { STEP_SYNC, STEP_PING, STEP_SYNC_CHANGED, STEP_ROUND_DONE };
+/* The operations, as entries of one table; next_step() says what follows each. A round is the Sync,
+ * then the display's free/busy and, at the first round, the GAL look-up (each when configured); the
+ * Ping phase then alternates Ping and, when the server named changed folders, their Sync. A lookup
+ * (prepare set) that fails does not end the round. */
+enum { STEP_SYNC, STEP_FREEBUSY, STEP_GAL, STEP_PING, STEP_SYNC_CHANGED, STEP_ROUND_DONE };
 static const struct {
     eas_op op;
     const char *name;
+    eas_err (*prepare)(void);
     eas_err (*done)(void);
 } schedule[] = {
-    [STEP_SYNC] = {EAS_OP_SYNC, "Sync", after_sync},
-    [STEP_PING] = {EAS_OP_PING, "Ping", after_ping},
-    [STEP_SYNC_CHANGED] = {EAS_OP_SYNC_CHANGED, "Sync changed", after_sync_changed},
+    [STEP_SYNC] = {EAS_OP_SYNC, "Sync", NULL, after_sync},
+    [STEP_FREEBUSY] = {EAS_OP_RESOLVE, "free/busy", prepare_freebusy, after_freebusy},
+    [STEP_GAL] = {EAS_OP_GAL_SEARCH, "GAL look-up", prepare_gal, after_gal},
+    [STEP_PING] = {EAS_OP_PING, "Ping", NULL, after_ping},
+    [STEP_SYNC_CHANGED] = {EAS_OP_SYNC_CHANGED, "Sync changed", NULL, after_sync_changed},
 };
 
-static size_t next_step(size_t step)
+static size_t next_step(size_t step, uint32_t rounds)
 {
-    if (step == STEP_PING && eas_agent_ping_result(&g.agent) == EAS_PING_CHANGED) return STEP_SYNC_CHANGED;
-    return step == STEP_SYNC ? STEP_ROUND_DONE : STEP_PING;
+    const fw_account *acc = &fw_account_cfg;
+    switch (step) {
+    case STEP_SYNC:
+        if (acc->address && acc->address[0] && acc->freebusy_hours) return STEP_FREEBUSY;
+        /* fall through */
+    case STEP_FREEBUSY:
+        if (acc->gal_lookup && acc->gal_lookup[0] && rounds == 0) return STEP_GAL;
+        return STEP_ROUND_DONE;
+    case STEP_GAL: return STEP_ROUND_DONE;
+    case STEP_PING: return eas_agent_ping_result(&g.agent) == EAS_PING_CHANGED ? STEP_SYNC_CHANGED : STEP_PING;
+    default: return STEP_PING;
+    }
 }
 
 /* ------------------------------------------------------------------------------ setup */
@@ -411,6 +536,8 @@ static void show_ram(void)
     con_putu(sizeof g.net);
     con_puts(", agenda ");
     con_putu(sizeof g.agenda + sizeof g.current + sizeof g.next);
+    con_puts(", lookups ");
+    con_putu(sizeof g.agent.lookup + sizeof g.fb_to + sizeof g.fb_req + sizeof g.gal_q + 16u);
     con_puts(", all ");
     con_putu(sizeof g);
     con_puts("\n");
@@ -601,7 +728,15 @@ int main(void)
                 if (push_over(ping_rounds, now - push_start)) finish(EXIT_OK);
                 cap_heartbeat(now - push_start);
             }
-            eas_err e = eas_agent_begin(&g.agent, schedule[op].op);
+            eas_err e = schedule[op].prepare ? schedule[op].prepare() : EAS_OK;
+            if (e == EAS_OK) e = eas_agent_begin(&g.agent, schedule[op].op);
+            if (e != EAS_OK && schedule[op].prepare) {
+                report_failure(schedule[op].name, e);
+                op = next_step(op, rounds);
+                phase = op == STEP_ROUND_DONE ? APP_ROUND_DONE : APP_START_OP;
+                busy = 1;
+                break;
+            }
             if (e != EAS_OK) {
                 report_failure(schedule[op].name, e);
                 finish(exit_code_of(e));
@@ -611,7 +746,7 @@ int main(void)
                 con_putu(eas_agent_heartbeat(&g.agent));
                 con_puts(" s)\n");
             } else {
-                con_puts("sync: ");
+                con_puts(schedule[op].prepare ? "lookup: " : "sync: ");
                 con_puts(schedule[op].name);
                 con_puts("\n");
             }
@@ -634,7 +769,11 @@ int main(void)
                 break;
             }
             if (e == EAS_OK) e = schedule[op].done();
-            if (e != EAS_OK) {
+            if (e != EAS_OK && schedule[op].prepare) {
+                /* A lookup the server does not offer, or answers badly: said, and the display goes on. */
+                report_failure(schedule[op].name, e);
+                e = EAS_OK;
+            } else if (e != EAS_OK) {
                 report_failure(schedule[op].name, e);
                 if (acc->test_boots) finish(exit_code_of(e));
                 /* A device keeps trying: the whole round again after the interval. */
@@ -645,7 +784,7 @@ int main(void)
                 break;
             }
             if (op == STEP_PING) ping_rounds++;
-            op = next_step(op);
+            op = next_step(op, rounds);
             phase = op == STEP_ROUND_DONE ? APP_ROUND_DONE : APP_START_OP;
             busy = 1;
             break;

@@ -25,6 +25,9 @@ Keys (unknown keys are an error naming them):
                                           boots reset the board after their Sync (default 0: one boot)
   ping_rounds, ping_seconds               emulation tests: exit 0 after this many Ping rounds or seconds
                                           of Ping (0: no limit); the heartbeat is capped to what is left
+  address                                 the display's own mailbox (its room): after each round's agenda
+                                          its free/busy for the next freebusy_hours (default 8; 0: none)
+  gal_lookup                              a name looked up in the Global Address List at the first round
   state_file, classes                     CLI keys, accepted and ignored here
 --test-boots, --ping-rounds and --ping-seconds override the keys of the same name (make FW_TEST_BOOTS=,
 FW_PING_ROUNDS=, FW_PING_SECONDS=).
@@ -36,11 +39,12 @@ import sys
 
 VERSIONS = {"auto": 0, "12.1": 121, "14.0": 140, "14.1": 141, "16.0": 160, "16.1": 161}
 STRINGS = ("url", "user", "password", "password_env", "device_id", "device_type", "device_model",
-           "user_agent", "ca_file", "ca_pem", "sntp_server", "protocol_version", "timezone", "calendar_filter")
+           "user_agent", "ca_file", "ca_pem", "sntp_server", "protocol_version", "timezone", "calendar_filter",
+           "address", "gal_lookup")
 # MS-ASCMD FilterType by name, as the CLI's "calendar_filter" (port/posix/agent_config.c)
 CALENDAR_FILTERS = ("all", "1 day", "3 days", "1 week", "2 weeks", "1 month", "3 months", "6 months")
 IGNORED = ("state_file", "classes")
-NUMBERS = ("sync_interval_s", "test_boots", "heartbeat_max_s", "ping_rounds", "ping_seconds")
+NUMBERS = ("sync_interval_s", "test_boots", "heartbeat_max_s", "ping_rounds", "ping_seconds", "freebusy_hours")
 
 
 def die(msg):
@@ -153,6 +157,12 @@ def main(argv):
     heartbeat_max = number("heartbeat_max_s", 0)
     ping_rounds = number("ping_rounds", 0)
     ping_seconds = number("ping_seconds", 0)
+    freebusy_hours = number("freebusy_hours", 8)
+    if freebusy_hours > 24 * 366:
+        die('%s: key "freebusy_hours" is at most a year' % path)
+    for key in ("address", "gal_lookup"):
+        if len(cfg.get(key) or "") > 256:
+            die('%s: key "%s" is at most 256 bytes' % (path, key))
 
     # The firmware parses the zone itself (eas_tz_parse_posix); here only what cannot be one.
     timezone = cfg.get("timezone") or "UTC0"
@@ -201,6 +211,9 @@ const fw_account fw_account_cfg = {
     .test_boots = %(boots)du,
     .ping_rounds = %(ping_rounds)du,
     .ping_seconds = %(ping_seconds)du,
+    .address = %(address)s,
+    .freebusy_hours = %(freebusy_hours)du,
+    .gal_lookup = %(gal_lookup)s,
 };
 """ % {
         "src": os.path.basename(path),
@@ -224,6 +237,9 @@ const fw_account fw_account_cfg = {
         "boots": test_boots,
         "ping_rounds": ping_rounds,
         "ping_seconds": ping_seconds,
+        "address": c_string(cfg["address"]) if cfg.get("address") else "NULL",
+        "freebusy_hours": freebusy_hours,
+        "gal_lookup": c_string(cfg["gal_lookup"]) if cfg.get("gal_lookup") else "NULL",
     }
     try:
         with open(out_path, encoding="utf-8") as f:

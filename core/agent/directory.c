@@ -48,11 +48,11 @@ void eas_dir_decoder_init(eas_agent *a)
     eas_agent_lookup *l = &a->lookup;
     switch (cmd_of(a)) {
     case EAS_CMD_SEARCH:
-    case EAS_CMD_FIND: eas_gal_decoder_init(&a->dec.gal, l->on_entry, l->ctx, (eas_sink){NULL, NULL}); break;
+    case EAS_CMD_FIND: eas_gal_decoder_init(&a->dec.gal, l->u.gal.on_entry, l->u.gal.ctx, (eas_sink){NULL, NULL}); break;
     case EAS_CMD_RESOLVERECIPIENTS:
-        eas_resolve_decoder_init(&a->dec.resolve, &l->resolve_ev, l->resolve->start, l->resolve->end);
+        eas_resolve_decoder_init(&a->dec.resolve, l->u.resolve.ev, l->u.resolve.request->start, l->u.resolve.request->end);
         break;
-    case EAS_CMD_ITEMOPERATIONS: eas_fetch_decoder_init(&a->dec.fetch, l->body, l->fetch.max_bytes); break;
+    case EAS_CMD_ITEMOPERATIONS: eas_fetch_decoder_init(&a->dec.fetch, l->u.fetch.body, l->u.fetch.request.max_bytes); break;
     default: break;
     }
 }
@@ -61,10 +61,21 @@ eas_err eas_dir_body(eas_agent *a, eas_wbxml_writer *w)
 {
     eas_agent_lookup *l = &a->lookup;
     switch (cmd_of(a)) {
-    case EAS_CMD_SEARCH: return eas_search_gal_request_write(w, l->query);
-    case EAS_CMD_FIND: return eas_find_gal_request_write(w, l->query, l->search_id);
-    case EAS_CMD_RESOLVERECIPIENTS: return eas_resolve_request_write(w, l->resolve);
-    case EAS_CMD_ITEMOPERATIONS: return eas_fetch_request_write(w, &l->fetch);
+    case EAS_CMD_SEARCH: return eas_search_gal_request_write(w, l->u.gal.query);
+    case EAS_CMD_FIND: {
+        /* 16 bytes from the lookup's random seed (xorshift32): one SearchId per search. */
+        uint8_t rnd[16];
+        char id[EAS_GAL_SEARCH_ID_SIZE];
+        uint32_t x = l->search_seed ? l->search_seed : 0x9E3779B9u;
+        for (unsigned i = 0; i < sizeof rnd; i++) {
+            x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+            rnd[i] = (uint8_t)(x >> 24);
+        }
+        eas_gal_search_id(rnd, id);
+        return eas_find_gal_request_write(w, l->u.gal.query, id);
+    }
+    case EAS_CMD_RESOLVERECIPIENTS: return eas_resolve_request_write(w, l->u.resolve.request);
+    case EAS_CMD_ITEMOPERATIONS: return eas_fetch_request_write(w, &l->u.fetch.request);
     default: return EAS_ERR_STATE;
     }
 }
@@ -139,13 +150,12 @@ eas_err eas_agent_gal_search(eas_agent *a, const eas_gal_query *q, eas_gal_entry
     eas_err e = prepare(a);
     if (e != EAS_OK) return e;
     if (eas_gal_query_check(q) != EAS_OK) return EAS_ERR_ARG;
-    a->lookup.query = q;
-    a->lookup.on_entry = on_entry;
-    a->lookup.ctx = ctx;
+    a->lookup.u.gal.query = q;
+    a->lookup.u.gal.on_entry = on_entry;
+    a->lookup.u.gal.ctx = ctx;
     /* Find names its search: one id per search, the same in every resend of it. */
-    uint8_t rnd[16] = {0};
-    if (a->pal->entropy.fill) a->pal->entropy.fill(a->pal->entropy.ctx, rnd, sizeof rnd);
-    eas_gal_search_id(rnd, a->lookup.search_id);
+    if (a->pal->entropy.fill)
+        a->pal->entropy.fill(a->pal->entropy.ctx, (uint8_t *)&a->lookup.search_seed, sizeof a->lookup.search_seed);
     a->lookup.ready = EAS_OP_GAL_SEARCH;
     return EAS_OK;
 }
@@ -155,8 +165,8 @@ eas_err eas_agent_resolve(eas_agent *a, const eas_resolve_request *r, const eas_
     eas_err e = prepare(a);
     if (e != EAS_OK) return e;
     if (!r || !r->to || r->n == 0 || r->n > EAS_RESOLVE_MAX_TO) return EAS_ERR_ARG;
-    a->lookup.resolve = r;
-    if (ev) a->lookup.resolve_ev = *ev;
+    a->lookup.u.resolve.request = r;
+    a->lookup.u.resolve.ev = ev;
     a->lookup.ready = EAS_OP_RESOLVE;
     return EAS_OK;
 }
@@ -166,8 +176,8 @@ eas_err eas_agent_fetch(eas_agent *a, const char *folder_id, const char *server_
     eas_err e = prepare(a);
     if (e != EAS_OK) return e;
     if (!folder_id || !server_id || !folder_id[0] || !server_id[0]) return EAS_ERR_ARG;
-    a->lookup.fetch = (eas_fetch_request){folder_id, server_id, max_bytes};
-    a->lookup.body = body;
+    a->lookup.u.fetch.request = (eas_fetch_request){folder_id, server_id, max_bytes};
+    a->lookup.u.fetch.body = body;
     a->lookup.ready = EAS_OP_FETCH;
     return EAS_OK;
 }

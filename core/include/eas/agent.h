@@ -128,15 +128,23 @@ typedef struct eas_agent_failure {
 /* A directory lookup being made: what the application asked for (its pointers stay valid until the
  * operation ends) and where the answer goes. */
 typedef struct eas_agent_lookup {
-    uint8_t ready; /* the eas_op it was set up for */
-    const eas_gal_query *query;
-    eas_gal_entry_fn on_entry;
-    void *ctx;
-    char search_id[EAS_GAL_SEARCH_ID_SIZE];
-    const eas_resolve_request *resolve;
-    eas_resolve_events resolve_ev;
-    eas_fetch_request fetch;
-    eas_sink body;
+    uint8_t ready;        /* the eas_op it was set up for */
+    uint32_t search_seed; /* Find's SearchId is made from it: the same in the count and the send */
+    union {
+        struct {
+            const eas_gal_query *query;
+            eas_gal_entry_fn on_entry;
+            void *ctx;
+        } gal;
+        struct {
+            const eas_resolve_request *request;
+            const eas_resolve_events *ev;
+        } resolve;
+        struct {
+            eas_fetch_request request;
+            eas_sink body;
+        } fetch;
+    } u;
 } eas_agent_lookup;
 
 typedef struct eas_agent {
