@@ -63,6 +63,8 @@
 /* the directory (the free/busy line, the GAL look-up at boot): 32 bytes per GAL property and name, so
  * that its decoders take no more of the agent than the Sync decoder already does */
 #define EAS_GAL_FIELD_MAX 32u
+#define EAS_GAL_QUERY_MAX 32u
+#define EAS_GAL_MAX_RESULTS 10u
 #define EAS_RESOLVE_MAX_TO 1u
 
 /* directory and discovery: one GAL entry (11 fields) and one discovery's address are RAM while in use */
