@@ -78,10 +78,14 @@ r = json.load(open(sys.argv[1]))[0]
 f, t, s, e = sys.argv[2:]
 assert r["free"] == [{"start": f, "end": s}, {"start": e, "end": t}], r
 PY
-# Another user's free/busy as alice sees it.
+# Another user's free/busy as alice sees it: bob with a meeting 11:00-11:30.
+e2e_reset_user bob >/dev/null 2>&1 || true
+caldav_put_event bob dir-bob.ics "$(ics dir-bob "$(utc $((DAY + 39600)))" "$(utc $((DAY + 41400)))" "Bob's call" "")" >/dev/null
 agent availability bob@example.test --from "$FROM" --to "$TO" > "$T/fb-bob.txt" 2>&1; rc=$?
-check "bob's free/busy (no meeting): free over the whole window (exit $rc)" \
-    grep -qx 'Bob Example: free 09:00-12:10' "$T/fb-bob.txt"
+echo "    $(cat "$T/fb-bob.txt")"
+check "bob's free/busy as alice reads it: busy 11:00-11:30 (exit $rc)" \
+    grep -qx 'Bob Example: free 09:00-11:00, busy 11:00-11:30, free 11:30-12:10' "$T/fb-bob.txt"
+caldav_delete bob dir-bob.ics >/dev/null 2>&1 || true
 
 # 4. Fetch the meeting's body, larger than the budget.
 id=$(agent events --json | python3 -c 'import json,sys; print([e["server_id"] for e in json.load(sys.stdin) if e.get("subject") == "Directory review"][0])' 2>/dev/null)

@@ -88,6 +88,10 @@ INSERT INTO sogo_users VALUES
   ('carol', 'carol', 'carol-pass', 'Carol Example', 'carol@example.test'),
   ('demo', 'demo', 'demo-pass', 'Dana Demo', 'demo@example.test')
 ON CONFLICT (c_uid) DO UPDATE SET c_password = EXCLUDED.c_password, c_cn = EXCLUDED.c_cn, mail = EXCLUDED.mail;
+-- SOGo's EAS Search (processSearchGAL) takes a GAL entry's DisplayName from a "displayname" field of
+-- the source's record only; an SQL source passes its columns through (SELECT *), so the view has one.
+ALTER TABLE sogo_users ADD COLUMN IF NOT EXISTS displayname varchar(256);
+UPDATE sogo_users SET displayname = c_cn WHERE displayname IS DISTINCT FROM c_cn;
 CREATE TABLE IF NOT EXISTS sogo_user_profile (
   c_uid varchar(255) NOT NULL PRIMARY KEY, c_defaults text, c_settings text);
 CREATE TABLE IF NOT EXISTS sogo_folder_info (
