@@ -109,8 +109,9 @@ dashed() { date -u -d "@$1" +%Y-%m-%d; }
 
 # The two Ping runs' firmware first: a fresh machine compiles lwIP and mbedTLS here, and the meetings
 # below are placed relative to the time the runs start.
-account main "$E2E_EAS_URL"
-account small "$E2E_EAS_URL" ', "timezone": "<+0530>-5:30"'
+DIRECTORY=', "address": "'"$E2E_USER"'@example.test", "freebusy_hours": 4, "gal_lookup": "bob"'
+account main "$E2E_EAS_URL" "$DIRECTORY"
+account small "$E2E_EAS_URL" ', "timezone": "<+0530>-5:30"'"$DIRECTORY"
 for nbr in main:mps2-an385:2 small:lm3s6965evb:1; do
     IFS=: read -r n b r <<< "$nbr"
     make -s fw BOARD="$b" ACCOUNT="$T/$n.json" FW_TEST_BOOTS=2 FW_PING_ROUNDS="$r" FW_PING_SECONDS=95 \
@@ -258,6 +259,30 @@ if [ "$bound2" -le 58 ]; then
 else
     echo "  (the NOW/NEXT line changes only in $bound2 s: its refresh is not checked)"
 fi
+# The directory: the display's own free/busy (the meeting on now makes it busy), the same runs as
+# eas-agent availability over the same window, and the GAL look-up of "bob".
+fb_same() {  # NAME CONFIG
+    python3 - "$T/$1.uart" "$T/$2.json" build/host/eas-agent <<'PY'
+import json, subprocess, sys
+uart, cfg, agent = sys.argv[1:]
+runs = [l.split()[1:4] for l in open(uart, errors="replace") if l.startswith("FB ")]
+boot1 = []
+for r in runs:  # the first round's runs: they start at the window's start and run on contiguously
+    if boot1 and r[0] != boot1[-1][1]:
+        break
+    boot1.append(r)
+assert boot1, "no FB lines"
+out = subprocess.run([agent, "--config", cfg, "availability", "alice@example.test", "--from", boot1[0][0], "--to",
+                      boot1[-1][1], "--json"], capture_output=True, text=True, timeout=60)
+host = [[x["start"], x["end"], x["status"]] for x in json.loads(out.stdout)[0]["slots"]]
+assert host == boot1, (host, boot1)
+PY
+}
+check "the display's free/busy: FB runs and a FREEBUSY line, busy now (the meeting in progress)" \
+    grep -qE '^FREEBUSY busy until [0-2][0-9]:[0-5][0-9]$' "$T/main.uart"
+check "its FB runs equal eas-agent availability over the same window" fb_same main host
+check "the GAL look-up of bob at boot: his address and display name" \
+    bash -c "grep -q '^GAL bob@example.test Bob Example$' '$T/main.uart' && grep -qE '^GAL-END [1-3] [0-9]+$' '$T/main.uart'"
 log=$E2E_LOGS/nginx-access.log
 n_prov=$(grep -c "Cmd=Provision&User=$E2E_USER&DeviceId=qemumain$RUN&" "$log" || true)
 n_fs=$(grep -c "Cmd=FolderSync&User=$E2E_USER&DeviceId=qemumain$RUN&" "$log" || true)
@@ -314,6 +339,8 @@ check "lm3s6965evb: the event put during Ping came out as a CHANGE line" \
 check "lm3s6965evb: the agenda after the change equals eas-agent's" agenda_ok small -1 "$T/small.host.2.json"
 check "lm3s6965evb: the agenda after the change holds the new event (at local noon)" \
     pushed_in_agenda small "Added on the small board"
+check "lm3s6965evb: the free/busy line (busy now) and the GAL look-up of bob" \
+    bash -c "grep -qE '^FREEBUSY busy until [0-2][0-9]:[0-5][0-9]$' '$T/small.uart' && grep -q '^GAL bob@example.test Bob Example$' '$T/small.uart'"
 
 # Every capacity of the core is set by each board (a new one in config.h must be sized per board).
 for b in mps2-an385 lm3s6965evb; do
