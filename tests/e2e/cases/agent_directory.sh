@@ -81,10 +81,29 @@ PY
 # Another user's free/busy as alice sees it: bob with a meeting 11:00-11:30.
 e2e_reset_user bob >/dev/null 2>&1 || true
 caldav_put_event bob dir-bob.ics "$(ics dir-bob "$(utc $((DAY + 39600)))" "$(utc $((DAY + 41400)))" "Bob's call" "")" >/dev/null
+# SOGo reads another user's calendar for Availability with the asking user's listing rights
+# (SOGoAppointmentFolder fetchFields applies aclSQLListingFilter): without a role on bob's calendar
+# alice gets all zeros, the "all free for a user with a meeting" seen before. With the role "view
+# the date and time" (DAndTViewer, SOGo's free/busy share) the meeting shows.
+acl() {  # USER XML: SOGo's acl-query on the user's personal calendar (as its owner)
+    local tmp; tmp=$(mktemp)
+    _e2e_dav POST "$1" "$E2E_DAV_URL/$1/Calendar/personal/" "$tmp" -H 'Content-Type: text/xml; charset=utf-8' \
+        --data-binary "<acl-query xmlns=\"urn:inverse:params:xml:ns:inverse-dav\">$2</acl-query>"
+    local rc=$?; rm -f "$tmp"; return $rc
+}
+acl bob '<remove-user user="alice"/>' 2>/dev/null || true
 agent availability bob@example.test --from "$FROM" --to "$TO" > "$T/fb-bob.txt" 2>&1; rc=$?
-echo "    $(cat "$T/fb-bob.txt")"
-check "bob's free/busy as alice reads it: busy 11:00-11:30 (exit $rc)" \
-    grep -qx 'Bob Example: free 09:00-11:00, busy 11:00-11:30, free 11:30-12:10' "$T/fb-bob.txt"
+echo "    without a role: $(cat "$T/fb-bob.txt")"
+check "bob's free/busy as alice reads it without a role on his calendar: all free (SOGo's ACL; exit $rc)" \
+    grep -qx 'Bob Example: free 09:00-12:10' "$T/fb-bob.txt"
+acl bob '<add-user user="alice"/>' && \
+    acl bob '<set-roles user="alice"><PublicDAndTViewer/><ConfidentialDAndTViewer/><PrivateDAndTViewer/></set-roles>'
+check "alice given the date-and-time role on bob's calendar (SOGo's acl-query)" [ $? = 0 ]
+agent availability bob@example.test --from "$FROM" --to "$TO" > "$T/fb-bob2.txt" 2>&1; rc=$?
+echo "    with it: $(cat "$T/fb-bob2.txt")"
+check "with that role: busy 11:00-11:30 (exit $rc)" \
+    grep -qx 'Bob Example: free 09:00-11:00, busy 11:00-11:30, free 11:30-12:10' "$T/fb-bob2.txt"
+acl bob '<remove-user user="alice"/>' >/dev/null 2>&1 || true
 caldav_delete bob dir-bob.ics >/dev/null 2>&1 || true
 
 # 4. Fetch the meeting's body, larger than the budget.
