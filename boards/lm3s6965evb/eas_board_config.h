@@ -60,13 +60,6 @@
 #define EAS_AGENDA_MAX_PER_EVENT 100000u
 #define EAS_AGENDA_LOOKBACK_S (14u * 86400u)
 #define EAS_CAL_MERGE_MAX 4u
-/* the directory (the free/busy line, the GAL look-up at boot): 32 bytes per GAL property and name, so
- * that its decoders take no more of the agent than the Sync decoder already does */
-#define EAS_GAL_FIELD_MAX 32u
-#define EAS_GAL_QUERY_MAX 32u
-#define EAS_GAL_MAX_RESULTS 10u
-#define EAS_RESOLVE_MAX_TO 1u
-
 /* directory and discovery: one GAL entry (11 fields) and one discovery's address are RAM while in use */
 #define EAS_GAL_FIELD_MAX 40u
 #define EAS_GAL_QUERY_MAX 64u
