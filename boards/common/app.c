@@ -814,13 +814,17 @@ int main(void)
             phase = APP_START_OP;
             busy = 1;
             break;
-        case APP_IDLE:
-            if (now - phase_start >= (uint64_t)acc->sync_interval_s * 1000u) {
+        case APP_IDLE: {
+            /* A server that asked for a longer wait (503 Retry-After) gets it. */
+            uint32_t idle_s = acc->sync_interval_s;
+            if (eas_agent_last_failure(&g.agent)->retry_after_s > idle_s) idle_s = eas_agent_last_failure(&g.agent)->retry_after_s;
+            if (now - phase_start >= (uint64_t)idle_s * 1000u) {
                 op = STEP_SYNC;
                 phase = APP_START_OP;
                 busy = 1;
             }
             break;
+        }
         default: finish(EXIT_PROTOCOL);
         }
         if (!busy) board_wait_for_interrupt();

@@ -203,6 +203,15 @@ static eas_err on_response(eas_agent *a)
     }
     case EAS_ASHTTP_RETRY_LATER: {
         eas_txn_abort(a);
+        /* What the server asked, for the application (it waits longer than the agent does). */
+        a->failure.retry_after_s = out.retry_after_present ? out.retry_after_s : 0;
+        a->failure.throttle_reason[0] = '\0';
+        if (out.throttle_reason) {
+            size_t n = strlen(out.throttle_reason);
+            if (n >= sizeof a->failure.throttle_reason) n = sizeof a->failure.throttle_reason - 1;
+            memcpy(a->failure.throttle_reason, out.throttle_reason, n);
+            a->failure.throttle_reason[n] = '\0';
+        }
         if (a->throttles >= EAS_THROTTLE_RETRIES) return EAS_ERR_THROTTLED;
         uint32_t wait_s = out.retry_after_present ? out.retry_after_s : eas_op_backoff_s(a);
         if ((e = eas_op_wait(a, wait_s)) != EAS_OK) return e;

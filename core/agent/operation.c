@@ -17,7 +17,19 @@
 /* Common status codes (MS-ASCMD 2.2.3.177.1) that a command's Status may carry. */
 static int status_needs_provision(uint32_t s) { return s == 140 || (s >= 141 && s <= 144); }
 static int status_blocked(uint32_t s) { return (s >= 126 && s <= 131) || s == 177; }
-static int status_transient(uint32_t s) { return s == 110 || s == 111; }
+/* 111 ServerErrorRetryLater is worth asking again after a wait; 110 ServerError says the device should
+ * not (MS-ASCMD 2.2.3.177.1). */
+static int status_transient(uint32_t s) { return s == 111; }
+static int status_server_error(uint32_t s) { return s == 110; }
+
+/* A transient answer: the same request again after a growing wait, a bounded number of times. */
+static eas_err retry_later(eas_agent *a, uint32_t status)
+{
+    if (a->throttles >= EAS_THROTTLE_RETRIES) return EAS_ERR_THROTTLED;
+    uint32_t wait_s = eas_op_backoff_s(a);
+    EAS_WARN2(LOG(a), "the server's status %u is transient: asking again in %u s", status, wait_s);
+    return eas_op_wait(a, wait_s);
+}
 
 static uint64_t now_ms(const eas_agent *a)
 {
@@ -415,7 +427,11 @@ static eas_err after_foldersync(eas_agent *a, int empty)
     }
     if (status_needs_provision(d->status)) return eas_op_provision_then(a, PH_FOLDERSYNC);
     if (status_blocked(d->status)) return EAS_ERR_FORBIDDEN;
-    if (status_transient(d->status)) return EAS_ERR_THROTTLED;
+    if (status_server_error(d->status)) return EAS_ERR_SERVER;
+    /* 6 (server error) and 11 (unknown error) pass, as 111 does: the same FolderSync after a wait. */
+    if (d->status == EAS_FOLDERSYNC_SERVER_ERROR || d->status == EAS_FOLDERSYNC_UNKNOWN_ERROR ||
+        status_transient(d->status))
+        return retry_later(a, d->status);
     return EAS_ERR_PROTOCOL;
 }
 
@@ -490,13 +506,10 @@ static eas_err after_sync(eas_agent *a, int empty)
         EAS_INFO(LOG(a), "Sync status 13: the request is sent once more");
         return EAS_OK;
     }
-    /* 5: "frequently a transient condition" (MS-ASCMD), like 16 and 110/111: ask again after a wait. */
-    if (status == EAS_SYNC_RETRY || status == EAS_SYNC_SERVER_ERROR || status_transient(status)) {
-        if (a->throttles >= EAS_THROTTLE_RETRIES) return EAS_ERR_THROTTLED;
-        uint32_t wait_s = eas_op_backoff_s(a);
-        EAS_WARN2(LOG(a), "Sync status %u: the server is busy, asking again in %u s", status, wait_s);
-        return eas_op_wait(a, wait_s);
-    }
+    if (status_server_error(status)) return EAS_ERR_SERVER;
+    /* 5: "frequently a transient condition" (MS-ASCMD), like 16 and 111: ask again after a wait. */
+    if (status == EAS_SYNC_RETRY || status == EAS_SYNC_SERVER_ERROR || status_transient(status))
+        return retry_later(a, status);
     return EAS_ERR_PROTOCOL;
 }
 
@@ -580,6 +593,9 @@ static eas_err after_ping(eas_agent *a, int empty)
     default:
         if (status_needs_provision(d->status)) return eas_op_provision_then(a, PH_PING);
         if (status_blocked(d->status)) return EAS_ERR_FORBIDDEN;
+        /* 8 (server error) and 111: the same Ping after a wait; 110 and the rest end it. */
+        if (d->status == EAS_PING_SERVER_ERROR || status_transient(d->status))
+            return retry_later(a, d->status);
         return EAS_ERR_SERVER;
     }
 }

@@ -1009,11 +1009,27 @@ def s18_directory(s):
           r.rc == EXIT_PROTOCOL and "no longer has" in r.err, repr(r) + r.err)
     r = d.run([], "nope", command="fetch", json_out=False)
     check("fetch of an event the device does not hold: exit 1, nothing sent", r.rc == EXIT_USAGE and not r.reqs, repr(r))
+def s22_transient_statuses(s):
+    """FolderSync 6 and 11 and common 111 are asked again after a wait; common 110 is not (MS-ASCMD);
+    a 503 with a Retry-After longer than the agent waits ends the run with the server's wait and reason."""
+    d = primed(s, "transient")
+    for st in (6, 11, 111):
+        r = d.run([fs(status=st), fs(status=st), fs(str(st))])
+        check("FolderSync status %d twice, then 1: exit 0 after two waits (rc %s, %.1f s)" % (st, r.rc, r.secs),
+              r.rc == 0 and len(r.reqs) == 3 and r.secs >= 6.5, repr(r))
+        check_script("FolderSync status %d" % st, r)
+    r = d.run([fs(status=110), fs("9")])
+    check("FolderSync common status 110: exit 4 at once, not retried (rc %s, %d requests)" % (r.rc, len(r.reqs)),
+          r.rc == EXIT_PROTOCOL and len(r.reqs) == 1 and "status 110" in r.message(), repr(r))
+    r = d.run([status_step(503, headers=[["Retry-After", "7200"], ["X-MS-ASThrottle", "CommandFrequency"]])])
+    check("503 Retry-After 7200: the message gives the server's wait and X-MS-ASThrottle (rc %s)" % r.rc,
+          r.rc not in (0, "timeout") and "7200 s" in r.message() and "CommandFrequency" in r.message(), r.message())
 
 
 SCENARIOS = [s01_provision_449, s02_status_provision, s03_redirect, s04_http_status, s05_throttle,
              s06_quarantine, s07_cut, s08_malformed, s09_slow_chunked, s10_invalid_key, s11_remote_wipe,
-             s12_versions, s13_connections, s15_limits, s16_calendar_filter, s17_cli, s18_directory, s14_tls]
+             s12_versions, s13_connections, s15_limits, s16_calendar_filter, s17_cli, s18_directory,
+             s22_transient_statuses, s14_tls]
 
 
 def main():

@@ -840,9 +840,9 @@ TEST(agent_sync_statuses_map_to_errors)
     static const struct {
         int status;
         eas_err err;
-    } cases[] = {{126, EAS_ERR_FORBIDDEN}, {177, EAS_ERR_FORBIDDEN}, {110, EAS_ERR_THROTTLED},
-                 {16, EAS_ERR_THROTTLED},  {5, EAS_ERR_THROTTLED},  {4, EAS_ERR_PROTOCOL},
-                 {9, EAS_ERR_PROTOCOL},    {15, EAS_ERR_PROTOCOL}};
+    } cases[] = {{126, EAS_ERR_FORBIDDEN}, {177, EAS_ERR_FORBIDDEN}, {110, EAS_ERR_SERVER},
+                 {111, EAS_ERR_THROTTLED}, {16, EAS_ERR_THROTTLED},  {5, EAS_ERR_THROTTLED},
+                 {4, EAS_ERR_PROTOCOL},    {9, EAS_ERR_PROTOCOL},    {15, EAS_ERR_PROTOCOL}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         CHECK(synced_two() == 0);
         new_script();
@@ -855,8 +855,80 @@ TEST(agent_sync_statuses_map_to_errors)
         eas_err e = rig_run(EAS_OP_SYNC);
         CHECK_MSG(e == cases[i].err, "status %d gave %s", cases[i].status, eas_err_name(e));
         if (e == EAS_ERR_THROTTLED) CHECK_MSG(fake_ms - t0 >= 5000, "status %d: no wait before retrying", cases[i].status);
+        /* 110: the device should not retry (MS-ASCMD): one Sync and no wait. */
+        if (cases[i].status == 110) CHECK_MSG(R.conn.next == 2 && fake_ms == t0, "status 110 retried");
         CHECK_EQ(items_now().n, 2);
     }
+}
+
+/* FolderSync 6 and 11, Ping 8 and common 111 pass: the same request after a growing wait, then on;
+ * common 110 ends at once. */
+TEST(agent_transient_foldersync_and_ping_statuses_are_retried)
+{
+    static const int transient[] = {6, 11, 111};
+    for (size_t i = 0; i < sizeof transient / sizeof transient[0]; i++) {
+        char bad[160];
+        CHECK(synced_two() == 0);
+        new_script();
+        snprintf(bad, sizeof bad, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>%d</Status></FolderSync>", transient[i]);
+        add_response(&R.conn, 200, NULL, bad);
+        add_response(&R.conn, 200, NULL, bad);
+        add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K9</SyncKey>"
+                                         "<Changes><Count>0</Count></Changes></FolderSync>");
+        CHECK_OK(rig_agent());
+        uint64_t t0 = fake_ms;
+        eas_err e = rig_run(EAS_OP_FOLDER_SYNC);
+        CHECK_MSG(e == EAS_OK, "FolderSync status %d gave %s", transient[i], eas_err_name(e));
+        CHECK_MSG(R.conn.next == 3 && fake_ms - t0 >= 2000 + 5000, "FolderSync status %d: %d requests, %llu ms",
+                  transient[i], R.conn.next, (unsigned long long)(fake_ms - t0));
+    }
+    CHECK(synced_two() == 0);
+    new_script();
+    add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>110</Status></FolderSync>");
+    add_response(&R.conn, 200, NULL, FOLDERSYNC_K2);
+    CHECK_OK(rig_agent());
+    CHECK_EQ(rig_run(EAS_OP_FOLDER_SYNC), EAS_ERR_SERVER);
+    CHECK_EQ(R.conn.next, 1);
+    /* Ping 8, then a quiet heartbeat. */
+    CHECK(synced_two() == 0);
+    new_script();
+    add_response(&R.conn, 200, NULL, "<Ping xmlns=\"Ping:\"><Status>8</Status></Ping>");
+    add_response(&R.conn, 200, NULL, "<Ping xmlns=\"Ping:\"><Status>1</Status></Ping>");
+    CHECK_OK(rig_agent());
+    uint64_t t0 = fake_ms;
+    CHECK_OK(rig_run(EAS_OP_PING));
+    CHECK_EQ(eas_agent_ping_result(&R.agent), EAS_PING_QUIET);
+    CHECK_MSG(R.conn.next == 2 && fake_ms - t0 >= 2000, "Ping 8: %d requests", R.conn.next);
+    /* Ping 8 every time: bounded. */
+    CHECK(synced_two() == 0);
+    new_script();
+    for (int k = 0; k < 8; k++) add_response(&R.conn, 200, NULL, "<Ping xmlns=\"Ping:\"><Status>8</Status></Ping>");
+    CHECK_OK(rig_agent());
+    CHECK_EQ(rig_run(EAS_OP_PING), EAS_ERR_THROTTLED);
+    CHECK_MSG(R.conn.next <= 5, "Ping 8 forever: %d requests", R.conn.next);
+}
+
+/* A 503 whose Retry-After is longer than the agent waits: the operation ends, and the wait the server
+ * asked for and its X-MS-ASThrottle reason reach the application. */
+TEST(agent_long_retry_after_reaches_the_application)
+{
+    CHECK(synced_two() == 0);
+    new_script();
+    add_response(&R.conn, 503, "Retry-After: 7200\r\nX-MS-ASThrottle: CommandFrequency\r\n", NULL);
+    CHECK_OK(rig_agent());
+    CHECK_EQ(rig_run(EAS_OP_FOLDER_SYNC), EAS_ERR_THROTTLED);
+    const eas_agent_failure *f = eas_agent_last_failure(&R.agent);
+    CHECK_EQ(f->http_status, 503);
+    CHECK_EQ(f->retry_after_s, 7200);
+    CHECK_STR(f->throttle_reason, "CommandFrequency");
+    CHECK_EQ(R.conn.next, 1);
+    /* A short one is waited out and leaves no request for the application. */
+    CHECK(synced_two() == 0);
+    new_script();
+    add_response(&R.conn, 503, "Retry-After: 2\r\n", NULL);
+    add_response(&R.conn, 200, NULL, FOLDERSYNC_K2);
+    CHECK_OK(rig_agent());
+    CHECK_OK(rig_run(EAS_OP_FOLDER_SYNC));
 }
 
 TEST(agent_ping_adopts_status_5_and_reports_changes)

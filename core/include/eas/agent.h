@@ -123,6 +123,11 @@ typedef struct eas_agent_failure {
     uint32_t eas_status;   /* the command's Status, 0 when none */
     eas_cmd cmd;           /* the command that failed */
     uint32_t wbxml_offset; /* byte offset of a malformed body */
+    /* A 503's Retry-After in seconds (0: none): when it was longer than the agent waits itself
+     * (EAS_RETRY_AFTER_MAX_S) the operation ends with EAS_ERR_THROTTLED, and the application should
+     * wait at least this long before the next round. */
+    uint32_t retry_after_s;
+    char throttle_reason[24]; /* X-MS-ASThrottle ("CommandFrequency", ...), cut to fit; "" when none */
 } eas_agent_failure;
 
 /* A directory lookup being made: what the application asked for (its pointers stay valid until the

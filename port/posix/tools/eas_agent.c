@@ -451,6 +451,9 @@ static void report_failure(eas_err e)
     }
     if (f->http_status && f->http_status != 200) fprintf(stderr, " (HTTP %u)", f->http_status);
     if (f->eas_status > 1) fprintf(stderr, " (%s status %lu)", eas_cmd_name(f->cmd), (unsigned long)f->eas_status);
+    if (e == EAS_ERR_THROTTLED && f->retry_after_s)
+        fprintf(stderr, " (the server asks to wait %lu s)", (unsigned long)f->retry_after_s);
+    if (e == EAS_ERR_THROTTLED && f->throttle_reason[0]) fprintf(stderr, " (X-MS-ASThrottle: %s)", f->throttle_reason);
     if (e >= EAS_ERR_WBXML_TRUNCATED && e <= EAS_ERR_WBXML_NUL_IN_OPAQUE)
         fprintf(stderr, " at offset %lu of the %s response", (unsigned long)f->wbxml_offset, eas_cmd_name(f->cmd));
     fputc('\n', stderr);
