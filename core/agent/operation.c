@@ -656,7 +656,8 @@ static eas_err after_lookup(eas_agent *a, int empty)
     a->failure.eas_status = status;
     if (status_needs_provision(status)) return eas_op_provision_then(a, PH_LOOKUP_SELECT);
     if (status_blocked(status)) return EAS_ERR_FORBIDDEN;
-    if (status_transient(status)) return eas_op_wait(a, eas_op_backoff_s(a));
+    if (status_server_error(status)) return EAS_ERR_SERVER;
+    if (status_transient(status)) return retry_later(a, status);
     if ((e = eas_dir_outcome(a, status)) != EAS_OK) return e;
     a->phase = PH_FINISHED;
     return EAS_OK;

@@ -1428,10 +1428,17 @@ TEST(agent_lookup_statuses)
         eas_err e = rig_run(EAS_OP_GAL_SEARCH);
         CHECK_MSG(e == cases[i].want, "case %u: %s", i, eas_err_name(e));
     }
-    /* 110 (the server is busy): asked again after a wait. */
+    /* 110 (server error): not asked again (MS-ASCMD); 111 (retry later): asked again after a wait. */
     script_reset();
     add_response(&R.conn, 200, "MS-ASProtocolCommands: Search\r\n", NULL);
     add_response(&R.conn, 200, NULL, "<Search xmlns=\"Search:\"><Status>110</Status></Search>");
+    add_response(&R.conn, 200, NULL, SEARCH_ANSWER);
+    CHECK_OK(rig_agent());
+    CHECK_OK(eas_agent_gal_search(&R.agent, &q, NULL, NULL));
+    CHECK_EQ(rig_run(EAS_OP_GAL_SEARCH), EAS_ERR_SERVER);
+    script_reset();
+    add_response(&R.conn, 200, "MS-ASProtocolCommands: Search\r\n", NULL);
+    add_response(&R.conn, 200, NULL, "<Search xmlns=\"Search:\"><Status>111</Status></Search>");
     add_response(&R.conn, 200, NULL, SEARCH_ANSWER);
     CHECK_OK(rig_agent());
     lookup_seen s = {0, ""};
