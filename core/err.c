@@ -42,6 +42,8 @@ eas_err_kind eas_err_kind_of(eas_err err)
     case EAS_ERR_AUTH:
     case EAS_ERR_FORBIDDEN:
     case EAS_ERR_ACCOUNT:
+    case EAS_ERR_ACCOUNT_BLOCKED:
+    case EAS_ERR_PASSWORD_EXPIRED:
     case EAS_ERR_QUARANTINED:
     case EAS_ERR_REMOTE_WIPE: return EAS_KIND_ACCOUNT;
     default: return EAS_KIND_PROTOCOL;

@@ -337,6 +337,11 @@ void eas_agent_close(eas_agent *a) { eas_exchange_close(&a->x); }
 
 const eas_agent_failure *eas_agent_last_failure(const eas_agent *a) { return &a->failure; }
 
+const char *eas_agent_response_header(const eas_agent *a, eas_http_hdr h)
+{
+    return eas_http_parser_header(eas_exchange_response(&a->x), h, NULL);
+}
+
 uint8_t eas_agent_version(const eas_agent *a) { return a->version; }
 
 eas_ping_result eas_agent_ping_result(const eas_agent *a) { return (eas_ping_result)a->ping_result; }

@@ -471,8 +471,11 @@ eas_err eas_ashttp_classify(const eas_http_parser *p, int64_t now, eas_ashttp_ou
         o->location = eas_http_parser_header(p, EAS_HTTP_H_X_MS_LOCATION, NULL);
         break;
     case 456:
+        o->err = EAS_ERR_ACCOUNT_BLOCKED;
+        break;
     case 457:
-        o->err = EAS_ERR_ACCOUNT;
+        o->err = EAS_ERR_PASSWORD_EXPIRED;
+        o->location = eas_http_parser_header(p, EAS_HTTP_H_X_MS_CREDENTIAL_SERVICE_URL, NULL);
         break;
     case 500:
         o->err = EAS_ERR_SERVER;

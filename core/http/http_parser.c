@@ -52,6 +52,7 @@ static const char *const header_names[EAS_HTTP_H_COUNT] = {
     "Content-Length",        "Transfer-Encoding",     "Connection",          "Content-Type",
     "Date",                  "Retry-After",           "X-MS-Location",       "X-MS-ASThrottle",
     "X-MS-PolicyKey",        "MS-ASProtocolVersions", "MS-ASProtocolCommands", "MS-Server-ActiveSync",
+    "X-MS-Credential-Service-Url",
 };
 
 static int is_tchar(uint8_t c)

@@ -416,6 +416,13 @@ def s04_http_status(s):
         check("HTTP %d: exit %d (rc %s)" % (code, want, r.rc), r.rc == want, repr(r))
         check("HTTP %d: message mentions the status" % code, "HTTP %d" % code in r.message(), r.message())
         check("HTTP %d: one request, no retry" % code, len(r.reqs) == 1, repr(r))
+    d.restore("primed")
+    r = d.run([status_step(456)])
+    check("HTTP 456: the message says the account is blocked", "blocked" in r.message(), r.message())
+    d.restore("primed")
+    r = d.run([status_step(457, headers=[["X-MS-Credential-Service-Url", "https://account.example.test/pw"]])])
+    check("HTTP 457: the message says the password expired and where to change it",
+          "expired" in r.message() and "https://account.example.test/pw" in r.message(), r.message())
     d2 = Device(s, "status401opt")
     r = d2.run([dict(status_step(401), expect={"method": "OPTIONS"})])
     check("HTTP 401 on OPTIONS: exit 3 (rc %s)" % r.rc, r.rc == EXIT_ACCOUNT and "HTTP 401" in r.message(), repr(r))

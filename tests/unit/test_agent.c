@@ -421,7 +421,7 @@ TEST(agent_http_failures_map_to_errors_and_keep_state)
     static const struct {
         int status;
         eas_err err;
-    } cases[] = {{401, EAS_ERR_AUTH}, {403, EAS_ERR_FORBIDDEN}, {456, EAS_ERR_ACCOUNT}, {457, EAS_ERR_ACCOUNT},
+    } cases[] = {{401, EAS_ERR_AUTH}, {403, EAS_ERR_FORBIDDEN}, {456, EAS_ERR_ACCOUNT_BLOCKED}, {457, EAS_ERR_PASSWORD_EXPIRED},
                  {500, EAS_ERR_SERVER}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         CHECK(first_sync() == 0);
@@ -435,6 +435,22 @@ TEST(agent_http_failures_map_to_errors_and_keep_state)
         CHECK_OK(rig_agent());
         CHECK(!strcmp(R.agent.folder_key, "K1"));
     }
+}
+
+/* 456 and 457 are told apart, and a 457's X-MS-Credential-Service-Url reaches the application. */
+TEST(agent_password_expired_names_where_to_change_it)
+{
+    CHECK(first_sync() == 0);
+    memset(&R.conn, 0, sizeof R.conn);
+    R.conn.serving = -1;
+    add_response(&R.conn, 457, "X-MS-Credential-Service-Url: https://account.example.test/password\r\n", NULL);
+    CHECK_OK(rig_agent());
+    CHECK_EQ(rig_run(EAS_OP_FOLDER_SYNC), EAS_ERR_PASSWORD_EXPIRED);
+    CHECK_STR(eas_agent_response_header(&R.agent, EAS_HTTP_H_X_MS_CREDENTIAL_SERVICE_URL),
+              "https://account.example.test/password");
+    CHECK_EQ(eas_err_kind_of(EAS_ERR_PASSWORD_EXPIRED), EAS_KIND_ACCOUNT);
+    CHECK_EQ(eas_err_kind_of(EAS_ERR_ACCOUNT_BLOCKED), EAS_KIND_ACCOUNT);
+    CHECK(strcmp(eas_err_str(EAS_ERR_PASSWORD_EXPIRED), eas_err_str(EAS_ERR_ACCOUNT_BLOCKED)) != 0);
 }
 
 TEST(agent_malformed_body_fails_with_offset_and_keeps_state)

@@ -257,6 +257,9 @@ eas_err eas_agent_step(eas_agent *a, eas_wait *wait);
 void eas_agent_close(eas_agent *a);
 
 const eas_agent_failure *eas_agent_last_failure(const eas_agent *a);
+/* A header the last response carried (eas/http.h's kept ones, e.g. the X-MS-Credential-Service-Url of a
+ * 457), valid until the next request; NULL when absent. */
+const char *eas_agent_response_header(const eas_agent *a, eas_http_hdr h);
 eas_ping_result eas_agent_ping_result(const eas_agent *a);
 /* The heartbeat the next Ping will ask for, in seconds. */
 uint32_t eas_agent_heartbeat(const eas_agent *a);

@@ -146,13 +146,13 @@ typedef struct eas_ashttp_outcome {
     uint16_t status;
     bool retry_after_present;    /* 503: Retry-After given (seconds or a date) */
     uint32_t retry_after_s;
-    const char *location;        /* 451: X-MS-Location (into the parser), else NULL */
+    const char *location;        /* 451: X-MS-Location; 457: X-MS-Credential-Service-Url (into the parser), else NULL */
     const char *throttle_reason; /* X-MS-ASThrottle (into the parser), else NULL */
 } eas_ashttp_outcome;
 
 /* Classifies a response whose head is complete. Returns out->err:
  * 200/204 EAS_OK; 401 EAS_ERR_AUTH; 403 EAS_ERR_FORBIDDEN; 449 EAS_ERR_PROVISION; 451
- * EAS_ERR_HTTP_REDIRECT; 456, 457 EAS_ERR_ACCOUNT; 500 EAS_ERR_SERVER; 503 EAS_ERR_THROTTLED; any other
+ * EAS_ERR_HTTP_REDIRECT; 456 EAS_ERR_ACCOUNT_BLOCKED; 457 EAS_ERR_PASSWORD_EXPIRED (location: X-MS-Credential-Service-Url, or NULL); 500 EAS_ERR_SERVER; 503 EAS_ERR_THROTTLED; any other
  * status EAS_ERR_HTTP_STATUS. A Retry-After date is counted from the response's Date header, else
  * from now (seconds since 1970, -1 if unknown). */
 eas_err eas_ashttp_classify(const eas_http_parser *p, int64_t now, eas_ashttp_outcome *out);

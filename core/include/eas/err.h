@@ -79,6 +79,8 @@
     X(EAS_ERR_VERSION, 127, "no common protocol version")                                      \
     X(EAS_ERR_REMOTE_WIPE, 128, "remote wipe requested")                                       \
     X(EAS_ERR_QUARANTINED, 129, "device quarantined: the server answers with no content")      \
+    X(EAS_ERR_ACCOUNT_BLOCKED, 130, "account blocked by the server (HTTP 456)")                \
+    X(EAS_ERR_PASSWORD_EXPIRED, 131, "password expired (HTTP 457): change it, then run again")  \
     /* state store and flash */                                                                \
     X(EAS_ERR_FLASH, 140, "flash operation failed")                                            \
     X(EAS_ERR_STORE_CORRUPT, 141, "state store corrupt")                                       \

@@ -66,6 +66,7 @@ typedef enum {
     EAS_HTTP_H_MS_ASPROTOCOLVERSIONS,
     EAS_HTTP_H_MS_ASPROTOCOLCOMMANDS,
     EAS_HTTP_H_MS_SERVER_ACTIVESYNC,
+    EAS_HTTP_H_X_MS_CREDENTIAL_SERVICE_URL, /* 457: where the password can be changed */
     EAS_HTTP_H_COUNT
 } eas_http_hdr;
 

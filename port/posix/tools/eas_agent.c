@@ -451,6 +451,10 @@ static void report_failure(eas_err e)
     }
     if (f->http_status && f->http_status != 200) fprintf(stderr, " (HTTP %u)", f->http_status);
     if (f->eas_status > 1) fprintf(stderr, " (%s status %lu)", eas_cmd_name(f->cmd), (unsigned long)f->eas_status);
+    if (e == EAS_ERR_PASSWORD_EXPIRED) {
+        const char *where = eas_agent_response_header(&g.agent, EAS_HTTP_H_X_MS_CREDENTIAL_SERVICE_URL);
+        if (where) fprintf(stderr, " (the server says where: %s)", where);
+    }
     if (e == EAS_ERR_THROTTLED && f->retry_after_s)
         fprintf(stderr, " (the server asks to wait %lu s)", (unsigned long)f->retry_after_s);
     if (e == EAS_ERR_THROTTLED && f->throttle_reason[0]) fprintf(stderr, " (X-MS-ASThrottle: %s)", f->throttle_reason);
