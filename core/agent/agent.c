@@ -61,6 +61,7 @@ static eas_err ashttp_head(void *ctx, eas_sink out, uint64_t content_length)
     r.device_id = a->cfg->device_id;
     r.device_type = a->cfg->device_type;
     r.user_agent = a->cfg->user_agent;
+    r.anchor_mailbox = a->cfg->anchor_mailbox;
     /* The policy key goes with every command but Provision. */
     r.policy_key = (p->flags & PH_NO_POLICY_KEY) ? 0 : policy_key_value(a);
     r.content_length = content_length;

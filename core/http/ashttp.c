@@ -384,6 +384,17 @@ eas_err eas_ashttp_write_head(eas_http_writer *w, eas_sink sink, const eas_url *
     }
     if (!err) err = optional_header(w, "User-Agent", r->user_agent);
     if (!err) err = optional_header(w, "Accept-Language", r->accept_language);
+    if (!err && r->anchor_mailbox) {
+        /* The scratch is free again here (the target, Host and Authorization went out). */
+        static const char name[] = "DefaultAnchorMailbox=";
+        size_t an = strlen(r->anchor_mailbox);
+        if (sizeof name - 1 + an >= scratch_cap) err = EAS_ERR_NOSPACE;
+        else {
+            memcpy(scratch, name, sizeof name - 1);
+            memcpy(scratch + sizeof name - 1, r->anchor_mailbox, an);
+            err = eas_http_writer_header_n(w, "Cookie", scratch, sizeof name - 1 + an);
+        }
+    }
     if (!err && !options) {
         err = eas_http_writer_header(w, "Content-Type",
                                      r->content_type ? r->content_type : "application/vnd.ms-sync.wbxml");

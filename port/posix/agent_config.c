@@ -33,6 +33,7 @@ static const key_spec keys[] = {
     {"protocol_version", T_STRING, 0, 0},
     STR_KEY("ca_file", ca_file),
     {"allow_plain_http", T_BOOL, offsetof(eas_cli_config, allow_plain_http), 0},
+    {"anchor_mailbox", T_BOOL, offsetof(eas_cli_config, anchor_mailbox), 0},
     {"autodiscover_public", T_BOOL, offsetof(eas_cli_config, autodiscover_public), 0},
     STR_KEY("state_file", state_file),
     STR_KEY("timezone", timezone),
@@ -181,6 +182,8 @@ eas_err eas_cli_config_parse(const char *text, size_t len, const char *config_pa
     if (!out->address[0] && strchr(out->user, '@')) memcpy(out->address, out->user, strlen(out->user) + 1);
     if (out->address[0] && !strchr(out->address, '@'))
         return bad(msg, cap, "key \"%s\" must be an e-mail address", "address");
+    if (out->anchor_mailbox && !out->address[0])
+        return bad(msg, cap, "key \"%s\" needs an e-mail address in \"user\" or \"address\"", "anchor_mailbox");
     if (!out->url[0] && !out->address[0])
         return bad(msg, cap, "missing key \"%s\" (or an e-mail address in \"user\" or \"address\" to discover it from)",
                    "url");

@@ -28,6 +28,7 @@ typedef struct eas_cli_config {
     char timezone[128];
     uint8_t protocol_version; /* 0: auto */
     uint8_t allow_plain_http;
+    uint8_t anchor_mailbox;      /* "anchor_mailbox": true: Cookie: DefaultAnchorMailbox=address */
     uint8_t autodiscover_public; /* 0: discovery asks autodiscover_url only ("autodiscover_public": false) */
     uint8_t sync_classes; /* from "classes": EAS_SYNC_CLASS bits; 0: the agent's default */
     uint8_t client_wins;  /* "conflicts": "client-wins" */

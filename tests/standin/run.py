@@ -1033,10 +1033,25 @@ def s22_transient_statuses(s):
           r.rc not in (0, "timeout") and "7200 s" in r.message() and "CommandFrequency" in r.message(), r.message())
 
 
+def s23_anchor_mailbox(s):
+    """"anchor_mailbox": true sends Cookie: DefaultAnchorMailbox=ADDRESS on every request (Exchange
+    Online's consumer mailboxes need it); without it, no cookie."""
+    d = Device(s, "anchor", extra={"anchor_mailbox": True, "address": "standin@outlook.test"})
+    r = d.run(HANDSHAKE + [fs("1", adds=F3)])
+    cookies = [header(x, "Cookie") for x in r.reqs]
+    check("anchor_mailbox: exit 0 (rc %s)" % r.rc, r.rc == 0, repr(r))
+    check("anchor_mailbox: every request, OPTIONS included, carries the cookie",
+          len(cookies) == 4 and all(c == "DefaultAnchorMailbox=standin@outlook.test" for c in cookies), str(cookies))
+    d = Device(s, "noanchor")
+    r = d.run(HANDSHAKE + [fs("1", adds=F3)])
+    check("without anchor_mailbox: no Cookie header", r.rc == 0 and all(header(x, "Cookie") is None for x in r.reqs),
+          repr(r))
+
+
 SCENARIOS = [s01_provision_449, s02_status_provision, s03_redirect, s04_http_status, s05_throttle,
              s06_quarantine, s07_cut, s08_malformed, s09_slow_chunked, s10_invalid_key, s11_remote_wipe,
              s12_versions, s13_connections, s15_limits, s16_calendar_filter, s17_cli, s18_directory,
-             s22_transient_statuses, s14_tls]
+             s22_transient_statuses, s23_anchor_mailbox, s14_tls]
 
 
 def main():

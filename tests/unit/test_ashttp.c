@@ -253,6 +253,30 @@ TEST(ashttp_write_head_plain)
     CHECK_OK(eas_http_writer_finish(&w));
 }
 
+/* Exchange Online's consumer mailboxes route by the DefaultAnchorMailbox cookie, on every request. */
+TEST(ashttp_write_head_anchor_mailbox_cookie)
+{
+    text_sink t;
+    eas_http_writer w;
+    eas_url url;
+    char scratch[512];
+    eas_ashttp_request r = base_request(EAS_CMD_FOLDERSYNC);
+    r.anchor_mailbox = "alice@outlook.test";
+    CHECK_OK(eas_url_parse("https://eas.outlook.test/Microsoft-Server-ActiveSync", 51, &url));
+    CHECK_OK(eas_ashttp_write_head(&w, sink_of(&t), &url, &r, NULL, scratch, sizeof scratch));
+    CHECK(strstr(t.buf, "\r\nCookie: DefaultAnchorMailbox=alice@outlook.test\r\n") != NULL);
+    r.cmd = EAS_CMD_OPTIONS;
+    CHECK_OK(eas_ashttp_write_head(&w, sink_of(&t), &url, &r, NULL, scratch, sizeof scratch));
+    CHECK(strstr(t.buf, "\r\nCookie: DefaultAnchorMailbox=alice@outlook.test\r\n") != NULL);
+    /* One that does not fit the scratch is refused, not cut; a control byte is refused by the writer. */
+    CHECK_EQ(eas_ashttp_write_head(&w, sink_of(&t), &url, &r, NULL, scratch, 30), EAS_ERR_NOSPACE);
+    r.anchor_mailbox = "a\r\nX-Evil: 1@x";
+    CHECK_EQ(eas_ashttp_write_head(&w, sink_of(&t), &url, &r, NULL, scratch, sizeof scratch), EAS_ERR_ARG);
+    r.anchor_mailbox = NULL;
+    CHECK_OK(eas_ashttp_write_head(&w, sink_of(&t), &url, &r, NULL, scratch, sizeof scratch));
+    CHECK(strstr(t.buf, "Cookie") == NULL);
+}
+
 TEST(ashttp_write_head_base64_bearer_multipart)
 {
     text_sink t;

@@ -57,6 +57,7 @@ typedef struct eas_agent_config {
     const char *device_os;
     const char *friendly_name;
     const char *user_agent;
+    const char *anchor_mailbox; /* NULL: none; else sent as Cookie: DefaultAnchorMailbox=... on every request */
     uint8_t protocol_version; /* 0: negotiate with OPTIONS; else EAS_PROTO_* */
     uint8_t allow_plain_http; /* http:// URLs (and redirects to them) are refused unless set */
     uint8_t base64_query;     /* the MS-ASHTTP base64-encoded query form */

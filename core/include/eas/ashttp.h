@@ -107,6 +107,8 @@ typedef struct eas_ashttp_request {
     const char *device_type;     /* required, e.g. "SmartPhone" */
     const char *user_agent;      /* NULL: no User-Agent */
     const char *accept_language; /* NULL: no Accept-Language */
+    const char *anchor_mailbox;  /* NULL: none; else "Cookie: DefaultAnchorMailbox=" it (consumer mailboxes
+                                  * of Exchange Online route by it) */
     const char *content_type;    /* NULL: application/vnd.ms-sync.wbxml */
     /* command parameters (NULL: absent) */
     const char *collection_id;

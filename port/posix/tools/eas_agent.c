@@ -405,6 +405,7 @@ static int setup(const char *config_path, int offline, int copy)
     c->device_os = "Linux";
     c->friendly_name = g.cfg.device_model;
     c->user_agent = g.cfg.user_agent;
+    c->anchor_mailbox = g.cfg.anchor_mailbox && g.cfg.address[0] ? g.cfg.address : NULL;
     c->protocol_version = g.cfg.protocol_version;
     c->allow_plain_http = g.cfg.allow_plain_http;
     c->calendar_filter = g.cfg.calendar_filter; /* two weeks back unless configured; everything ahead */
