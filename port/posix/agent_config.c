@@ -30,6 +30,8 @@ static const key_spec keys[] = {
     STR_KEY("device_type", device_type),
     STR_KEY("device_model", device_model),
     STR_KEY("user_agent", user_agent),
+    STR_KEY("device_os", device_os),
+    STR_KEY("friendly_name", friendly_name),
     {"protocol_version", T_STRING, 0, 0},
     STR_KEY("ca_file", ca_file),
     {"allow_plain_http", T_BOOL, offsetof(eas_cli_config, allow_plain_http), 0},

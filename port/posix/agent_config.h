@@ -23,6 +23,8 @@ typedef struct eas_cli_config {
     char device_type[64];
     char device_model[64];
     char user_agent[128];
+    char device_os[64];     /* DeviceInformation OS (default "Linux") */
+    char friendly_name[64]; /* DeviceInformation FriendlyName (default: device_model) */
     char ca_file[EAS_CLI_STR_MAX];
     char state_file[EAS_CLI_STR_MAX];
     char timezone[128];

@@ -1042,6 +1042,13 @@ def s23_anchor_mailbox(s):
     check("anchor_mailbox: exit 0 (rc %s)" % r.rc, r.rc == 0, repr(r))
     check("anchor_mailbox: every request, OPTIONS included, carries the cookie",
           len(cookies) == 4 and all(c == "DefaultAnchorMailbox=standin@outlook.test" for c in cookies), str(cookies))
+    # device_os and friendly_name reach the DeviceInformation of Provision (at 14.1).
+    d = Device(s, "devinfo", extra={"device_os": "Linux 6.1 (test)", "friendly_name": "Room 4.12 display"})
+    r = d.run(HANDSHAKE + [fs("1", adds=F3)])
+    prov = [x for x in r.reqs if cmd_of(x) == "Provision"]
+    check("device_os and friendly_name are sent in Provision's DeviceInformation",
+          r.rc == 0 and prov and xml_field(prov[0], "settings:OS") == ["Linux 6.1 (test)"]
+          and xml_field(prov[0], "settings:FriendlyName") == ["Room 4.12 display"], prov[0].get("body_xml", "") if prov else repr(r))
     d = Device(s, "noanchor")
     r = d.run(HANDSHAKE + [fs("1", adds=F3)])
     check("without anchor_mailbox: no Cookie header", r.rc == 0 and all(header(x, "Cookie") is None for x in r.reqs),

@@ -402,8 +402,8 @@ static int setup(const char *config_path, int offline, int copy)
     c->device_id = g.cfg.device_id;
     c->device_type = g.cfg.device_type;
     c->device_model = g.cfg.device_model;
-    c->device_os = "Linux";
-    c->friendly_name = g.cfg.device_model;
+    c->device_os = g.cfg.device_os[0] ? g.cfg.device_os : "Linux";
+    c->friendly_name = g.cfg.friendly_name[0] ? g.cfg.friendly_name : g.cfg.device_model;
     c->user_agent = g.cfg.user_agent;
     c->anchor_mailbox = g.cfg.anchor_mailbox && g.cfg.address[0] ? g.cfg.address : NULL;
     c->protocol_version = g.cfg.protocol_version;
