@@ -80,9 +80,11 @@ fill() {  # N: the calendar holds exactly N events
 }
 
 config() {  # NAME [URL]: a fresh device's configuration (over verified TLS unless URL says otherwise)
+    local filter=""
+    [ -z "$FILTER" ] || filter=", \"calendar_filter\": \"$FILTER\""
     cat > "$B/$1.json" <<JSON
 {"url": "${2:-$E2E_EAS_URL}", "allow_plain_http": true, "user": "$U", "password": "$P", "device_id": "bench$1", "ca_file": "$E2E_CA",
- "state_file": "$B/$1.state", "classes": ["calendar"], "user_agent": "easagent-bench-$1-$$"${FILTER:+, "calendar_filter": "$FILTER"}}
+ "state_file": "$B/$1.state", "classes": ["calendar"], "user_agent": "easagent-bench-$1-$$"$filter}
 JSON
     chmod 600 "$B/$1.json"
 }
@@ -141,6 +143,6 @@ print("peak RSS, %d events / 50 events: %.2f (1.0: the items do not live in RAM)
 print("CPU, naive floor / eas-agent: %.1fx" % (naive / cpu if cpu > 0 else float("inf")))
 print("instructions per event (callgrind), naive floor / eas-agent: %.1fx (eas-agent %.0f, goal under 30,000)"
       % (naive_ir / ir if ir else float("inf"), ir / n))
-print("round trips: %d = ceil(%d / 512) + %d" % (rt, n, rt - math.ceil(n / 512)))
+print("round trips: %d (ceil(%d / 512) = %d windows of the largest size)" % (rt, n, math.ceil(n / 512)))
 PY
 [ "$got" = "$N" ] || { echo "sync bench: eas-agent stored $got of $N events"; exit 1; }
