@@ -112,7 +112,7 @@ fill 50
 read small_cpu small_rss small_rt < <(ours small)
 fill "$N"
 read big_cpu big_rss big_rt < <(ours big)
-got=$(grep -o 'vevent%2Fpersonal *[0-9]* added' "$B/big.out" | awk '{print $2}')
+got=$(grep -oE '[0-9]+ added' "$B/big.out" | awk '{s += $1} END {print s + 0}')
 big_ir=$(instructions bigcg)
 /usr/bin/time -f '%U %S %M' -o "$B/naive.time" bash tests/bench/naive_floor.sh "$B" "$E2E_EAS_URL" "$U" "$P" "$E2E_CA"
 read naive_cpu naive_rss < <(awk '{printf "%.2f %d\n", $1 + $2, $3}' "$B/naive.time")
