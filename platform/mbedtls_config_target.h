@@ -3,9 +3,9 @@
  * sources and for ours alike (the structs must agree).
  *
  * - TLS 1.2 client only: no server side, no DTLS, no renegotiation, no PSK, no TLS <= 1.1.
- * - ECDHE-ECDSA and ECDHE-RSA with AES-GCM and ChaCha20-Poly1305. The curves P-256 (the test server's
- *   certificate and most public ECDSA chains), P-384 and X25519 (the usual first ECDHE choice);
- *   RSA (PKCS#1 v1.5, up to 4096 bits) for RSA server certificates and public CAs.
+ * - ECDHE-ECDSA and ECDHE-RSA with AES-GCM and ChaCha20-Poly1305, the curves X25519, P-256 and P-384:
+ *   the lists of platform/tls_policy.h, which tls_mbedtls.c also sets at run time (the host's mbedTLS
+ *   has more compiled in). RSA (PKCS#1 v1.5, up to 4096 bits) for RSA server certificates and public CAs.
  * - Verification is not weakened here: tls_mbedtls.c sets MBEDTLS_SSL_VERIFY_REQUIRED and the host name.
  * - Memory: mbedTLS allocates from a static arena (MBEDTLS_MEMORY_BUFFER_ALLOC_C); the libc allocator is
  *   never linked: the default calloc/free are stubs that fail (port/lwip/lwip_mbedtls.c).
@@ -56,10 +56,9 @@ void eas_mbedtls_exit(int status);
 #define MBEDTLS_SSL_MAX_FRAGMENT_LENGTH
 #define MBEDTLS_KEY_EXCHANGE_ECDHE_ECDSA_ENABLED
 #define MBEDTLS_KEY_EXCHANGE_ECDHE_RSA_ENABLED
-#define MBEDTLS_SSL_CIPHERSUITES                                                                    \
-    MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, \
-        MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,       \
-        MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+/* The suites offered, the same list as the host build's (platform/tls_policy.h). */
+#include "tls_policy.h"
+#define MBEDTLS_SSL_CIPHERSUITES EAS_TLS_CIPHERSUITES
 /* Received records: a server may send full 16 KiB records unless max_fragment_length was negotiated, so
  * 16384 is the only safe input size against arbitrary servers. Ours are at most this long. */
 #ifndef MBEDTLS_SSL_IN_CONTENT_LEN

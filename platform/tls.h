@@ -10,7 +10,8 @@
  *
  * Security is not configurable downwards: the server certificate is always verified
  * (MBEDTLS_SSL_VERIFY_REQUIRED) against the configured CA(s), the host name is always checked against
- * the certificate, and nothing older than TLS 1.2 is accepted. Certificate dates are checked with the
+ * the certificate, and nothing older than TLS 1.2 is accepted. What is offered (ECDHE with AEAD suites,
+ * X25519/P-256/P-384) is platform/tls_policy.h, the same on the host and the firmware. Certificate dates are checked with the
  * time mbedTLS gets from the platform (MBEDTLS_HAVE_TIME_DATE).
  *
  * After a full handshake the session (with the server's ticket, if it sent one) is kept and offered on
@@ -35,7 +36,9 @@ typedef struct eas_tls_config {
     const uint8_t *ca;
     size_t ca_len;
     /* Name sent as SNI and checked against the certificate. NULL: the host given to connect(). Must
-     * outlive the eas_tls when set. Set it when connecting to a literal address. */
+     * outlive the eas_tls when set. Needed to connect to a literal address: an IP literal is never sent
+     * as SNI nor checked (mbedTLS 2.28 matches DNS names only), connect() refuses it with
+     * EAS_ERR_TLS_IP_NAME, and so does init for an IP literal here. */
     const char *server_name;
 } eas_tls_config;
 
@@ -105,6 +108,8 @@ int eas_tls_mbedtls_error(const eas_tls *t);
 /* Writes a short English list of the reasons in verify flags, e.g. "expired, host name mismatch", into
  * buf (always NUL-terminated when cap > 0). EAS_ERR_NOSPACE when truncated. */
 eas_err eas_tls_verify_describe(uint32_t flags, char *buf, size_t cap);
+/* Nonzero when host is an IPv4 (dotted) or IPv6 literal. */
+int eas_tls_is_ip_literal(const char *host);
 /* Drops the kept session: the next connect does a full handshake. */
 void eas_tls_forget_session(eas_tls *t);
 

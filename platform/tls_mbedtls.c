@@ -10,11 +10,41 @@
 #include <mbedtls/version.h>
 #include <mbedtls/x509.h>
 
+#include "tls_policy.h"
+
 /* A TLS 1.2 client handshake takes about 20 state steps; a call that has stepped this often without
  * waiting for I/O is broken, not slow. */
 #define EAS_TLS_MAX_STEPS 64
 
 static const char eas_tls_pers[] = "easagent tls";
+
+/* What is offered: platform/tls_policy.h, the same lists on the host and the firmware. */
+static const int eas_tls_suites[] = {EAS_TLS_CIPHERSUITES, 0};
+static const mbedtls_ecp_group_id eas_tls_curves[] = {EAS_TLS_CURVES, MBEDTLS_ECP_DP_NONE};
+static const int eas_tls_sig_hashes[] = {MBEDTLS_MD_SHA512, MBEDTLS_MD_SHA384, MBEDTLS_MD_SHA256, MBEDTLS_MD_NONE};
+/* Certificates of the chain: SHA-256 or better, RSA of 2048 bits or more, EC keys on P-256 or P-384. */
+static const mbedtls_x509_crt_profile eas_tls_cert_profile = {
+    MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA256) | MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA384) |
+        MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA512),
+    0xFFFFFFF, /* any public-key algorithm (RSA, EC) */
+    MBEDTLS_X509_ID_FLAG(MBEDTLS_ECP_DP_SECP256R1) | MBEDTLS_X509_ID_FLAG(MBEDTLS_ECP_DP_SECP384R1),
+    2048,
+};
+
+/* An IPv4 or IPv6 literal: it may not be sent as SNI (RFC 6066), and mbedTLS 2.28 checks only the DNS
+ * names of a certificate, so a connection to an address needs the certificate's name (server_name). */
+int eas_tls_is_ip_literal(const char *host)
+{
+    int dots = 0, digits = 0;
+    if (!host || !*host) return 0;
+    if (strchr(host, ':')) return 1; /* never in a DNS name */
+    for (const char *p = host; *p; p++) {
+        if (*p == '.') dots++;
+        else if (*p >= '0' && *p <= '9') digits++;
+        else return 0;
+    }
+    return digits > 0 && dots == 3;
+}
 
 static int eas_tls_drbg_entropy(void *ctx, unsigned char *buf, size_t len)
 {
@@ -70,6 +100,7 @@ eas_err eas_tls_init(eas_tls *t, const eas_transport *tcp, const eas_entropy *en
     if (!cfg->ca || cfg->ca_len == 0) return EAS_ERR_ARG;
     if (cfg->server_name && (cfg->server_name[0] == '\0' || strlen(cfg->server_name) >= EAS_TLS_HOST_MAX))
         return EAS_ERR_ARG;
+    if (cfg->server_name && eas_tls_is_ip_literal(cfg->server_name)) return EAS_ERR_TLS_IP_NAME;
 
     memset(t, 0, sizeof *t);
     t->inner = *tcp;
@@ -100,6 +131,10 @@ eas_err eas_tls_init(eas_tls *t, const eas_transport *tcp, const eas_entropy *en
     mbedtls_ssl_conf_ca_chain(&t->conf, &t->ca, NULL);
     mbedtls_ssl_conf_rng(&t->conf, mbedtls_ctr_drbg_random, &t->drbg);
     mbedtls_ssl_conf_min_version(&t->conf, MBEDTLS_SSL_MAJOR_VERSION_3, MBEDTLS_SSL_MINOR_VERSION_3);
+    mbedtls_ssl_conf_ciphersuites(&t->conf, eas_tls_suites);
+    mbedtls_ssl_conf_curves(&t->conf, eas_tls_curves);
+    mbedtls_ssl_conf_sig_hashes(&t->conf, eas_tls_sig_hashes);
+    mbedtls_ssl_conf_cert_profile(&t->conf, &eas_tls_cert_profile);
 #if defined(MBEDTLS_SSL_SESSION_TICKETS)
     mbedtls_ssl_conf_session_tickets(&t->conf, MBEDTLS_SSL_SESSION_TICKETS_ENABLED);
 #endif
@@ -174,6 +209,7 @@ static eas_err eas_tls_begin(eas_tls *t, const char *host, uint16_t port)
     size_t n = strlen(host);
     if (n == 0) return EAS_ERR_ARG;
     if (n >= sizeof t->host) return EAS_ERR_NOSPACE;
+    if (eas_tls_is_ip_literal(t->server_name ? t->server_name : host)) return EAS_ERR_TLS_IP_NAME;
     memcpy(t->host, host, n + 1);
     t->port = port;
     t->resumed = 0;

@@ -32,6 +32,7 @@
 #define EAS_NET_TIMEOUT_MS 60000u
 #define EAS_RETRY_AFTER_MAX_S 600u
 #define EAS_THROTTLE_RETRIES 3u
+#define EAS_REDIRECT_TTL_S 86400u /* a server's redirect, once confirmed over TLS, holds a day */
 #define EAS_ENABLE_TRACE 0
 #define EAS_SYNC_KEY_MAX 65u
 #define EAS_FOLDER_ID_MAX 65u
@@ -43,12 +44,16 @@
 #define EAS_SYNC_WINDOW 8u       /* + 2 * EAS_SYNC_MAX_COMMANDS + 1 <= EAS_STORE_MAX_TXN_RECORDS */
 #define EAS_SYNC_MAX_COMMANDS 2u
 #define EAS_SYNC_TRUNCATION 256u
+#define EAS_SYNC_MAX_WINDOWS 500u     /* per collection and operation: a server answering MoreAvailable */
+#define EAS_SYNC_MAX_IDLE_WINDOWS 3u  /* for ever cannot wear the flash out */
 /* Ping: the heartbeat adapts between these (seconds); the display watches its calendar only */
 #define EAS_PING_START_S 480u
 #define EAS_PING_MIN_S 60u
 #define EAS_PING_MAX_S 1680u
 #define EAS_PING_STEP_S 300u
 #define EAS_PING_MARGIN_S 30u
+#define EAS_PING_MIN_INTERVAL_S 10u /* between two Pings, whatever the server answers */
+#define EAS_PING_PAUSE_MAX_S 300u
 #define EAS_PING_MAX_FOLDERS 8u
 /* calendar math */
 #define EAS_TZ_NAME_MAX 33u

@@ -8,11 +8,11 @@
 #include "agent_int.h"
 #include "eas/bytes.h"
 
-uint32_t eas_account_hash(const char *s)
+uint32_t eas_account_hash(const eas_agent *a, const char *s)
 {
     size_t n = 0;
     while (n < EAS_FOLDER_ID_MAX && s[n] != '\0') n++;
-    return eas_fnv1a(s, n);
+    return eas_fnv1a_from(eas_fnv1a(&a->hash_salt, sizeof a->hash_salt), s, n);
 }
 
 /* A folder record: type, flags, then three length-prefixed strings (ServerId, ParentId, name). */
@@ -79,7 +79,7 @@ eas_err eas_account_load_index(eas_agent *a)
         if (e != EAS_OK) return e == EAS_ERR_NOSPACE ? EAS_ERR_STORE_CORRUPT : e;
         if ((e = eas_account_folder_decode(rec, len, &f)) != EAS_OK) return e;
         a->folder_used |= UINT64_C(1) << slot;
-        a->folder_hash[slot] = eas_account_hash(f.server_id);
+        a->folder_hash[slot] = eas_account_hash(a, f.server_id);
     }
     return EAS_OK;
 }
@@ -114,19 +114,14 @@ eas_err eas_account_load(eas_agent *a)
     if ((e = get_string(a->store, EAS_KEY_FOLDER_SYNC_KEY, a->folder_key, sizeof a->folder_key)) != EAS_OK) return e;
     if (a->folder_key[0] == '\0') memcpy(a->folder_key, "0", 2);
 
-    /* A server's redirect (451) replaces the configured URL until the configuration changes it. */
-    char *url = (char *)buf;
-    if ((e = get_string(a->store, EAS_KEY_URL, url, sizeof buf)) != EAS_OK) return e;
-    if (url[0] != '\0') {
-        size_t cfg_len = strlen(a->cfg->url);
-        const char *sep = memchr(url, '\n', strlen(url));
-        /* Stored as "configured-url\nredirect-url": kept only while the configuration is the same. */
-        if (sep && (size_t)(sep - url) == cfg_len && memcmp(url, a->cfg->url, cfg_len) == 0) {
-            eas_url moved;
-            if (eas_url_parse(sep + 1, strlen(sep + 1), &moved) == EAS_OK) a->url = moved;
-        }
-    }
-    return eas_account_load_index(a);
+    /* A server's redirect (451) replaces the configured URL while it holds (core/agent/redirect.c). */
+    /* The exchange's buffer is free while the state loads: the record holds two URLs. */
+    char *url = (char *)a->x.buf;
+    a->redirect_state = EAS_REDIRECT_NONE;
+    if ((e = get_string(a->store, EAS_KEY_URL, url, sizeof a->x.buf)) != EAS_OK) return e;
+    if (url[0] != '\0') eas_redirect_load(a, url);
+    if ((e = eas_account_load_index(a)) != EAS_OK) return e;
+    return eas_outbox_load(a);
 }
 
 eas_err eas_account_save_protocol(eas_agent *a)
@@ -145,22 +140,22 @@ eas_err eas_account_save_policy(eas_agent *a)
     return eas_store_put(a->store, EAS_KEY_POLICY, b, 1 + n);
 }
 
-eas_err eas_account_save_redirect(eas_agent *a, const char *location, size_t len)
-{
-    char b[2 * EAS_URL_MAX + 2];
-    size_t cfg_len = strlen(a->cfg->url);
-    if (cfg_len + 1 + len > sizeof b || cfg_len + 1 + len > EAS_STORE_MAX_VALUE) return EAS_ERR_NOSPACE;
-    memcpy(b, a->cfg->url, cfg_len);
-    b[cfg_len] = '\n';
-    memcpy(b + cfg_len + 1, location, len);
-    return eas_store_put(a->store, EAS_KEY_URL, b, cfg_len + 1 + len);
-}
 
 int eas_account_find_folder(const eas_agent *a, const char *server_id)
 {
-    uint32_t h = eas_account_hash(server_id);
-    for (unsigned slot = 0; slot < EAS_MAX_FOLDERS; slot++)
-        if (((a->folder_used >> slot) & 1u) && a->folder_hash[slot] == h) return (int)slot;
+    uint8_t rec[3 + 3 * EAS_FOLDER_ID_MAX];
+    eas_folder f;
+    uint32_t h = eas_account_hash(a, server_id);
+    for (unsigned slot = 0; slot < EAS_MAX_FOLDERS; slot++) {
+        if (!(((a->folder_used >> slot) & 1u) && a->folder_hash[slot] == h)) continue;
+        /* A 32-bit hash a server can collide on purpose: the stored ServerId decides. A slot staged by
+         * the open transaction is not readable yet and is taken on its hash. */
+        size_t len = 0;
+        eas_err e = eas_store_get(a->store, EAS_KEY_FOLDER(slot), rec, sizeof rec, &len);
+        if (e == EAS_ERR_NOT_FOUND && a->txn_open) return (int)slot;
+        if (e != EAS_OK || eas_account_folder_decode(rec, len, &f) != EAS_OK) continue;
+        if (strcmp(f.server_id, server_id) == 0) return (int)slot;
+    }
     return -1;
 }
 

@@ -22,6 +22,10 @@ static uint64_t now_ms(const eas_agent *a)
 static eas_err fail(eas_agent *a, eas_err e)
 {
     eas_txn_abort(a);
+    if (a->redirect_state != EAS_REDIRECT_NONE) { /* back to the configured URL (redirect.c) */
+        eas_exchange_close(&a->x);
+        eas_redirect_failed(a);
+    }
     a->phase = PH_FINISHED;
     a->op = EAS_OP_NONE;
     a->xstate = AX_ENTER;
@@ -117,6 +121,11 @@ static eas_err on_head(void *ctx, const eas_http_parser *p)
     eas_agent *a = ctx;
     uint16_t status = eas_http_parser_status(p);
     eas_trace_status(a, status);
+    /* A redirect is stored once its URL has answered (before the body: no transaction is open yet). */
+    if (status == 200 && a->redirect_state == EAS_REDIRECT_UNCONFIRMED && !a->txn_open) {
+        eas_err e = eas_redirect_confirmed(a);
+        if (e != EAS_OK) return e;
+    }
     /* Only a 200 carries a command response; other bodies are drained unread. */
     a->body_ok = status == 200 && eas_phases[a->phase].decoder != NULL;
     if (a->body_ok) eas_wbxml_reader_init(&a->reader, &eas_trace_tee, a);
@@ -126,6 +135,13 @@ static eas_err on_head(void *ctx, const eas_http_parser *p)
 /* Starts the exchange of the phase's command. */
 static eas_err start_exchange(eas_agent *a, const eas_phase *p)
 {
+    /* A held request (Ping) never follows the last one sooner than EAS_PING_MIN_INTERVAL_S, longer
+     * after early answers (operation.c): the phase starts again when the wait is over. */
+    if ((p->flags & PH_HELD) && now_ms(a) < a->ping_next_ms) {
+        a->wake_ms = a->ping_next_ms;
+        a->xstate = AX_WAIT;
+        return EAS_OK;
+    }
     a->failure.cmd = p->cmd;
     a->body_ok = 0;
     a->body_seen = 0;
@@ -159,6 +175,7 @@ static eas_err enter_phase(eas_agent *a)
             return EAS_OK;
         }
         if (!p->decide) return start_exchange(a, p);
+        if (a->xstate == AX_WAIT) return EAS_OK;
         eas_err e = p->decide(a);
         if (e != EAS_OK) return e;
     }
@@ -189,19 +206,12 @@ static eas_err on_response(eas_agent *a)
     case EAS_ASHTTP_PROVISION:
         eas_txn_abort(a);
         return eas_op_provision_then(a, p->resume_449);
-    case EAS_ASHTTP_REDIRECT: {
-        eas_url moved;
+    case EAS_ASHTTP_REDIRECT:
         eas_txn_abort(a);
         if (!out.location || a->redirects++ >= MAX_REDIRECTS) return EAS_ERR_HTTP_REDIRECT;
-        size_t len = strlen(out.location);
-        if (eas_url_parse(out.location, len, &moved) != EAS_OK) return EAS_ERR_HTTP_REDIRECT;
-        if (moved.scheme == EAS_URL_HTTP && !a->cfg->allow_plain_http) return EAS_ERR_PLAIN_HTTP_REFUSED;
-        if ((e = eas_account_save_redirect(a, out.location, len)) != EAS_OK) return e;
-        EAS_WARN(LOG(a), "HTTP 451: the account moved; the new URL is kept");
         eas_exchange_close(&a->x);
-        a->url = moved;
-        return EAS_OK; /* the same phase, at the new place */
-    }
+        /* Checked (scheme, transport, domain) and used; stored only once it answers: redirect.c. */
+        return eas_redirect_follow(a, out.location, strlen(out.location)); /* the same phase, at the new place */
     case EAS_ASHTTP_RETRY_LATER: {
         eas_txn_abort(a);
         /* What the server asked, for the application (it waits longer than the agent does). */
@@ -261,6 +271,8 @@ eas_err eas_agent_init(eas_agent *a, const eas_agent_config *cfg, const eas_pal 
     a->store = store;
     eas_exchange_init(&a->x, tls, plain, pal);
     if (events) a->ev = *events;
+    /* Hashes of ServerIds in RAM are salted: a server cannot aim collisions at them. */
+    if (pal->entropy.fill) pal->entropy.fill(pal->entropy.ctx, (uint8_t *)&a->hash_salt, sizeof a->hash_salt);
     eas_err e = eas_url_parse(cfg->url, strlen(cfg->url), &a->url);
     if (e != EAS_OK) return e;
     if (a->url.scheme == EAS_URL_HTTP && (!cfg->allow_plain_http || !plain)) return EAS_ERR_PLAIN_HTTP_REFUSED;
@@ -320,6 +332,12 @@ eas_err eas_agent_step(eas_agent *a, eas_wait *w)
             e = on_outcome(a, o);
             if (e != EAS_OK) return fail(a, e);
             if (a->xstate == AX_WAIT) continue;
+            if (a->yield && a->phase != PH_FINISHED) { /* a window is on flash: the application's turn */
+                a->yield = 0;
+                w->what = EAS_WAIT_TIME | EAS_WAIT_NOW;
+                w->until_ms = now_ms(a);
+                return EAS_ERR_WOULD_BLOCK;
+            }
             break;
         }
         default:
@@ -346,6 +364,13 @@ const char *eas_agent_response_header(const eas_agent *a, eas_http_hdr h)
 uint8_t eas_agent_version(const eas_agent *a) { return a->version; }
 
 eas_ping_result eas_agent_ping_result(const eas_agent *a) { return (eas_ping_result)a->ping_result; }
+
+uint64_t eas_agent_next_ping_ms(const eas_agent *a) { return a->ping_next_ms; }
+
+const char *eas_agent_redirected_host(const eas_agent *a)
+{
+    return a->redirect_state != EAS_REDIRECT_NONE ? a->url.host : NULL;
+}
 
 uint32_t eas_agent_heartbeat(const eas_agent *a) { return a->heartbeat; }
 

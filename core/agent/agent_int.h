@@ -4,7 +4,8 @@
  * operation.c (the phase table: what each request is and what its answer means), exchange.c (the
  * HTTP exchange, which calls no one back), trace.c, and the records below; operation.c calls the
  * records (account.c: account state and the store transaction), items.c and outbox.c; outbox.c
- * calls items.c and account.c; account.c and items.c call nothing here; trace.c reads the phase
+ * calls items.c and account.c; agent.c and account.c call redirect.c (a server's 451), which, like
+ * items.c, calls nothing here; account.c calls nothing else here; trace.c reads the phase
  * table; agenda.c reads items through the public API; event.c builds records on its own. */
 #ifndef EAS_AGENT_INT_H
 #define EAS_AGENT_INT_H
@@ -34,7 +35,8 @@
 
 /* ---- the account's records (core/agent/account.c) ---- */
 
-uint32_t eas_account_hash(const char *s);
+/* The folder index's hash of a ServerId, seeded with the agent's random salt (RAM only). */
+uint32_t eas_account_hash(const eas_agent *a, const char *s);
 size_t eas_account_folder_encode(const eas_folder *f, uint8_t *out, size_t cap);
 eas_err eas_account_folder_decode(const uint8_t *in, size_t len, eas_folder *f);
 
@@ -45,7 +47,6 @@ eas_err eas_account_load(eas_agent *a);
 eas_err eas_account_load_index(eas_agent *a);
 eas_err eas_account_save_protocol(eas_agent *a);
 eas_err eas_account_save_policy(eas_agent *a);
-eas_err eas_account_save_redirect(eas_agent *a, const char *location, size_t len);
 /* The slot of the folder with this ServerId, or -1. */
 int eas_account_find_folder(const eas_agent *a, const char *server_id);
 /* The folder record of a slot in use. */
@@ -59,6 +60,19 @@ void eas_txn_abort(eas_agent *a);
 eas_err eas_txn_commit_notify(eas_agent *a);
 /* Commits without announcing anything (the transaction held no items). */
 eas_err eas_txn_commit(eas_agent *a);
+
+/* ---- the server's redirect (core/agent/redirect.c) ---- */
+enum { EAS_REDIRECT_NONE, EAS_REDIRECT_UNCONFIRMED, EAS_REDIRECT_STORED }; /* a->redirect_state */
+/* A 451's X-MS-Location: checked against the policy, then used (not stored yet). EAS_ERR_HTTP_REDIRECT
+ * or EAS_ERR_PLAIN_HTTP_REFUSED when refused (logged). */
+eas_err eas_redirect_follow(eas_agent *a, const char *location, size_t len);
+/* The redirected URL answered 200 (over verified TLS when https): stored, with the time. Not within an
+ * open transaction. */
+eas_err eas_redirect_confirmed(eas_agent *a);
+/* An operation failed on a redirected URL: back to the configured one (the stored redirect dropped). */
+void eas_redirect_failed(eas_agent *a);
+/* The stored record (NUL-terminated, modified): a->url when it holds, else the record is dropped. */
+void eas_redirect_load(eas_agent *a, char *rec);
 
 /* ---- collections and their items (core/agent/items.c) ---- */
 

@@ -25,6 +25,14 @@ eas_err eas_coll_get_key(eas_agent *a, unsigned slot, char *out, size_t cap)
     return EAS_OK;
 }
 
+/* The hash a transaction's keys are remembered by: seeded with the agent's random salt, so that a server
+ * cannot pick two ServerIds that it takes for one (the store's records are compared by ServerId). Never
+ * 0, which marks a deletion. */
+static uint32_t txn_id_hash(const eas_agent *a, const char *id, size_t len)
+{
+    return eas_fnv1a_from(eas_fnv1a(&a->hash_salt, sizeof a->hash_salt), id, len) | 1u;
+}
+
 /* Keys the open transaction wrote, with the hash of the id they hold (0 for a deletion) and what
  * happened to them (eas_item_change), for the notifications after the commit. */
 static int txn_lookup(const eas_agent *a, uint32_t key, uint32_t *hash)
@@ -48,7 +56,7 @@ static eas_err txn_remember(eas_agent *a, uint32_t key, uint32_t hash, uint8_t c
             return EAS_OK;
         }
     }
-    if (a->txn_keys == EAS_STORE_MAX_TXN_RECORDS) return EAS_ERR_STORE_FULL;
+    if (a->txn_keys == EAS_STORE_MAX_TXN_RECORDS) return EAS_ERR_TXN_FULL;
     a->txn_key[a->txn_keys] = key;
     a->txn_hash[a->txn_keys] = hash;
     a->txn_change[a->txn_keys] = change;
@@ -58,7 +66,7 @@ static eas_err txn_remember(eas_agent *a, uint32_t key, uint32_t hash, uint8_t c
 
 eas_err eas_coll_locate(eas_agent *a, unsigned slot, const char *server_id, size_t id_len, uint32_t *key, int *found)
 {
-    uint32_t h = eas_fnv1a(server_id, id_len);
+    uint32_t h = eas_fnv1a(server_id, id_len), th_want = txn_id_hash(a, server_id, id_len);
     uint32_t free_key = 0;
     int have_free = 0;
     uint8_t rec[EAS_ITEM_RECORD_MAX];
@@ -67,7 +75,7 @@ eas_err eas_coll_locate(eas_agent *a, unsigned slot, const char *server_id, size
         uint32_t k = EAS_KEY_ITEM_BASE(slot) + ((h + i) & 0x00FFFFFFu);
         uint32_t th;
         if (txn_lookup(a, k, &th)) {
-            if (th == h) { /* written by this transaction for the same id */
+            if (th == th_want) { /* written by this transaction for the same id */
                 *key = k;
                 *found = 1;
                 return EAS_OK;
@@ -119,7 +127,8 @@ eas_err eas_coll_stage_put(eas_agent *a, unsigned slot, const uint8_t *rec, size
     eas_err e = eas_coll_locate(a, slot, id, id_len, &key, &found);
     if (e != EAS_OK) return e;
     *was_new = !found;
-    if ((e = txn_remember(a, key, eas_fnv1a(id, id_len), found ? EAS_ITEM_CHANGE : EAS_ITEM_ADD)) != EAS_OK) return e;
+    if ((e = txn_remember(a, key, txn_id_hash(a, id, id_len), found ? EAS_ITEM_CHANGE : EAS_ITEM_ADD)) != EAS_OK)
+        return e;
     return eas_store_txn_put(a->store, key, rec, len);
 }
 

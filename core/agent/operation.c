@@ -6,6 +6,7 @@
 
 #include "agent_int.h"
 #include "directory.h"
+#include "eas/crc32.h"
 #include "eas/log.h"
 
 #define LOG(a) (&(a)->pal->log)
@@ -121,6 +122,8 @@ static eas_err decide_collection(eas_agent *a)
         a->coll_slot = (uint8_t)s;
         a->coll_cls = cls;
         a->coll_resets = 0;
+        a->coll_windows = 0;
+        a->coll_idle_windows = 0;
         a->coll_done = 0;
         a->coll_estimate = 0;
         memcpy(a->coll_id, f.server_id, sizeof a->coll_id);
@@ -176,7 +179,7 @@ static eas_err on_folder_change(void *ctx, eas_folder_change change, const eas_f
     size_t n = eas_account_folder_encode(f, rec, sizeof rec);
     if (n == 0) return EAS_ERR_NOSPACE;
     a->folder_used |= UINT64_C(1) << slot;
-    a->folder_hash[slot] = eas_account_hash(f->server_id);
+    a->folder_hash[slot] = eas_account_hash(a, f->server_id);
     return eas_store_txn_put(a->store, EAS_KEY_FOLDER(slot), rec, n);
 }
 
@@ -216,6 +219,7 @@ static eas_err on_sync_item(void *ctx, eas_item_change change, const uint8_t *re
         e = eas_coll_stage_del(a, a->coll_slot, id, id_len, &flag);
     }
     if (e != EAS_OK) return e;
+    a->window_crc = eas_crc32(a->window_crc, rec, len); /* what this window brought: see after_sync */
     a->coll_done++;
     if (a->ev.progress) a->ev.progress(a->ev.ctx, (eas_class)a->coll_cls, a->coll_id, a->coll_done, a->coll_estimate);
     return EAS_OK;
@@ -238,14 +242,18 @@ static void init_sync(eas_agent *a)
 {
     eas_sync_events ev = {a, on_sync_item, eas_outbox_on_response};
     a->mark_inflight = a->phase == PH_SYNC; /* written when the request starts to go out */
+    a->window_crc = 0;
     a->sent_n = 0;
     a->outbox_any = (uint8_t)eas_outbox_has_commands(a);
     eas_sync_decoder_init(&a->dec.sync, (eas_class)a->coll_cls, &ev);
+    a->dec.sync.collection_id = a->coll_id; /* an answer for another collection is refused */
 }
 
 static void init_ping(eas_agent *a)
 {
     a->ping_changed = 0;
+    a->ping_start_ms = now_ms(a);
+    a->ping_next_ms = a->ping_start_ms + EAS_PING_MIN_INTERVAL_S * 1000u; /* see the driver's start_exchange */
     eas_ping_decoder_init(&a->dec.ping, on_ping_folder, a);
 }
 
@@ -462,6 +470,10 @@ static eas_err after_sync(eas_agent *a, int empty)
     a->failure.eas_status = status;
     if (status == EAS_SYNC_OK) {
         if (d->sync_key[0] == '\0') return EAS_ERR_PROTOCOL;
+        /* Nothing new: no items, the same SyncKey, or the very items of the window before. */
+        int idle = (d->items == 0 || strcmp(d->sync_key, a->coll_key) == 0 || a->window_crc == a->last_window_crc) &&
+                   a->sent_n == 0;
+        a->last_window_crc = a->window_crc;
         if ((e = eas_txn_begin(a)) != EAS_OK) return e;
         if ((e = eas_outbox_finish_sent(a)) != EAS_OK) return e;
         if ((e = eas_store_txn_del(a->store, EAS_KEY_COLL_INFLIGHT(a->coll_slot))) != EAS_OK) return e;
@@ -474,9 +486,19 @@ static eas_err after_sync(eas_agent *a, int empty)
             a->phase = a->ev.progress ? PH_ESTIMATE : PH_SYNC;
             return EAS_OK;
         }
-        /* Again while the server has more, or while changes of ours wait (a request carries a few). */
-        if (d->more_available || (a->sent_n > 0 && eas_outbox_has_commands(a))) return EAS_OK;
-        return next_collection(a);
+        /* Again while the server has more, or while changes of ours wait (a request carries a few), but
+         * not for ever: see EAS_SYNC_MAX_WINDOWS. */
+        int again = d->more_available || (a->sent_n > 0 && eas_outbox_has_commands(a));
+        a->coll_idle_windows = idle ? (uint8_t)(a->coll_idle_windows + 1) : 0;
+        a->coll_windows++;
+        if (again && (a->coll_windows >= EAS_SYNC_MAX_WINDOWS || a->coll_idle_windows >= EAS_SYNC_MAX_IDLE_WINDOWS)) {
+            EAS_WARN1(LOG(a), "Sync: %u windows of a collection, the last for now (too many, or nothing new)",
+                      a->coll_windows);
+            again = 0;
+        }
+        if (!again) return next_collection(a);
+        a->yield = 1; /* the driver returns to the application before the next window */
+        return EAS_OK;
     }
     eas_txn_abort(a);
     if (status == EAS_SYNC_INVALID_KEY) {
@@ -558,6 +580,8 @@ static eas_err ping_done(eas_agent *a, eas_ping_result r)
     return EAS_OK;
 }
 
+static eas_err ping_cut(eas_agent *a);
+
 static eas_err after_ping(eas_agent *a, int empty)
 {
     eas_ping_decoder *d = &a->dec.ping;
@@ -566,10 +590,18 @@ static eas_err after_ping(eas_agent *a, int empty)
     a->failure.eas_status = d->status;
     switch (d->status) {
     case EAS_PING_EXPIRED:
+        /* "No change" well before the heartbeat ended: not a heartbeat at all, a cut (a proxy or a
+         * server that answers at once would otherwise get Ping after Ping). */
+        if (now_ms(a) - a->ping_start_ms < (uint64_t)a->heartbeat * 500u) {
+            EAS_WARN1(LOG(a), "Ping answered \"no change\" %u s into its heartbeat: taken for a cut",
+                      (uint32_t)((now_ms(a) - a->ping_start_ms) / 1000u));
+            return ping_cut(a);
+        }
+        a->ping_early = 0;
         /* A quiet heartbeat went through whole: the path holds idle connections this long; try longer. */
         a->heartbeat = a->heartbeat + EAS_PING_STEP_S < ceiling ? a->heartbeat + EAS_PING_STEP_S : ceiling;
         return ping_done(a, EAS_PING_QUIET);
-    case EAS_PING_CHANGES: return ping_done(a, EAS_PING_CHANGED);
+    case EAS_PING_CHANGES: a->ping_early = 0; return ping_done(a, EAS_PING_CHANGED);
     case EAS_PING_MISSING_PARAMS:
     case EAS_PING_SYNTAX_ERROR:
         if (a->ping_retries++ >= 1) return EAS_ERR_PROTOCOL;
@@ -607,6 +639,11 @@ static eas_err ping_cut(eas_agent *a)
     a->heartbeat = a->heartbeat > EAS_PING_MIN_S + EAS_PING_STEP_S ? a->heartbeat - EAS_PING_STEP_S : EAS_PING_MIN_S;
     if (a->heartbeat_max == 0 || a->heartbeat_max > a->heartbeat) a->heartbeat_max = a->heartbeat;
     EAS_INFO1(LOG(a), "Ping cut before its heartbeat ended: the next one asks for %u s", a->heartbeat);
+    /* Cut or answered at once again and again (a proxy, a broken server): wait longer each time. */
+    uint32_t pause = EAS_PING_MIN_INTERVAL_S << (a->ping_early < 8 ? a->ping_early : 8);
+    if (a->ping_early < 255) a->ping_early++;
+    pause = pause < EAS_PING_PAUSE_MAX_S ? pause : EAS_PING_PAUSE_MAX_S;
+    a->ping_next_ms = a->ping_start_ms + (uint64_t)pause * 1000u;
     return ping_done(a, EAS_PING_CUT);
 }
 

@@ -127,6 +127,10 @@ static eas_err field_done(eas_sync_decoder *d, eas_tag tag)
         if (d->tb.len >= sizeof d->server_id) return EAS_ERR_PROTOCOL;
         memcpy(d->server_id, d->text, d->tb.len + 1);
         return EAS_OK;
+    case EAS_AirSync_CollectionId:
+        /* The answer is for the collection asked for, or for none of ours: never stored in another. */
+        if (d->collection_id && strcmp(d->text, d->collection_id) != 0) return EAS_ERR_PROTOCOL;
+        return EAS_OK;
     case EAS_AirSync_ClientId:
         if (d->tb.len >= sizeof d->client_id) return EAS_ERR_PROTOCOL;
         memcpy(d->client_id, d->text, d->tb.len + 1);

@@ -380,7 +380,7 @@ static eas_err step(eas_http_parser *p, uint8_t c)
     static const char prefix[] = "HTTP/1.";
     eas_err err;
     if (p->state <= ST_HEAD_END_CR && p->pos >= EAS_HTTP_HEAD_TOTAL_MAX)
-        return bad(p, EAS_ERR_HTTP_HEADER_TOO_LARGE, p->pos);
+        return bad(p, EAS_ERR_HTTP_HEAD_TOO_LARGE, p->pos);
     if (p->state >= ST_CHUNK_SIZE && p->state <= ST_CHUNK_SIZE_CR && p->pos - p->mark >= EAS_HTTP_CHUNK_LINE_MAX)
         return bad(p, EAS_ERR_HTTP_CHUNK, p->pos);
     if (p->state >= ST_TRAILER_START && p->state <= ST_TRAILER_END_CR && p->pos - p->mark >= EAS_HTTP_HEADER_MAX)

@@ -175,7 +175,10 @@ void eas_item_text(eas_item_builder *b, const uint8_t *data, size_t len)
             uint8_t bytes[12]; /* of 16 characters at most */
             size_t take = len - i < 16 ? len - i : 16, n = 0;
             if (eas_base64_decode_update(&b->b64_dec, (const char *)data + i, take, bytes, sizeof bytes, &n) != EAS_OK) {
-                b->field_cut = 1; /* not base64: the field is dropped at its end */
+                /* Not base64: the field is dropped at its end. What was decoded so far depends on how
+                 * the text was cut into pieces: none of it stays (the end may never come). */
+                memset(out, 0, EAS_TZ_COMPACT_SIZE);
+                b->field_cut = 1;
                 return;
             }
             for (size_t k = 0; k < n; k++) {

@@ -779,7 +779,8 @@ static eas_err txn_write(eas_store *st, uint8_t type, uint32_t key, const void *
     if (err != EAS_OK) return err;
     if (!st->txn_active) return EAS_ERR_STATE;
     if (len && !val) err = EAS_ERR_ARG;
-    else if (len > EAS_STORE_MAX_VALUE || st->txn_count >= EAS_STORE_MAX_TXN_RECORDS) err = EAS_ERR_NOSPACE;
+    else if (len > EAS_STORE_MAX_VALUE) err = EAS_ERR_NOSPACE;
+    else if (st->txn_count >= EAS_STORE_MAX_TXN_RECORDS) err = EAS_ERR_TXN_FULL;
     if (err != EAS_OK) {
         txn_end(st);
         return err;

@@ -6,7 +6,9 @@
 
 #include "eas/ashttp.h"
 #include "eas/version.h"
+#include "eas/url.h"
 #include "json_arena.h"
+#include "tls.h"
 
 typedef enum { T_STRING, T_BOOL, T_ARRAY } key_type;
 
@@ -42,6 +44,8 @@ static const key_spec keys[] = {
     {"classes", T_ARRAY, 0, 0},
     {"conflicts", T_STRING, 0, 0},
     {"calendar_filter", T_STRING, 0, 0},
+    STR_KEY("tls_server_name", tls_server_name),
+    {"redirect_hosts", T_ARRAY, 0, 0},
 };
 
 /* "calendar_filter": how far back calendars are synced, as MS-ASCMD's FilterType (everything ahead is
@@ -61,6 +65,73 @@ static eas_err copy(char *dst, size_t cap, const char *src, const char *key, cha
     size_t n = strlen(src);
     if (n >= cap) return bad(msg, msg_cap, "value of key \"%s\" is too long", key);
     memcpy(dst, src, n + 1);
+    return EAS_OK;
+}
+
+/* Values that go into a request head: a control character (CR, LF, ...) would end a header early or
+ * smuggle another one in; refused here rather than at the first request. */
+static int has_control(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f) return 1;
+    return 0;
+}
+
+/* A DNS name as the redirect policy compares it: letters, digits, '-' and '.'. */
+static int host_name_ok(const char *s)
+{
+    if (!*s) return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '.'))
+            return 0;
+    return 1;
+}
+
+static eas_err parse_redirect_hosts(const cJSON *item, eas_cli_config *out, char *msg, size_t cap)
+{
+    for (const cJSON *c = item->child; c; c = c->next) {
+        if (!cJSON_IsString(c) || !host_name_ok(c->valuestring))
+            return bad(msg, cap, "key \"%s\" takes a list of host names", "redirect_hosts");
+        if (out->redirect_host_count == EAS_CLI_REDIRECT_HOSTS_MAX)
+            return bad(msg, cap, "key \"%s\": at most 8 hosts", "redirect_hosts");
+        if (strlen(c->valuestring) >= sizeof out->redirect_hosts[0])
+            return bad(msg, cap, "value of key \"%s\" is too long", "redirect_hosts");
+        strcpy(out->redirect_hosts[out->redirect_host_count], c->valuestring);
+        out->redirect_host_list[out->redirect_host_count] = out->redirect_hosts[out->redirect_host_count];
+        out->redirect_host_count++;
+    }
+    return EAS_OK;
+}
+
+/* What would only fail at the first request fails here, naming the key: the URL, and the request
+ * target it makes with the user and the device (longest command name, longest policy key). */
+static eas_err check_url(eas_cli_config *out, char *msg, size_t cap)
+{
+    eas_url url;
+    char target[EAS_HTTP_TARGET_MAX + 1];
+    size_t n = 0;
+    eas_err e = eas_url_parse(out->url, strlen(out->url), &url);
+    if (e == EAS_ERR_NOSPACE)
+        return bad(msg, cap, "key \"%s\": the URL, its host or its path is too long", "url");
+    if (e != EAS_OK) return bad(msg, cap, "key \"%s\": not an http:// or https:// URL", "url");
+    eas_ashttp_request r;
+    memset(&r, 0, sizeof r);
+    r.cmd = EAS_CMD_MEETINGRESPONSE;
+    r.user = "u";
+    r.device_id = out->device_id;
+    r.device_type = out->device_type;
+    if (eas_ashttp_target(&r, url.path, target, sizeof target, &n) != EAS_OK)
+        return bad(msg, cap, "key \"%s\": the path is too long for a request line (EAS_HTTP_TARGET_MAX)", "url");
+    r.user = out->user;
+    if (eas_ashttp_target(&r, url.path, target, sizeof target, &n) != EAS_OK)
+        return bad(msg, cap, "key \"%s\" is too long for a request line with the URL's path", "user");
+    if (url.scheme == EAS_URL_HTTPS && eas_tls_is_ip_literal(url.host) && !out->tls_server_name[0])
+        return bad(msg, cap,
+                   "key \"url\": TLS cannot check an IP address against the certificate; give the name the "
+                   "certificate carries in \"%s\"",
+                   "tls_server_name");
+    if (out->tls_server_name[0] && (!host_name_ok(out->tls_server_name) || eas_tls_is_ip_literal(out->tls_server_name)))
+        return bad(msg, cap, "key \"%s\" must be a host name", "tls_server_name");
     return EAS_OK;
 }
 
@@ -121,6 +192,11 @@ eas_err eas_cli_config_parse(const char *text, size_t len, const char *config_pa
         if (!k) return bad(msg, cap, "unknown key \"%s\"", item->string ? item->string : "");
         if (k->type == T_STRING && !cJSON_IsString(item)) return bad(msg, cap, "key \"%s\" must be a string", k->name);
         if (k->type == T_BOOL && !cJSON_IsBool(item)) return bad(msg, cap, "key \"%s\" must be true or false", k->name);
+        if (k->type == T_ARRAY && !strcmp(k->name, "redirect_hosts")) {
+            if (!cJSON_IsArray(item)) return bad(msg, cap, "key \"%s\" must be a list", k->name);
+            if ((e = parse_redirect_hosts(item, out, msg, cap)) != EAS_OK) return e;
+            continue;
+        }
         if (k->type == T_ARRAY) {
             static const char *const names[] = {"", "calendar", "contacts", "tasks", "email"};
             if (!cJSON_IsArray(item)) return bad(msg, cap, "key \"%s\" must be a list", k->name);
@@ -197,6 +273,13 @@ eas_err eas_cli_config_parse(const char *text, size_t len, const char *config_pa
     if (!out->device_model[0]) memcpy(out->device_model, "easagent-posix", 15);
     if (!out->user_agent[0]) memcpy(out->user_agent, "easagent/" EAS_RELEASE, sizeof "easagent/" EAS_RELEASE);
     if (!out->timezone[0]) memcpy(out->timezone, "UTC0", 5);
+    const char *const head_keys[] = {"user", password_env ? "password_env" : "password", "device_type", "device_model",
+                                     "user_agent"};
+    const char *head_values[] = {out->user, out->password, out->device_type, out->device_model, out->user_agent};
+    for (size_t i = 0; i < sizeof head_keys / sizeof head_keys[0]; i++)
+        if (has_control(head_values[i]))
+            return bad(msg, cap, "key \"%s\" holds a control character (CR, LF, tab, ...)", head_keys[i]);
+    if ((e = check_url(out, msg, cap)) != EAS_OK) return e;
     if (!out->state_file[0]) {
         if (snprintf(out->state_file, sizeof out->state_file, "%s.state", config_path) >= (int)sizeof out->state_file)
             return bad(msg, cap, "key \"%s\": the default path is too long", "state_file");

@@ -9,6 +9,7 @@
 #include "eas/err.h"
 
 #define EAS_CLI_STR_MAX 512
+#define EAS_CLI_REDIRECT_HOSTS_MAX 8
 
 typedef struct eas_cli_config {
     char url[EAS_CLI_STR_MAX];              /* empty: found by discovery (user is an address) */
@@ -28,6 +29,11 @@ typedef struct eas_cli_config {
     char ca_file[EAS_CLI_STR_MAX];
     char state_file[EAS_CLI_STR_MAX];
     char timezone[128];
+    char tls_server_name[256]; /* the certificate's name when the URL's host is an IP address */
+    char redirect_hosts[EAS_CLI_REDIRECT_HOSTS_MAX][256]; /* hosts a 451 may move the account to, beyond
+                                                          * the configured host's domain */
+    const char *redirect_host_list[EAS_CLI_REDIRECT_HOSTS_MAX]; /* pointers into redirect_hosts */
+    uint8_t redirect_host_count;
     uint8_t protocol_version; /* 0: auto */
     uint8_t allow_plain_http;
     uint8_t anchor_mailbox;      /* "anchor_mailbox": true: Cookie: DefaultAnchorMailbox=address */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds every tests/fuzz/fuzz_*.c with clang's libFuzzer + ASan + UBSan, replays its regression inputs
-# (tests/fuzz/regressions/NAME/*, each a former crash: they must pass), then fuzzes for FUZZ_SECONDS.
+# (tests/fuzz/regressions/NAME/*, each a former crash: they must pass), then fuzzes for FUZZ_SECONDS
+# (FUZZ_ONLY="fuzz_agent fuzz_commands" limits the run to those harnesses).
 # A harness links all of core/ plus the files named on its "fuzz-links:" comment line.
 # A crash fails the run and leaves the input in build/fuzz/NAME/crashes/ to be added as a regression.
 set -uo pipefail
@@ -12,6 +13,7 @@ CORE=$(find core -name '*.c' | sort)
 pass=0; fail=0
 for src in tests/fuzz/fuzz_*.c; do
     name=$(basename "$src" .c)
+    if [ -n "${FUZZ_ONLY:-}" ] && ! [[ " $FUZZ_ONLY " == *" $name "* ]]; then continue; fi
     dir="$OUT/$name"; mkdir -p "$dir/corpus" "$dir/crashes"
     links=$(sed -n 's/.*fuzz-links:\(.*\)/\1/p' "$src" | head -1)
     if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
@@ -19,8 +21,10 @@ for src in tests/fuzz/fuzz_*.c; do
             $CORE $links "$src" -o "$dir/$name" 2>"$dir/build.log"; then
         echo "fuzz: $name does not build"; tail -20 "$dir/build.log"; fail=$((fail + 1)); continue
     fi
-    # Seeds: the project's own vectors where the harness has a seed script, else an empty corpus.
+    # Seeds: the project's own vectors where the harness has a seed script, and the corpus a long run
+    # left (tests/fuzz/corpus/NAME/, minimized with -merge=1), else an empty corpus.
     if [ -x "tests/fuzz/seeds/$name.sh" ]; then "tests/fuzz/seeds/$name.sh" "$dir/corpus" || true; fi
+    if [ -d "tests/fuzz/corpus/$name" ]; then cp -n "tests/fuzz/corpus/$name"/* "$dir/corpus/" 2>/dev/null || true; fi
     ok=1
     if [ -d "tests/fuzz/regressions/$name" ] && ls "tests/fuzz/regressions/$name"/* >/dev/null 2>&1; then
         if ! "$dir/$name" -runs=1 "tests/fuzz/regressions/$name"/* >"$dir/regressions.log" 2>&1; then

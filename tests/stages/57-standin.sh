@@ -1,7 +1,9 @@
 # eas-agent against the scripted stand-in server (tests/standin/server.py, plain HTTP on 127.0.0.1;
 # TLS too when eas.test resolves): 449, 451, 503, quarantine, cut and malformed responses, slow and
-# chunked ones, remote wipe, version negotiation. Needs only build/host/eas-agent and eas-wbxml
-# (`make test` builds them first) and Debian's python3. Prints 'standin: N passed, N failed'.
+# chunked ones, remote wipe, version negotiation; and a hostile server (s24-s29): redirects to http, to
+# other hosts, to a scheme without transport; MoreAvailable for ever; Pings answered at once; answers
+# for another collection; colliding ServerIds; request-time config values; TLS to an IP address.
+# Needs only build/host/eas-agent and eas-wbxml (`make test` builds them first) and Debian's python3. Prints 'standin: N passed, N failed'.
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 scripts/ensure-deps.sh python3 || { echo "standin: python3 could not be installed"; exit 1; }

@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """eas-agent against the scripted stand-in server (tests/standin/server.py, which says in every
-response that it is not a real EAS server): the behaviour SOGo never shows on demand.
+response that it is not a real EAS server): the behaviour SOGo never shows on demand, and that of a
+broken or hostile server (s24-s29: each case asserts no crash, the stored URL, the requests' count and
+rate, the exit status and the message).
 
     tests/standin/run.py [SCENARIO-SUBSTRING ...]
 
@@ -260,12 +262,12 @@ class Device:
         with open(os.open(self.config, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
             json.dump(cfg, f)
 
-    def run(self, steps, *args, trace=False, json_out=True, command="folders"):
+    def run(self, steps, *args, trace=False, json_out=True, command="folders", timeout=AGENT_TIMEOUT):
         argv = (["--trace"] if trace else []) + [command]
         argv += ["--json"] if json_out and command in ("folders", "search", "resolve", "availability") else []
-        return self.command(steps, *(argv + list(args)))
+        return self.command(steps, *(argv + list(args)), timeout=timeout)
 
-    def command(self, steps, *args):
+    def command(self, steps, *args, timeout=AGENT_TIMEOUT):
         """eas-agent --config CONFIG ARGS..., the stand-in loaded with steps."""
         self.s.load(steps)
         argv = [AGENT, "--config", self.config] + list(args)
@@ -275,7 +277,7 @@ class Device:
         rss_kb = 0
         with tempfile.TemporaryFile() as fo, tempfile.TemporaryFile() as fe:
             p = subprocess.Popen(argv, stdout=fo, stderr=fe)
-            deadline = time.monotonic() + AGENT_TIMEOUT
+            deadline = time.monotonic() + timeout
             while p.poll() is None and time.monotonic() < deadline:
                 try:
                     with open("/proc/%d/status" % p.pid) as st:
@@ -390,16 +392,18 @@ def s03_redirect(s):
     check("451: FolderSync retried at the new path", [x["path"] for x in r.reqs][-2:] ==
           ["/Microsoft-Server-ActiveSync", moved], str([x["path"] for x in r.reqs]))
     check("451: three folders", r.folders() == as_set(F3), r.out)
-    r = d.run([dict(fs("2"), expect={"cmd": "FolderSync", "path": moved})])
-    check("451 second run: goes straight to the new URL (persisted)",
-          r.rc == 0 and [x["path"] for x in r.reqs] == [moved], repr(r) + str([x["path"] for x in r.reqs]))
+    r = d.run([dict(fs("2"), expect={"cmd": "FolderSync", "path": "/Microsoft-Server-ActiveSync"})])
+    check("451 over plain http: used for that run only, the second run asks the configured URL (nothing "
+          "verified who answered, so nothing is stored)",
+          r.rc == 0 and [x["path"] for x in r.reqs] == ["/Microsoft-Server-ActiveSync"],
+          repr(r) + str([x["path"] for x in r.reqs]))
     # A loop: every answer is 451 back to the same place.
     d2 = Device(s, "redirloop")
     loop = "http://127.0.0.1:%d/loop/Microsoft-Server-ActiveSync" % s.port
     r = d2.run([{"forever": True, "status": 451, "headers": [["X-MS-Location", loop]]}])
     check("451 loop: ends with a non-zero exit (rc %s)" % r.rc, r.rc not in (0, "timeout"), repr(r))
     check("451 loop: bounded (%d requests, at most 5)" % len(r.reqs), 1 <= len(r.reqs) <= 5)
-    check("451 loop: message mentions HTTP 451", "HTTP 451" in r.message(), r.message())
+    check("451 loop: message mentions HTTP 451, once", r.message().count("HTTP 451") == 1, r.message())
     # 451 without X-MS-Location: nothing to follow.
     d3 = primed(s, "redirnoloc")
     r = d3.run([status_step(451)])
@@ -738,19 +742,20 @@ def s16_calendar_filter(s):
           r.rc == 1 and "calendar_filter" in r.err and not r.reqs, repr(r) + r.err)
 
 
-def s14_tls(s_unused):
-    """Optional: the same stand-in over TLS, with a certificate for DNS:eas.test minted here."""
+def standin_pki():
+    """A test CA and a server certificate for DNS:eas.test and DNS:localhost, minted here once; None
+    (said why) when eas.test does not resolve or openssl is missing."""
     try:
         socket.getaddrinfo("eas.test", 443)
     except OSError:
         print("  skip TLS: eas.test does not resolve")
-        return
+        return None
     if not shutil.which("openssl"):
         print("  skip TLS: no openssl")
-        return
+        return None
     pki = os.path.join(OUT, "pki")
     os.makedirs(pki, exist_ok=True)
-    ca, ca_key, cert, key = (os.path.join(pki, n) for n in ("ca.pem", "ca.key", "server.pem", "server.key"))
+    ca, ca_key, cert, key = (os.path.join(pki, n) for n in ("ca.pem", "ca.key", "server-2.pem", "server-2.key"))
     if not os.path.exists(cert):
         q = dict(capture_output=True, check=True)
         subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
@@ -760,9 +765,19 @@ def s14_tls(s_unused):
                         "-keyout", key, "-out", key + ".csr", "-subj", "/CN=eas.test"], **q)
         ext = os.path.join(pki, "ext.cnf")
         with open(ext, "w") as f:
-            f.write("subjectAltName=DNS:eas.test\nextendedKeyUsage=serverAuth\n")
+            f.write("subjectAltName=DNS:eas.test,DNS:localhost\nextendedKeyUsage=serverAuth\n")
         subprocess.run(["openssl", "x509", "-req", "-in", key + ".csr", "-CA", ca, "-CAkey", ca_key,
-                        "-CAcreateserial", "-days", "30", "-out", cert, "-extfile", ext], **q)
+                        "-CAcreateserial", "-days", "30", "-out", cert + ".tmp", "-extfile", ext], **q)
+        os.replace(cert + ".tmp", cert)
+    return ca, cert, key
+
+
+def s14_tls(s_unused):
+    """Optional: the same stand-in over TLS, with a certificate for DNS:eas.test minted here."""
+    pki = standin_pki()
+    if not pki:
+        return
+    ca, cert, key = pki
     s = Standin("tls", tls=(cert, key))
     try:
         d = Device(s, "tls", scheme="https", host="eas.test", ca=ca)
@@ -823,6 +838,32 @@ def options_161(**kw):
     step = {"expect": {"method": "OPTIONS"},
             "headers": [["MS-ASProtocolVersions", "2.5,12.0,12.1,14.0,14.1,16.0,16.1"],
                         ["MS-ASProtocolCommands", COMMANDS_161]]}
+    step.update(kw)
+    return step
+
+
+# ------------------------------------------------------------------ a broken or hostile server
+
+CAL = "vevent%2Fpersonal"
+# The host build's capacity (core/include/eas/config.h), read there so that the case follows it.
+EAS_STORE_MAX_TXN_RECORDS = int(re.search(r"define EAS_STORE_MAX_TXN_RECORDS (\d+)u",
+                                          open(os.path.join(ROOT, "core/include/eas/config.h")).read()).group(1))
+
+
+def sync_xml(key, coll=CAL, status=1, items=(), more=False):
+    x = ('<Sync xmlns="AirSync:" xmlns:calendar="Calendar:"><Collections><Collection><SyncKey>%s</SyncKey>'
+         "<CollectionId>%s</CollectionId><Status>%d</Status>" % (key, coll, status))
+    x += "<MoreAvailable/>" if more else ""
+    if items:
+        x += "<Commands>%s</Commands>" % "".join(
+            "<Add><ServerId>%s</ServerId><ApplicationData><calendar:Subject>%s</calendar:Subject>"
+            "<calendar:StartTime>20261201T090000Z</calendar:StartTime><calendar:EndTime>20261201T100000Z"
+            "</calendar:EndTime></ApplicationData></Add>" % it for it in items)
+    return x + "</Collection></Collections></Sync>"
+
+
+def sync_step(key, coll=CAL, items=(), more=False, **kw):
+    step = {"expect": {"method": "POST", "cmd": "Sync"}, "xml": sync_xml(key, coll, 1, items, more)}
     step.update(kw)
     return step
 
@@ -1055,10 +1096,297 @@ def s23_anchor_mailbox(s):
           repr(r))
 
 
+def estimate_step(coll=CAL):
+    return {"expect": {"method": "POST", "cmd": "GetItemEstimate"},
+            "xml": '<GetItemEstimate xmlns="GetItemEstimate:"><Response><Status>1</Status><Collection>'
+                   "<CollectionId>%s</CollectionId><Estimate>1</Estimate></Collection></Response>"
+                   "</GetItemEstimate>" % coll}
+
+
+def ping_step(status, **kw):
+    step = {"expect": {"method": "POST", "cmd": "Ping"}, "xml": '<Ping xmlns="Ping:"><Status>%d</Status></Ping>' % status}
+    step.update(kw)
+    return step
+
+
+def count(reqs, cmd):
+    return sum(1 for q in reqs if cmd_of(q) == cmd)
+
+
+def no_crash(what, r):
+    """An agent killed by a signal (SIGSEGV: -11) or by a sanitizer (its exit is not ours) crashed."""
+    ok = r.rc == "timeout" or (isinstance(r.rc, int) and 0 <= r.rc <= 4)
+    return check(what + ": no crash (rc %s)" % r.rc, ok and "Sanitizer" not in r.err and "runtime error" not in r.err,
+                 r.err[-400:])
+
+
+def calsynced(s, name, **kw):
+    """Primed, then the calendar synced to SyncKey 2 with one event (the other classes not kept)."""
+    extra = {"classes": ["calendar"]}
+    extra.update(kw.pop("extra", {}))
+    d = Device(s, name, extra=extra, **kw)
+    r = d.run(HANDSHAKE + [fs("1", adds=F3)])
+    r2 = d.run([fs("1"), sync_step("1"), estimate_step(), sync_step("2", items=[("ev1", "Stand-up")])], command="sync")
+    check("%s: primed and synced (rc %s, %s)" % (name, r.rc, r2.rc), r.rc == 0 and r2.rc == 0, repr(r) + repr(r2))
+    return d
+
+
+def fnv1a(text):
+    h = 2166136261
+    for b in text.encode():
+        h = ((h ^ b) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def fnv_collision(prefix):
+    """Two ServerIds with the same 32-bit FNV-1a (what the folder and item indexes first compare)."""
+    seen = {}
+    i = 0
+    while True:
+        sid = "%s%x" % (prefix, i)
+        h = fnv1a(sid)
+        if h in seen:
+            return seen[h], sid
+        seen[h] = sid
+        i += 1
+
+
+def s24_hostile_sync(s):
+    # Defect 3: a server that answers MoreAvailable for ever, with nothing (or the same thing) in it.
+    d = calsynced(s, "endless")
+    r = d.run([fs("1"), estimate_step(), sync_step("2", more=True, forever=True)], command="sync", timeout=20)
+    no_crash("MoreAvailable for ever, nothing new", r)
+    n = count(r.reqs, "Sync")
+    check("MoreAvailable for ever, same SyncKey, no items: sync ends, exit 0 (rc %s)" % r.rc, r.rc == 0, repr(r))
+    check("MoreAvailable for ever: windows bounded (%d Sync requests, at most 4)" % n, 1 <= n <= 4, repr(r))
+    steps = [fs("1"), estimate_step()] + [sync_step(str(10 + k), items=[("ev1", "Stand-up")], more=True)
+                                          for k in range(30)]
+    r = d.run(steps, command="sync", timeout=20)
+    n = count(r.reqs, "Sync")
+    check("MoreAvailable for ever with new SyncKeys and the same item: exit 0, at most 5 windows (rc %s, %d)" % (r.rc, n),
+          r.rc == 0 and 1 <= n <= 5, repr(r))
+    r = d.run([], command="events", json_out=False)
+    check("after the endless windows: the one event, stored once", r.rc == 0 and r.out.count("Stand-up") == 1, r.out)
+    key = str(10 + n - 1)
+    # Defect 8: an answer for another collection is not stored in the one asked for.
+    r = d.run([fs("1"), estimate_step(), sync_step("99", coll="vtodo%2Fpersonal", items=[("x1", "Intruder")])],
+              command="sync")
+    check("Sync answer for another CollectionId: refused, exit 4 (rc %s)" % r.rc, r.rc == EXIT_PROTOCOL, repr(r))
+    r = d.run([], command="events", json_out=False)
+    check("Sync answer for another CollectionId: nothing of it stored", "Intruder" not in r.out and "Stand-up" in r.out,
+          r.out)
+    # Its window was not taken, so it counts as lost (the server may count it delivered): the next sync
+    # starts the collection over from SyncKey 0, as after a cut.
+    r = d.run([fs("1"), sync_step("20"), estimate_step(), sync_step("21", items=[("ev1", "Stand-up")])], command="sync")
+    syncs = [q for q in r.reqs if cmd_of(q) == "Sync"]
+    check("Sync answer for another CollectionId: the next sync starts the collection over from 0 (key %s was %s)"
+          % (syncs and sync_key(syncs[0]), key), r.rc == 0 and syncs and sync_key(syncs[0]) == "0", repr(r))
+    # Defect 8: item identities that share a hash stay two items (in one window, and in two).
+    a, b = fnv_collision("ev-")
+    r = d.run([fs("1"), estimate_step(), sync_step("40", items=[(a, "Hash one")])], command="sync")
+    r = d.run([fs("1"), estimate_step(), sync_step("41", items=[(b, "Hash two")])], command="sync")
+    r2 = d.run([], command="events", json_out=False)
+    check("two ServerIds with one FNV-1a hash in two windows: both kept (%s, %s)" % (a, b),
+          r.rc == 0 and "Hash one" in r2.out and "Hash two" in r2.out, repr(r) + r2.out)
+    a, b = fnv_collision("one-")
+    r = d.run([fs("1"), estimate_step(), sync_step("42", items=[(a, "Hash three"), (b, "Hash four")])], command="sync")
+    r2 = d.run([], command="events", json_out=False)
+    check("two ServerIds with one FNV-1a hash in one window: both kept (%s, %s)" % (a, b),
+          r.rc == 0 and "Hash three" in r2.out and "Hash four" in r2.out, repr(r) + r2.out)
+    # Defect 8: "state store full" was the message for a window over a transaction's capacity.
+    many = [("big%d" % i, "I%d" % i) for i in range(EAS_STORE_MAX_TXN_RECORDS + 20)]
+    r = d.run([fs("1"), estimate_step(), sync_step("43", items=many)], command="sync")
+    check("a window of %d items (over EAS_STORE_MAX_TXN_RECORDS): exit 4 naming the transaction (rc %s)" % (len(many), r.rc),
+          r.rc == EXIT_PROTOCOL and "store transaction" in r.message() and "store full" not in r.message(), r.message())
+
+
+def s25_hostile_folders(s):
+    # Defect 8: folder identities that share a hash stay two folders.
+    d = primed(s, "fnvfold")
+    a, b = fnv_collision("fold-")
+    r = d.run([fs("2", adds=[(a, "0", "Hash folder one", 12)])])
+    r = d.run([fs("3", adds=[(b, "0", "Hash folder two", 12)])])
+    names = [f[2] for f in (r.folders() or [])]
+    check("two folder ServerIds with one FNV-1a hash: both kept (%s, %s)" % (a, b),
+          r.rc == 0 and "Hash folder one" in names and "Hash folder two" in names, repr(r) + r.out)
+    c, e = fnv_collision("same-")
+    r = d.run([fs("4", adds=[(c, "0", "Same one", 12), (e, "0", "Same two", 12)])])
+    names = [f[2] for f in (r.folders() or [])]
+    check("two colliding folders in one FolderSync: both kept", r.rc == 0 and "Same one" in names and "Same two" in names,
+          repr(r) + r.out)
+    # Defect 8: a head over EAS_HTTP_HEAD_TOTAL_MAX is not "header larger than EAS_HTTP_HEADER_MAX".
+    r = d.run([fs("5", headers=[["X-Filler-%d" % i, "v" * 200] for i in range(400)])])
+    check("an 80 KB response head: exit 4 naming EAS_HTTP_HEAD_TOTAL_MAX (rc %s)" % r.rc,
+          r.rc == EXIT_PROTOCOL and "EAS_HTTP_HEAD_TOTAL_MAX" in r.message(), r.message())
+
+
+def s26_hostile_ping(s):
+    # Defect 4: a server (or proxy) that answers every Ping at once with "no change".
+    d = calsynced(s, "pingstorm")
+    r = d.run([fs("1"), estimate_step(), sync_step("2"), ping_step(1, forever=True)], command="push", timeout=15)
+    no_crash("Ping answered at once for ever", r)
+    pings = [q for q in r.reqs if cmd_of(q) == "Ping"]
+    check("Ping answered at once for ever: at most 3 Pings in 15 s (%d)" % len(pings), 1 <= len(pings) <= 3, repr(r))
+    gaps = [b["time"] - a["time"] for a, b in zip(pings, pings[1:])]
+    check("Ping answered at once: %s s between Pings (>= %d)" % (["%.1f" % g for g in gaps], 10),
+          all(g >= 9.5 for g in gaps), str(gaps))
+    hb = [int(xml_field(q, "HeartbeatInterval")[0]) for q in pings if xml_field(q, "HeartbeatInterval")]
+    check("Ping answered at once: taken for a cut, the heartbeat steps down (%s)" % hb,
+          len(hb) < 2 or hb[1] < hb[0], str(hb))
+    check("Ping answered at once: said so on stderr", "cut before the heartbeat" in r.err, r.err[-300:])
+    # Defect 8: push --max-seconds.
+    for bad in ("abc", "0", "-5", "12x", "99999999999999999999"):
+        r = d.run([], "--max-seconds", bad, command="push")
+        check("push --max-seconds %s: exit 1 before any request (rc %s)" % (bad, r.rc),
+              r.rc == EXIT_USAGE and not r.reqs and "--max-seconds" in r.err, r.err)
+    # A Ping the server holds past its heartbeat: push ends at its limit, not the Ping's margin later.
+    r = d.run([fs("1"), estimate_step(), sync_step("2"), ping_step(1, pauses=[[0, 120]])], "--max-seconds", "70",
+              command="push", timeout=100)
+    pings = [q for q in r.reqs if cmd_of(q) == "Ping"]
+    hb = [int(xml_field(q, "HeartbeatInterval")[0]) for q in pings if xml_field(q, "HeartbeatInterval")]
+    check("push --max-seconds 70, Ping never answered: exit 0 within 72 s (rc %s, %.1f s, heartbeat %s)" % (r.rc, r.secs, hb),
+          r.rc == 0 and r.secs <= 72 and len(hb) == 1 and hb[0] <= 65, repr(r))
+
+
+def s27_hostile_redirect(s):
+    configured = "/Microsoft-Server-ActiveSync"
+    # Defect 1: a plain-http account sent to https. It used to be stored and then crash every run.
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    nobody = closed.getsockname()[1]  # a port nobody listens on once closed: connect refused at once
+    closed.close()
+    for name, host, extra, want in (("tohttps", "eas.test", {"redirect_hosts": ["eas.test"]}, EXIT_NETWORK),
+                                    ("tohttpsip", "127.0.0.1", {}, EXIT_USAGE)):
+        d = Device(s, name, extra=extra)
+        r = d.run(HANDSHAKE + [status_step(451, headers=[["X-MS-Location", "https://%s:%d/x" % (host, nobody)]])])
+        no_crash("451 from http to https://%s" % host, r)
+        check("451 from http to https://%s, no TLS server there: exit %d (rc %s)" % (host, want, r.rc), r.rc == want,
+              repr(r) + r.err[-200:])
+        r = d.run([fs("1", adds=F3)])
+        no_crash("the run after the 451 to https://%s" % host, r)
+        check("451 from http to https://%s: nothing stored, the next run asks the configured URL (rc %s)" % (host, r.rc),
+              r.rc == 0 and [q["path"] for q in r.reqs] == [configured], repr(r))
+    d = Device(s, "tohttpsnotls", extra={"ca_file": "/nonexistent/ca.pem"})
+    r = d.run(HANDSHAKE + [status_step(451, headers=[["X-MS-Location", "https://eas.test:%d/x" % s.port]])])
+    no_crash("451 to https without any TLS set up", r)
+    check("451 to https without TLS: refused before anything is stored, exit 4 (rc %s)" % r.rc,
+          r.rc == EXIT_PROTOCOL and "no transport" in r.err and len(r.reqs) == 4, repr(r) + r.err[-300:])
+    # Defect 2: another host; allowed only by "redirect_hosts".
+    d = Device(s, "otherhost")
+    loc = [["X-MS-Location", "http://localhost:%d/elsewhere" % s.port]]
+    r = d.run(HANDSHAKE + [status_step(451, headers=loc)])
+    check("451 to a host outside the configured one's domain: refused, exit 4, not followed (rc %s)" % r.rc,
+          r.rc == EXIT_PROTOCOL and "outside the configured domain" in r.err and len(r.reqs) == 4, repr(r))
+    d = Device(s, "otherhostok", extra={"redirect_hosts": ["localhost"]})
+    r = d.run(HANDSHAKE + [status_step(451, headers=loc), dict(fs("1", adds=F3), expect={"path": "/elsewhere"})])
+    check("451 to a host named in redirect_hosts: followed and logged (rc %s)" % r.rc,
+          r.rc == 0 and r.reqs[-1]["path"] == "/elsewhere" and "moved the account to localhost" in r.err, repr(r))
+
+
+def s28_hostile_config(s):
+    # Defect 8: values that used to fail at the first request (exit 4) fail at load, naming the key.
+    cases = [("user", {"user": "alice\r\nX-Injected: 1"}), ("user_agent", {"user_agent": "ua\n"}),
+             ("password", {"password": "pw\x01"}), ("device_type", {"device_type": "t\x7f"}),
+             ("url", {"url": "http://127.0.0.1:%d/%s" % (s.port, "p" * 1100)})]
+    for key, extra in cases:
+        d = Device(s, "cfg" + key.replace("_", ""), extra=extra)
+        r = d.run([fs("1", adds=F3)])
+        check("config %s=%r: exit 1 at load naming the key, no request (rc %s)" % (key, list(extra.values())[0][:24], r.rc),
+              r.rc == EXIT_USAGE and ('"%s"' % key) in r.err and not r.reqs, r.err)
+    d = Device(s, "cfgredirect", extra={"redirect_hosts": ["ok.example", "bad host"]})
+    r = d.run([])
+    check("config redirect_hosts with a space: exit 1 naming the key", r.rc == EXIT_USAGE and "redirect_hosts" in r.err,
+          r.err)
+    # Defect 8: a state file of another size is not "flash operation failed".
+    d = Device(s, "wrongsize")
+    with open(d.state, "wb") as f:
+        f.write(b"\0" * 100)
+    r = d.run([fs("1", adds=F3)])
+    check("a 100-byte state file: exit 1, says its size (rc %s)" % r.rc,
+          r.rc == EXIT_USAGE and "100 bytes" in r.err and "flash operation failed" not in r.err, r.err)
+
+
+
+def s29_hostile_tls(s_unused):
+    """Defects 2 and 7 over real TLS (skipped, as s14_tls, when eas.test does not resolve)."""
+    pki = standin_pki()
+    if not pki:
+        return
+    ca, cert, key = pki
+    s = Standin("hostiletls", tls=(cert, key))
+    plain = Standin("hostiletlsplain")
+    configured = "/Microsoft-Server-ActiveSync"
+    try:
+        def tls_device(name, extra=None, host="eas.test"):
+            return Device(s, name, scheme="https", host=host, ca=ca, extra=extra)
+        moved = lambda path, host="eas.test", scheme="https", port=None: [
+            ["X-MS-Location", "%s://%s:%d%s" % (scheme, host, port or s.port, path)]]
+        # Never from https to http, whatever allow_plain_http says.
+        d = tls_device("downgrade", {"allow_plain_http": True})
+        r = d.run(HANDSHAKE + [status_step(451, headers=moved("/plain", scheme="http", port=plain.port))])
+        check("451 from https to http (allow_plain_http true): refused, exit 4 (rc %s)" % r.rc,
+              r.rc == EXIT_PROTOCOL and "from https to http" in r.err and len(r.reqs) == 4, repr(r) + r.err[-200:])
+        check("451 from https to http: not a byte to the plain server", not plain.requests())
+        # Stored only once the new URL answered over TLS; then used until it fails.
+        d = tls_device("confirmed")
+        r = d.run(HANDSHAKE + [status_step(451, headers=moved("/moved")), dict(fs("1", adds=F3), expect={"path": "/moved"})])
+        check("451 within the host, answered 200 over TLS: exit 0, logged (rc %s)" % r.rc,
+              r.rc == 0 and "moved the account to eas.test" in r.err, repr(r))
+        r = d.run([dict(fs("2"), expect={"path": "/moved"})])
+        check("the confirmed redirect is stored: the next run goes to /moved",
+              r.rc == 0 and [q["path"] for q in r.reqs] == ["/moved"], repr(r))
+        r = d.run([dict(fs("2"), drop=True)])
+        check("the stored redirect's server fails: exit 2 (rc %s)" % r.rc, r.rc == EXIT_NETWORK, repr(r))
+        r = d.run([fs("2")])
+        check("after that failure the stored redirect is dropped: the configured URL again",
+              r.rc == 0 and [q["path"] for q in r.reqs] == [configured], repr(r))
+        # Not stored when the new URL does not answer 200.
+        d = tls_device("unconfirmed")
+        r = d.run(HANDSHAKE + [status_step(451, headers=moved("/moved")), status_step(500)])
+        check("451 whose new URL answers 500: exit 4 (rc %s)" % r.rc, r.rc == EXIT_PROTOCOL, repr(r))
+        r = d.run([fs("1", adds=F3)])
+        check("451 whose new URL failed: nothing stored, the configured URL next",
+              r.rc == 0 and [q["path"] for q in r.reqs] == [configured], repr(r))
+        # Another domain: only with redirect_hosts (the certificate holds DNS:localhost too).
+        d = tls_device("tlsother")
+        r = d.run(HANDSHAKE + [status_step(451, headers=moved("/other", host="localhost"))])
+        check("451 from eas.test to localhost: refused, exit 4 (rc %s)" % r.rc,
+              r.rc == EXIT_PROTOCOL and "outside the configured domain" in r.err and len(r.reqs) == 4, repr(r))
+        d = tls_device("tlsotherok", {"redirect_hosts": ["localhost"]})
+        r = d.run(HANDSHAKE + [status_step(451, headers=moved("/other", host="localhost")),
+                               dict(fs("1", adds=F3), expect={"path": "/other"})])
+        check("451 to localhost named in redirect_hosts: followed over verified TLS (rc %s)" % r.rc,
+              r.rc == 0 and r.reqs[-1]["path"] == "/other", repr(r))
+        # Defect 1, after load: a stored https redirect of a plain-http account whose TLS is gone.
+        d = Device(plain, "plainthentls", extra={"redirect_hosts": ["eas.test"], "ca_file": ca})
+        s.load([dict(fs("1", adds=F3), expect={"path": "/tls"})])
+        r = d.run(HANDSHAKE + [status_step(451, headers=moved("/tls"))])
+        check("plain-http account moved to https and answered there: exit 0 (rc %s)" % r.rc,
+              r.rc == 0 and [q["path"] for q in s.requests()] == ["/tls"], repr(r) + r.err[-300:])
+        d = Device(plain, "plainthentls", extra={"redirect_hosts": ["eas.test"], "ca_file": "/nonexistent/ca.pem"})
+        r = d.run([fs("2")])
+        no_crash("stored https redirect, no TLS in this run", r)
+        check("stored https redirect, no TLS in this run: falls back to the configured http URL (rc %s)" % r.rc,
+              r.rc == 0 and [q["path"] for q in r.reqs] == [configured], repr(r) + r.err[-300:])
+        # Defect 7: an IP literal is not sent as SNI nor matched; tls_server_name gives the name.
+        d = tls_device("tlsip", host="127.0.0.1")
+        r = d.run(HANDSHAKE + [fs("1", adds=F3)])
+        check("https://127.0.0.1 without tls_server_name: exit 1 at load naming the key (rc %s)" % r.rc,
+              r.rc == EXIT_USAGE and "tls_server_name" in r.err and not r.reqs, r.err)
+        d = tls_device("tlsipname", {"tls_server_name": "eas.test"}, host="127.0.0.1")
+        r = d.run(HANDSHAKE + [fs("1", adds=F3)])
+        check("https://127.0.0.1 with tls_server_name eas.test: verified, exit 0 (rc %s)" % r.rc,
+              r.rc == 0 and r.folders() == as_set(F3), repr(r) + r.err[-200:])
+    finally:
+        s.stop()
+        plain.stop()
+
+
 SCENARIOS = [s01_provision_449, s02_status_provision, s03_redirect, s04_http_status, s05_throttle,
              s06_quarantine, s07_cut, s08_malformed, s09_slow_chunked, s10_invalid_key, s11_remote_wipe,
              s12_versions, s13_connections, s15_limits, s16_calendar_filter, s17_cli, s18_directory,
-             s22_transient_statuses, s23_anchor_mailbox, s14_tls]
+             s22_transient_statuses, s23_anchor_mailbox, s24_hostile_sync, s25_hostile_folders, s26_hostile_ping,
+             s27_hostile_redirect, s28_hostile_config, s14_tls, s29_hostile_tls]
 
 
 def main():
@@ -1087,7 +1415,7 @@ def main():
             continue
         print("--- %s" % sc.__name__)
         t0 = time.monotonic()
-        s = None if sc is s14_tls else Standin(sc.__name__)
+        s = None if sc in (s14_tls, s29_hostile_tls) else Standin(sc.__name__)
         try:
             sc(s)
         except Exception as e:  # a scenario that crashed counts as a failure, the others still run

@@ -11,7 +11,8 @@
 #       server.key      the key of all four server certificates
 #   tls_server.sh serve DIR KIND LOG    run `openssl s_server -www` on 127.0.0.1, on a port the kernel
 #       picks, until killed or for 120 s at most. KIND: good | wronghost | untrusted | expired | tls11
-#       (the good certificate, TLS 1.1 only). The port appears in LOG as "ACCEPT 127.0.0.1:PORT".
+#       (the good certificate, TLS 1.1 only) | cbc, p224 (only a CBC suite, only the P-224 group) |
+#       chacha, x25519 (only ChaCha20-Poly1305, only X25519). The port appears in LOG as "ACCEPT 127.0.0.1:PORT".
 #
 # openssl 3.0's `x509 -req` cannot date a certificate in the past, so the expired one goes through
 # `openssl ca`, which takes -startdate/-enddate, with a throwaway CA database.
@@ -122,6 +123,12 @@ serve)
     case "$kind" in
     good | wronghost | untrusted | expired) cert=$kind ;;
     tls11) cert=good; extra=(-tls1_1 -cipher 'DEFAULT:@SECLEVEL=0') ;;
+    # What the client must not take (platform/tls_policy.h): a CBC suite only, a 224-bit ECDHE group only.
+    cbc) cert=good; extra=(-tls1_2 -cipher 'ECDHE-ECDSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA') ;;
+    p224) cert=good; extra=(-tls1_2 -groups P-224) ;;
+    # What it must take with the policy's lists: ChaCha20-Poly1305 only, X25519 only.
+    chacha) cert=good; extra=(-tls1_2 -cipher 'ECDHE-ECDSA-CHACHA20-POLY1305') ;;
+    x25519) cert=good; extra=(-tls1_2 -groups X25519) ;;
     *) die "unknown server kind '$kind'" ;;
     esac
     exec timeout 120 openssl s_server -accept 127.0.0.1:0 -cert "$dir/$cert.crt" -key "$dir/server.key" \

@@ -20,6 +20,8 @@
 
 /* ---- a scripted server connection ---- */
 
+static uint64_t fake_ms;
+
 #define MAX_RESP 8
 
 typedef struct {
@@ -41,6 +43,8 @@ typedef struct {
     const uint8_t *big; /* if set: response big_at is these big_len bytes instead */
     size_t big_len;
     int big_at;
+    uint64_t answer_delay_ms; /* each answer comes this long after its request (fake clock) */
+    uint64_t hold_until;
 } script;
 
 /* The bytes of response i. */
@@ -91,7 +95,9 @@ static eas_err s_recv(void *ctx, uint8_t *buf, size_t len, size_t *done)
         if (s->peer_closed || s->next >= s->nresp) return EAS_ERR_NET_CLOSED;
         s->serving = s->next++;
         s->pos = 0;
+        s->hold_until = fake_ms + s->answer_delay_ms;
     }
+    if (fake_ms < s->hold_until) return EAS_ERR_WOULD_BLOCK;
     if (s->blocky && (s->calls++ & 1)) return EAS_ERR_WOULD_BLOCK;
     size_t full = 0;
     const uint8_t *bytes = resp_bytes(s, s->serving, &full);
@@ -143,9 +149,9 @@ static void add_response(script *s, int status, const char *extra_headers, const
 
 /* ---- a fake clock and the PAL ---- */
 
-static uint64_t fake_ms;
 static uint64_t clock_ms(void *ctx) { (void)ctx; return fake_ms; }
-static int64_t clock_wall(void *ctx) { (void)ctx; return 1795000000; }
+static int64_t fake_wall = 1795000000;
+static int64_t clock_wall(void *ctx) { (void)ctx; return fake_wall; }
 
 static const char *const FOLDERSYNC_K1 =
     "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K1</SyncKey><Changes><Count>3</Count>"
@@ -230,7 +236,8 @@ static eas_err rig_run(eas_op op)
         eas_wait w;
         e = eas_agent_step(&R.agent, &w);
         if (e != EAS_ERR_WOULD_BLOCK) return e;
-        fake_ms += (w.what & EAS_WAIT_TIME) ? (w.until_ms > fake_ms ? w.until_ms - fake_ms : 1) : 1;
+        if (R.conn.hold_until > fake_ms && !(w.what & EAS_WAIT_TIME)) fake_ms = R.conn.hold_until; /* the answer's delay */
+        else fake_ms += (w.what & EAS_WAIT_TIME) ? (w.until_ms > fake_ms ? w.until_ms - fake_ms : 1) : 1;
         e = EAS_OK;
     }
     return e;
@@ -910,6 +917,7 @@ TEST(agent_transient_foldersync_and_ping_statuses_are_retried)
     new_script();
     add_response(&R.conn, 200, NULL, "<Ping xmlns=\"Ping:\"><Status>8</Status></Ping>");
     add_response(&R.conn, 200, NULL, "<Ping xmlns=\"Ping:\"><Status>1</Status></Ping>");
+    R.conn.answer_delay_ms = 300000; /* a quiet heartbeat: "no change" at once would be a cut */
     CHECK_OK(rig_agent());
     uint64_t t0 = fake_ms;
     CHECK_OK(rig_run(EAS_OP_PING));
@@ -961,6 +969,7 @@ TEST(agent_ping_adopts_status_5_and_reports_changes)
     /* a quiet heartbeat grows it again, up to the server's limit */
     new_script();
     add_response(&R.conn, 200, NULL, "<Ping xmlns=\"Ping:\"><Status>1</Status></Ping>");
+    R.conn.answer_delay_ms = 120000;
     CHECK_OK(rig_run(EAS_OP_PING));
     CHECK_EQ(eas_agent_ping_result(&R.agent), EAS_PING_QUIET);
     CHECK_EQ(eas_agent_heartbeat(&R.agent), 120); /* capped by the limit the server gave */
@@ -1502,4 +1511,104 @@ TEST(agent_fetch_streams_the_body_under_the_budget)
     CHECK(strstr(R.conn.requests, "Cmd=ItemOperations") != NULL);
     CHECK_OK(eas_agent_fetch(&R.agent, "cal", "gone", 0, (eas_sink){body_write_test, &b}));
     CHECK_EQ(rig_run(EAS_OP_FETCH), EAS_ERR_NOT_FOUND);
+}
+
+/* ---- a hostile server (issue 11); the stand-in (tests/standin, s24-s29) runs the same end to end ---- */
+
+static const char *const FOLDERSYNC_EMPTY_K2 =
+    "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K2</SyncKey><Changes><Count>0</Count></Changes>"
+    "</FolderSync>";
+
+static int asked_host(const char *host)
+{
+    char line[128];
+    snprintf(line, sizeof line, "Host: %s\r\n", host);
+    return strstr(R.conn.requests, line) != NULL;
+}
+
+TEST(agent_redirect_stays_in_the_domain_is_stored_once_answered_and_expires)
+{
+    CHECK(first_sync() == 0);
+    /* Another domain: refused, nothing stored. */
+    new_script();
+    add_response(&R.conn, 451, "X-MS-Location: https://mail.evil.test/Microsoft-Server-ActiveSync\r\n", NULL);
+    CHECK_OK(rig_agent());
+    CHECK_EQ(rig_run(EAS_OP_FOLDER_SYNC), EAS_ERR_HTTP_REDIRECT);
+    CHECK(!asked_host("mail.evil.test"));
+    /* A subdomain of the configured host's domain: followed, and stored with the 200. */
+    new_script();
+    add_response(&R.conn, 451, "X-MS-Location: https://mail.eas.test/x\r\n", NULL);
+    add_response(&R.conn, 200, NULL, FOLDERSYNC_EMPTY_K2);
+    CHECK_OK(rig_run(EAS_OP_FOLDER_SYNC));
+    CHECK(asked_host("mail.eas.test"));
+    CHECK_STR(eas_agent_redirected_host(&R.agent), "mail.eas.test");
+    new_script();
+    add_response(&R.conn, 200, NULL, FOLDERSYNC_EMPTY_K2);
+    CHECK_OK(rig_agent()); /* a restart: the stored redirect holds */
+    CHECK_OK(rig_run(EAS_OP_FOLDER_SYNC));
+    CHECK(asked_host("mail.eas.test") && !asked_host("eas.test"));
+    /* A day later it has expired: the configured URL again. */
+    fake_wall += EAS_REDIRECT_TTL_S + 1;
+    new_script();
+    add_response(&R.conn, 200, NULL, FOLDERSYNC_EMPTY_K2);
+    CHECK_OK(rig_agent());
+    CHECK(eas_agent_redirected_host(&R.agent) == NULL);
+    CHECK_OK(rig_run(EAS_OP_FOLDER_SYNC));
+    CHECK(asked_host("eas.test") && !asked_host("mail.eas.test"));
+    fake_wall = 1795000000;
+    /* https to http: refused even with allow_plain_http. */
+    R.cfg.allow_plain_http = 1;
+    new_script();
+    add_response(&R.conn, 451, "X-MS-Location: http://eas.test/x\r\n", NULL);
+    CHECK_OK(rig_agent());
+    CHECK_EQ(rig_run(EAS_OP_FOLDER_SYNC), EAS_ERR_HTTP_REDIRECT);
+    R.cfg.allow_plain_http = 0;
+}
+
+TEST(agent_sync_windows_are_bounded_and_yield)
+{
+    CHECK(synced_two() == 0);
+    new_script();
+    add_response(&R.conn, 200, NULL, FOLDERSYNC_EMPTY_K2);
+    for (int k = 0; k < 6; k++) add_response(&R.conn, 200, NULL, sync_resp(0, "S2", 1, NULL, 1));
+    CHECK_OK(rig_agent());
+    CHECK_OK(rig_run(EAS_OP_SYNC));
+    CHECK_EQ(R.conn.next, 1 + EAS_SYNC_MAX_IDLE_WINDOWS); /* the FolderSync, then 3 windows that brought nothing */
+    /* A window with items: the step returns (a time wait of zero) before the next window goes out. */
+    new_script();
+    add_response(&R.conn, 200, NULL, FOLDERSYNC_EMPTY_K2);
+    char inner[300];
+    snprintf(inner, sizeof inner, "<Commands>%s</Commands>", EV("e3", "Three"));
+    add_response(&R.conn, 200, NULL, sync_resp(0, "S3", 1, inner, 1));
+    add_response(&R.conn, 200, NULL, sync_resp(1, "S4", 1, NULL, 0));
+    CHECK_OK(rig_agent());
+    CHECK_OK(eas_agent_begin(&R.agent, EAS_OP_SYNC));
+    int yields = 0;
+    for (int i = 0; i < 10000; i++) {
+        eas_wait w;
+        eas_err e = eas_agent_step(&R.agent, &w);
+        if (e == EAS_OK) break;
+        CHECK_EQ(e, EAS_ERR_WOULD_BLOCK);
+        if ((w.what & EAS_WAIT_TIME) && w.until_ms == fake_ms && R.conn.next == 2) yields++;
+        fake_ms += 1;
+    }
+    CHECK(yields >= 1);
+    CHECK_EQ(items_now().n, 3);
+}
+
+TEST(agent_ping_answered_at_once_is_a_cut_and_waits)
+{
+    CHECK(synced_two() == 0);
+    CHECK_OK(rig_agent());
+    uint64_t t0 = fake_ms;
+    for (int k = 0; k < 4; k++) {
+        new_script();
+        add_response(&R.conn, 200, NULL, "<Ping xmlns=\"Ping:\"><Status>1</Status></Ping>");
+        CHECK_OK(rig_run(EAS_OP_PING));
+        CHECK_EQ(eas_agent_ping_result(&R.agent), EAS_PING_CUT);
+    }
+    /* 10, 20 and 40 s of pause before the 2nd, 3rd and 4th Pings; the heartbeat stepped down. */
+    CHECK(fake_ms - t0 >= (10u + 20u + 40u) * 1000u);
+    CHECK(eas_agent_heartbeat(&R.agent) < EAS_PING_START_S);
+    CHECK(eas_agent_next_ping_ms(&R.agent) > fake_ms);
 }

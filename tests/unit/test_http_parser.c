@@ -581,7 +581,7 @@ TEST(http_err_head_total_bound)
         err = eas_http_parser_feed(&parser, S(line), NULL);
         fed += sizeof line - 1;
     }
-    CHECK_EQ(err, EAS_ERR_HTTP_HEADER_TOO_LARGE);
+    CHECK_EQ(err, EAS_ERR_HTTP_HEAD_TOO_LARGE);
     CHECK_EQ(eas_http_parser_error_offset(&parser), EAS_HTTP_HEAD_TOTAL_MAX);
     CHECK(fed < EAS_HTTP_HEAD_TOTAL_MAX + sizeof line);
 }

@@ -405,7 +405,7 @@ TEST(store_txn_limits)
     CHECK_OK(put_version(&st, 1, 8, 1));
     CHECK_OK(eas_store_txn_begin(&st));
     for (i = 0; i < (int)EAS_STORE_MAX_TXN_RECORDS; i++) CHECK_OK(eas_store_txn_del(&st, (uint32_t)i));
-    CHECK_EQ(eas_store_txn_del(&st, 1000), EAS_ERR_NOSPACE);
+    CHECK_EQ(eas_store_txn_del(&st, 1000), EAS_ERR_TXN_FULL);
     CHECK_EQ(eas_store_txn_commit(&st), EAS_ERR_STATE);
     CHECK(has_value(&st, 1, 8, 1));
     CHECK_OK(eas_store_txn_begin(&st));

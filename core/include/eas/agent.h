@@ -67,6 +67,9 @@ typedef struct eas_agent_config {
                                * CLI and the firmware default to 4) */
     uint8_t email_filter;     /* FilterType for mail: 1 one day ... 5 one month; 0: 3 (one week) */
     uint8_t client_wins;      /* a conflict keeps the device's change (default: the server's wins) */
+    uint8_t redirect_host_count;
+    const char *const *redirect_hosts; /* hosts a 451 may move the account to besides the configured
+                                        * host's domain (core/agent/redirect.c) */
 } eas_agent_config;
 
 #define EAS_SYNC_CLASS(cls) (1u << (cls)) /* cls: eas_class */
@@ -168,7 +171,8 @@ typedef struct eas_agent {
     char policy_key[11];
     char folder_key[EAS_SYNC_KEY_MAX];
     uint64_t folder_used;                 /* folder slots in use */
-    uint32_t folder_hash[EAS_MAX_FOLDERS]; /* FNV-1a of each slot's ServerId */
+    uint32_t folder_hash[EAS_MAX_FOLDERS]; /* FNV-1a of each slot's ServerId, salted */
+    uint32_t hash_salt;                    /* random, drawn at init: see eas_account_hash */
     /* the operation */
     uint8_t op;
     uint8_t phase;
@@ -181,6 +185,8 @@ typedef struct eas_agent {
     uint8_t txn_open;
     uint8_t body_ok; /* the response body is WBXML for the decoder */
     uint8_t body_seen;   /* the response being read had body bytes */
+    uint8_t redirect_state; /* EAS_REDIRECT_*: a->url is a server's redirect (core/agent/redirect.c) */
+    uint8_t yield;          /* a window was committed: give the application the next step */
     uint64_t wake_ms;
     eas_agent_failure failure;
     eas_exchange x;      /* the HTTP exchange under way (its buffers) */
@@ -193,12 +199,18 @@ typedef struct eas_agent {
     uint8_t ping_result;
     uint8_t ping_retries;
     uint8_t ping_folders_max;
+    uint8_t ping_early;     /* Pings in a row answered or cut well before their heartbeat */
+    uint64_t ping_start_ms; /* when the last Ping started */
+    uint64_t ping_next_ms;  /* no Ping starts before this */
     /* the collection being synced */
     uint8_t coll_slot;
     uint8_t coll_cls;
     uint8_t coll_resets;
     uint8_t hierarchy_syncs;
     uint32_t coll_done, coll_estimate;
+    uint16_t coll_windows;      /* windows of this collection in this operation */
+    uint8_t coll_idle_windows;  /* in a row, that brought nothing */
+    uint32_t window_crc, last_window_crc; /* of the items of this window and of the one before */
     char coll_id[EAS_FOLDER_ID_MAX];
     char coll_key[EAS_SYNC_KEY_MAX];
     /* the keys the open store transaction wrote (the store shows them only after the commit) */
@@ -264,6 +276,11 @@ const char *eas_agent_response_header(const eas_agent *a, eas_http_hdr h);
 eas_ping_result eas_agent_ping_result(const eas_agent *a);
 /* The heartbeat the next Ping will ask for, in seconds. */
 uint32_t eas_agent_heartbeat(const eas_agent *a);
+/* The monotonic time before which the next Ping will not start (EAS_PING_MIN_INTERVAL_S, and the
+ * pause after Pings cut or answered early); 0 or past: at once. */
+uint64_t eas_agent_next_ping_ms(const eas_agent *a);
+/* The host a server's redirect (451) moved the account to, while it is in use; NULL otherwise. */
+const char *eas_agent_redirected_host(const eas_agent *a);
 /* Keeps the next Ping's heartbeat at most s seconds (not below EAS_PING_MIN_S), e.g. to end a push
  * session on time; the adapted value resumes from there. */
 void eas_agent_cap_heartbeat(eas_agent *a, uint32_t s);

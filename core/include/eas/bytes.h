@@ -48,16 +48,18 @@ static inline int eas_ascii_iprefix(const char *s, size_t n, const char *prefix)
     return 1;
 }
 
-/* 32-bit FNV-1a of data[0..len). */
-static inline uint32_t eas_fnv1a(const void *data, size_t len)
+/* 32-bit FNV-1a of data[0..len), going on from h (a hash so far: of a salt, of earlier data). */
+static inline uint32_t eas_fnv1a_from(uint32_t h, const void *data, size_t len)
 {
     const uint8_t *p = data;
-    uint32_t h = 2166136261u;
     for (size_t i = 0; i < len; i++) {
         h ^= p[i];
         h *= 16777619u;
     }
     return h;
 }
+
+/* 32-bit FNV-1a of data[0..len). */
+static inline uint32_t eas_fnv1a(const void *data, size_t len) { return eas_fnv1a_from(2166136261u, data, len); }
 
 #endif

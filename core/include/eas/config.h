@@ -163,6 +163,11 @@
 #ifndef EAS_THROTTLE_RETRIES
 #define EAS_THROTTLE_RETRIES 3u
 #endif
+/* How long a server's redirect (451), once confirmed over TLS, replaces the configured URL; then the
+ * configured URL is asked again (and may redirect again). */
+#ifndef EAS_REDIRECT_TTL_S
+#define EAS_REDIRECT_TTL_S 86400u
+#endif
 /* Request/response traces as XML (the CLI's --trace). Off on boards unless wanted: it adds the XML
  * printer and the tag names. */
 #ifndef EAS_ENABLE_TRACE
@@ -188,6 +193,16 @@
 #endif
 #ifndef EAS_PING_MARGIN_S
 #define EAS_PING_MARGIN_S 30u
+#endif
+/* Least time between the starts of two Pings, whatever the server answers; a Ping answered "no
+ * change" (status 1) before half its heartbeat is taken for a cut connection (a proxy that answers at
+ * once): the heartbeat steps down, and the next Ping waits this interval doubled per such answer in a
+ * row, up to EAS_PING_PAUSE_MAX_S. */
+#ifndef EAS_PING_MIN_INTERVAL_S
+#define EAS_PING_MIN_INTERVAL_S 10u
+#endif
+#ifndef EAS_PING_PAUSE_MAX_S
+#define EAS_PING_PAUSE_MAX_S 300u
 #endif
 /* Folders watched by one Ping. */
 #ifndef EAS_PING_MAX_FOLDERS
@@ -242,6 +257,16 @@
  * EAS_SYNC_WINDOW + 2 * EAS_SYNC_MAX_COMMANDS + 1 must fit EAS_STORE_MAX_TXN_RECORDS. */
 #ifndef EAS_SYNC_MAX_COMMANDS
 #define EAS_SYNC_MAX_COMMANDS 5u
+#endif
+/* Bounds on one collection's windows in one operation, against a server that always answers
+ * MoreAvailable (a loop that would wear the flash out): at most EAS_SYNC_MAX_WINDOWS windows, and no
+ * more after EAS_SYNC_MAX_IDLE_WINDOWS windows in a row that brought nothing. The collection goes on
+ * from its stored SyncKey with the next operation. */
+#ifndef EAS_SYNC_MAX_WINDOWS
+#define EAS_SYNC_MAX_WINDOWS 500u
+#endif
+#ifndef EAS_SYNC_MAX_IDLE_WINDOWS
+#define EAS_SYNC_MAX_IDLE_WINDOWS 3u
 #endif
 /* Body preview asked of the server (AirSyncBase TruncationSize). */
 #ifndef EAS_SYNC_TRUNCATION

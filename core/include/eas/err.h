@@ -55,8 +55,9 @@
     X(EAS_ERR_HTTP_STATUS, 83, "unexpected HTTP status")                                       \
     X(EAS_ERR_HTTP_CHUNK, 84, "malformed HTTP chunked encoding")                               \
     X(EAS_ERR_HTTP_CONTENT_TYPE, 85, "unexpected HTTP content type")                           \
-    X(EAS_ERR_HTTP_REDIRECT, 86, "server moved the mailbox (HTTP 451)")                        \
+    X(EAS_ERR_HTTP_REDIRECT, 86, "server moved the mailbox; redirect not followed")            \
     X(EAS_ERR_HTTP_URL, 87, "malformed URL")                                                   \
+    X(EAS_ERR_HTTP_HEAD_TOO_LARGE, 88, "HTTP head longer than EAS_HTTP_HEAD_TOTAL_MAX")        \
     /* network and TLS */                                                                      \
     X(EAS_ERR_NET_CONNECT, 100, "connection failed")                                           \
     X(EAS_ERR_NET_CLOSED, 101, "connection closed by peer")                                    \
@@ -68,6 +69,7 @@
     X(EAS_ERR_TLS_CONFIG, 112, "TLS configuration error")                                      \
     X(EAS_ERR_TLS_IO, 113, "TLS record error")                                                 \
     X(EAS_ERR_PLAIN_HTTP_REFUSED, 114, "plain http refused (allow_plain_http is false)")       \
+    X(EAS_ERR_TLS_IP_NAME, 115, "TLS to an IP address needs the certificate's host name")      \
     /* account and protocol */                                                                 \
     X(EAS_ERR_AUTH, 120, "authentication failed")                                              \
     X(EAS_ERR_FORBIDDEN, 121, "access forbidden or device blocked")                            \
@@ -88,6 +90,7 @@
     X(EAS_ERR_STORE_FULL, 143, "state store full")                                             \
     X(EAS_ERR_STORE_GEOMETRY, 144, "flash geometry not usable by the store")                   \
     X(EAS_ERR_FLASH_BUSY, 145, "state in use by another process")                              \
+    X(EAS_ERR_TXN_FULL, 146, "response over a store transaction (EAS_STORE_MAX_TXN_RECORDS)")  \
     /* configuration */                                                                        \
     X(EAS_ERR_CONFIG, 160, "configuration error")                                              \
     /* calendar math: time zones and recurrences (core/calendar) */                            \

@@ -121,12 +121,13 @@ eas_err eas_store_put(eas_store *st, uint32_t key, const void *val, size_t len);
 /* Deletes key (a tombstone). Deleting a key that has no value writes nothing and is EAS_OK. */
 eas_err eas_store_del(eas_store *st, uint32_t key);
 
-/* Transactions: begin, any number of put/del (at most EAS_STORE_MAX_TXN_RECORDS; a transaction may
- * span sectors, but until its commit its records and the values they replace must fit together), then
- * commit. Until the commit record is complete on flash nothing of the transaction is visible, to get()
- * or after a power cut. Any error from txn_put/txn_del/txn_commit ends the transaction with nothing of
- * it visible (e.g. EAS_ERR_STORE_FULL); later txn calls are EAS_ERR_STATE until a new begin. A later
- * put of the same key in the same transaction wins. No single put/del while one is open. */
+/* Transactions: begin, any number of put/del (at most EAS_STORE_MAX_TXN_RECORDS, one more is
+ * EAS_ERR_TXN_FULL; a transaction may span sectors, but until its commit its records and the values
+ * they replace must fit together), then commit. Until the commit record is complete on flash nothing
+ * of the transaction is visible, to get() or after a power cut. Any error from
+ * txn_put/txn_del/txn_commit ends the transaction with nothing of it visible (e.g.
+ * EAS_ERR_STORE_FULL); later txn calls are EAS_ERR_STATE until a new begin. A later put of the same
+ * key in the same transaction wins. No single put/del while one is open. */
 eas_err eas_store_txn_begin(eas_store *st);
 eas_err eas_store_txn_put(eas_store *st, uint32_t key, const void *val, size_t len);
 eas_err eas_store_txn_del(eas_store *st, uint32_t key);

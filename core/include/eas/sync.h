@@ -65,6 +65,7 @@ typedef struct eas_sync_events {
 typedef struct eas_sync_decoder {
     eas_sync_events ev;
     uint8_t cls;
+    const char *collection_id; /* set after init: an answer for another collection is EAS_ERR_PROTOCOL */
     /* results */
     uint32_t status;            /* the collection's Status (or the top-level one); 0 when absent */
     uint32_t top_status;        /* Sync/Status outside any collection (e.g. 12, 13) */

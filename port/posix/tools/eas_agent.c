@@ -310,6 +310,19 @@ static int cmd_discover(void)
     return 0;
 }
 
+/* Why the state file did not open: a file of another size is not "flash operation failed". */
+static void state_file_error(eas_err e)
+{
+    struct stat st;
+    uint64_t want = (uint64_t)STATE_SECTOR_SIZE * STATE_SECTORS;
+    if (e != EAS_ERR_FLASH_BUSY && stat(g.cfg.state_file, &st) == 0 && (uint64_t)st.st_size != want)
+        fprintf(stderr, "eas-agent: state file %s: %llu bytes, not the %llu-byte image eas-agent keeps (another "
+                        "file, or damaged); move it away to start the device over\n",
+                g.cfg.state_file, (unsigned long long)st.st_size, (unsigned long long)want);
+    else
+        fprintf(stderr, "eas-agent: state file %s: %s\n", g.cfg.state_file, eas_err_str(e));
+}
+
 /* offline: the command needs no network (nor password); copy: it works on a copy of the state (it only
  * reads the store: every offline command, and the directory lookups, which run beside a push). */
 static int setup(const char *config_path, int offline, int copy)
@@ -358,7 +371,7 @@ static int setup(const char *config_path, int offline, int copy)
             e = eas_posix_pal_init(&g.pal, &g.pp, &pc);
         }
         if (e != EAS_OK) {
-            fprintf(stderr, "eas-agent: state file %s: %s\n", g.cfg.state_file, eas_err_str(e));
+            state_file_error(e);
             return EXIT_USAGE;
         }
         e = eas_store_mount_indexed(&g.store, &g.pal.flash, state_index, STATE_INDEX_SLOTS);
@@ -370,26 +383,31 @@ static int setup(const char *config_path, int offline, int copy)
         return EXIT_USAGE;
     }
 
-    /* TLS: the configured CA (a private server's), or the system's bundle. A plain-http account (an
-     * explicit choice) needs none. */
+    /* TLS: the configured CA (a private server's), or the system's bundle. Set up for a plain-http
+     * account too when a CA can be read: a 451 may move it to https, which needs a transport (without
+     * one the agent refuses such a redirect). */
     g.tcp_t = g.pal.tcp;
-    if (strncmp(g.cfg.url, "http://", 7) != 0) {
-        const char *ca_path = g.cfg.ca_file[0] ? g.cfg.ca_file : "/etc/ssl/certs/ca-certificates.crt";
-        char *ca = NULL;
-        size_t ca_len = 0;
-        if (read_file(ca_path, &ca, &ca_len) != 0) {
+    int plain = strncmp(g.cfg.url, "http://", 7) == 0;
+    const char *ca_path = g.cfg.ca_file[0] ? g.cfg.ca_file : "/etc/ssl/certs/ca-certificates.crt";
+    char *ca = NULL;
+    size_t ca_len = 0;
+    if (read_file(ca_path, &ca, &ca_len) != 0) {
+        if (!plain) {
             fprintf(stderr, "eas-agent: cannot read CA file %s: %s\n", ca_path, strerror(errno));
             return EXIT_USAGE;
         }
-        eas_tls_config tc = {(const uint8_t *)ca, ca_len + 1, NULL};
+    } else {
+        eas_tls_config tc = {(const uint8_t *)ca, ca_len + 1, g.cfg.tls_server_name[0] ? g.cfg.tls_server_name : NULL};
         e = eas_tls_init(&g.tls, &g.pal.tcp, &g.pal.entropy, &tc);
         free(ca);
-        if (e != EAS_OK) {
+        if (e != EAS_OK && !plain) {
             fprintf(stderr, "eas-agent: CA file %s: %s\n", ca_path, eas_err_str(e));
             return EXIT_USAGE;
         }
-        g.tls_t = eas_tls_transport(&g.tls);
-        g.tls_ready = 1;
+        if (e == EAS_OK) {
+            g.tls_t = eas_tls_transport(&g.tls);
+            g.tls_ready = 1;
+        }
     }
 
     if (g.discovering) return 0; /* discover needs no agent, and may have no URL yet */
@@ -411,6 +429,8 @@ static int setup(const char *config_path, int offline, int copy)
     c->calendar_filter = g.cfg.calendar_filter; /* two weeks back unless configured; everything ahead */
     c->sync_classes = g.cfg.sync_classes;
     c->client_wins = g.cfg.client_wins;
+    c->redirect_hosts = g.cfg.redirect_host_list;
+    c->redirect_host_count = g.cfg.redirect_host_count;
     eas_agent_events ev = {NULL, NULL, g.trace ? trace_out : NULL, on_item, on_progress, on_rejected};
     e = eas_agent_init(&g.agent, c, &g.pal, g.tls_ready ? &g.tls_t : NULL, &g.tcp_t, &g.store, &ev);
     if (e == EAS_ERR_PLAIN_HTTP_REFUSED) {
@@ -425,6 +445,19 @@ static int setup(const char *config_path, int offline, int copy)
 }
 
 /* Drives one operation to its end, sleeping in poll() while the agent waits. */
+/* Where a server's redirect (451) took the account, said once per host. */
+static void note_redirect(void)
+{
+    static char shown[EAS_URL_HOST_MAX];
+    const char *host = eas_agent_redirected_host(&g.agent);
+    if (!host || !strcmp(host, shown)) return;
+    snprintf(shown, sizeof shown, "%s", host);
+    fprintf(stderr, "eas-agent: the server moved the account to %s (HTTP 451)\n", host);
+}
+
+/* Monotonic time at which run() gives the operation up (EAS_ERR_ABORTED); 0: none. */
+static uint64_t run_until_ms;
+
 static eas_err run(eas_op op)
 {
     eas_err e = eas_agent_begin(&g.agent, op);
@@ -432,8 +465,15 @@ static eas_err run(eas_op op)
     for (;;) {
         eas_wait w;
         e = eas_agent_step(&g.agent, &w);
+        note_redirect();
         if (e != EAS_ERR_WOULD_BLOCK) return e;
         if (w.what & EAS_WAIT_NOW) continue; /* TLS holds bytes already: no sleep on the socket */
+        uint64_t now = g.pal.clock.monotonic_ms(g.pal.clock.ctx);
+        if (run_until_ms && now >= run_until_ms) {
+            eas_agent_close(&g.agent);
+            return EAS_ERR_ABORTED;
+        }
+        if (run_until_ms && run_until_ms < w.until_ms) w.until_ms = run_until_ms;
         /* Between two steps every store operation is complete: readers (agenda, listings) may take
          * their copy while this one waits. */
         int shared = eas_posix_flash_share(&g.pp.flash) == EAS_OK;
@@ -929,7 +969,7 @@ static void push_line(eas_class cls, const char *folder_id, eas_item_change chan
 
 static int cmd_push(long max_seconds)
 {
-    time_t end = time(NULL) + max_seconds;
+    time_t end = time(NULL) + max_seconds; /* max_seconds is at most PUSH_MAX_SECONDS: no overflow */
     eas_err e = run(EAS_OP_SYNC);
     if (e != EAS_OK) {
         report_failure(e);
@@ -937,11 +977,25 @@ static int cmd_push(long max_seconds)
     }
     pushing = 1;
     for (;;) {
-        long left = (long)(end - time(NULL));
+        /* The heartbeat ends 5 s before the limit, after the wait before the Ping (EAS_PING_MIN_INTERVAL_S,
+         * longer after early answers); a server that does not answer by the limit is given up then,
+         * rather than after its EAS_PING_MARGIN_S. */
+        uint64_t now_ms = g.pal.clock.monotonic_ms(g.pal.clock.ctx), next_ms = eas_agent_next_ping_ms(&g.agent);
+        long wait_s = next_ms > now_ms ? (long)((next_ms - now_ms + 999u) / 1000u) : 0;
+        long left = (long)(end - time(NULL)) - wait_s - 5;
         if (max_seconds > 0 && left < (long)EAS_PING_MIN_S) break;
-        if (max_seconds > 0) eas_agent_cap_heartbeat(&g.agent, (uint32_t)left - 5u);
+        if (max_seconds > 0) {
+            eas_agent_cap_heartbeat(&g.agent, (uint32_t)left);
+            run_until_ms = now_ms + (uint64_t)(end - time(NULL)) * 1000u;
+        }
         fprintf(stderr, "push: waiting for changes (heartbeat %lu s)\n", (unsigned long)eas_agent_heartbeat(&g.agent));
-        if ((e = run(EAS_OP_PING)) != EAS_OK) break;
+        e = run(EAS_OP_PING);
+        run_until_ms = 0;
+        if (e == EAS_ERR_ABORTED) { /* the limit came first */
+            e = EAS_OK;
+            break;
+        }
+        if (e != EAS_OK) break;
         eas_ping_result r = eas_agent_ping_result(&g.agent);
         if (r == EAS_PING_CUT) fprintf(stderr, "push: connection cut before the heartbeat ended; next heartbeat %lu s\n",
                                        (unsigned long)eas_agent_heartbeat(&g.agent));
@@ -1395,6 +1449,20 @@ static int cmd_fetch(const char *id, long max_bytes)
     return 0;
 }
 
+/* --max-seconds: 1 to ten years of seconds; anything else (abc, 12x, -1, 0, overflow) is a usage error. */
+#define PUSH_MAX_SECONDS (3660L * 86400L)
+static long seconds_arg(const char *s)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < 1 || v > PUSH_MAX_SECONDS) {
+        fprintf(stderr, "eas-agent: --max-seconds: not a number of seconds from 1 to %ld: %s\n", PUSH_MAX_SECONDS, s);
+        return -1;
+    }
+    return v;
+}
+
 int main(int argc, char **argv)
 {
     const char *config = NULL, *command = NULL;
@@ -1416,7 +1484,9 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--start") && v) edit.start = argv[++i];
         else if (!strcmp(argv[i], "--end") && v) edit.end = argv[++i];
         else if (!strcmp(argv[i], "--location") && v) edit.location = argv[++i];
-        else if (!strcmp(argv[i], "--max-seconds") && v) max_seconds = strtol(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--max-seconds") && v) {
+            if ((max_seconds = seconds_arg(argv[++i])) < 0) return usage();
+        }
         else if (!strcmp(argv[i], "--instance") && v) instance = argv[++i];
         else if (!strcmp(argv[i], "--from") && v) from_date = argv[++i];
         else if (!strcmp(argv[i], "--days") && v) days = strtol(argv[++i], NULL, 10);
