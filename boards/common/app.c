@@ -184,6 +184,13 @@ static eas_err show_folders(void)
     con_puts("folders: ");
     con_putu(n);
     con_puts("\n");
+    if (eas_agent_folders_skipped(&g.agent)) { /* past EAS_MAX_FOLDERS: never silent */
+        con_puts("warning: ");
+        con_putu(eas_agent_folders_skipped(&g.agent));
+        con_puts(" calendar folders not kept: this device holds ");
+        con_putu(EAS_MAX_FOLDERS);
+        con_puts("\n");
+    }
     for (unsigned i = 0; i < n; i++) {
         eas_err e = eas_agent_folder_get(&g.agent, i, &f);
         if (e != EAS_OK) return e;
@@ -268,12 +275,13 @@ static void put_entry(const char *tag, const eas_agenda_entry *e)
         put_utc(e->occ.end);
     }
     con_puts(e->occ.all_day ? " true " : " false ");
-    put_text(e->subject, sizeof e->subject);
+    put_text(eas_agenda_display_subject(e), sizeof e->subject);
     con_puts("\n");
 }
 
 static eas_err print_occurrence(void *ctx, const eas_agenda_entry *e)
 {
+    if (e->cancelled) return EAS_OK; /* a room display does not show it */
     (*(unsigned *)ctx)++;
     put_entry("AGENDA", e);
     return EAS_OK;

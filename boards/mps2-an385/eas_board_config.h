@@ -41,6 +41,7 @@
 #define EAS_ITEM_ID_MAX 65u
 #define EAS_ITEM_RECORD_MAX 480u
 #define EAS_ITEM_BODY_MAX 64u
+#define EAS_ITEM_KEEP_JOIN_URL 0 /* no room for it beside what the display shows */
 #define EAS_SYNC_WINDOW 16u      /* + 2 * EAS_SYNC_MAX_COMMANDS + 1 <= EAS_STORE_MAX_TXN_RECORDS */
 #define EAS_SYNC_MAX_COMMANDS 4u
 #define EAS_SYNC_TRUNCATION 256u

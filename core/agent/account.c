@@ -81,7 +81,29 @@ eas_err eas_account_load_index(eas_agent *a)
         a->folder_used |= UINT64_C(1) << slot;
         a->folder_hash[slot] = eas_account_hash(a, f.server_id);
     }
+    uint8_t skipped[2];
+    size_t len = 0;
+    eas_err e = eas_store_get(a->store, EAS_KEY_FOLDERS_SKIPPED, skipped, sizeof skipped, &len);
+    a->folders_skipped = e == EAS_OK && len == 2 ? (uint16_t)(skipped[0] | skipped[1] << 8) : 0;
+    if (e != EAS_OK && e != EAS_ERR_NOT_FOUND) return e == EAS_ERR_NOSPACE ? EAS_ERR_STORE_CORRUPT : e;
+    /* Kept for other classes (or by a version that kept every class), or a reset cut short: the
+     * next FolderSync starts over from 0 with an empty hierarchy. */
+    uint8_t classes = 0;
+    e = eas_store_get(a->store, EAS_KEY_HIERARCHY_CLASSES, &classes, 1, &len);
+    if (e != EAS_OK && e != EAS_ERR_NOT_FOUND) return e == EAS_ERR_NOSPACE ? EAS_ERR_STORE_CORRUPT : e;
+    if (strcmp(a->folder_key, "0") == 0) a->hier_stale = a->folder_used != 0;
+    else a->hier_stale = e == EAS_ERR_NOT_FOUND || classes != eas_account_classes(a);
     return EAS_OK;
+}
+
+eas_err eas_account_stage_hierarchy(eas_agent *a, const char *sync_key)
+{
+    uint8_t classes = eas_account_classes(a);
+    uint8_t skipped[2] = {(uint8_t)a->folders_skipped, (uint8_t)(a->folders_skipped >> 8)};
+    eas_err e = eas_store_txn_put(a->store, EAS_KEY_FOLDER_SYNC_KEY, sync_key, strlen(sync_key));
+    if (e == EAS_OK) e = eas_store_txn_put(a->store, EAS_KEY_HIERARCHY_CLASSES, &classes, 1);
+    if (e == EAS_OK && a->folders_skipped) e = eas_store_txn_put(a->store, EAS_KEY_FOLDERS_SKIPPED, skipped, 2);
+    return e;
 }
 
 eas_err eas_account_load(eas_agent *a)
@@ -141,6 +163,51 @@ eas_err eas_account_save_policy(eas_agent *a)
 }
 
 
+uint8_t eas_account_classes(const eas_agent *a)
+{
+    return a->cfg->sync_classes ? a->cfg->sync_classes
+                                : (uint8_t)(EAS_SYNC_CLASS(EAS_CLASS_CALENDAR) | EAS_SYNC_CLASS(EAS_CLASS_CONTACTS) |
+                                            EAS_SYNC_CLASS(EAS_CLASS_TASKS));
+}
+
+int eas_account_slot_clean(eas_agent *a, unsigned slot)
+{
+    uint32_t key;
+    size_t len;
+    /* Any answer but "nothing there" (a read error too) keeps the slot out of use. */
+    return eas_store_next(a->store, EAS_KEY_ITEM_BASE(slot), EAS_KEY_ITEM_LAST(slot), &key, &len) == EAS_ERR_NOT_FOUND;
+}
+
+int eas_account_free_slot(eas_agent *a)
+{
+    for (unsigned s = 0; s < EAS_MAX_FOLDERS; s++)
+        if (!((a->folder_used >> s) & 1u) && eas_account_slot_clean(a, s)) return (int)s;
+    return -1;
+}
+
+eas_err eas_account_stage_forget(eas_agent *a, unsigned slot)
+{
+    uint8_t mark[4];
+    size_t len = 0;
+    a->folder_used &= ~(UINT64_C(1) << slot);
+    eas_err e = eas_store_txn_del(a->store, EAS_KEY_FOLDER(slot));
+    if (e == EAS_OK) e = eas_store_txn_del(a->store, EAS_KEY_COLL_SYNC_KEY(slot));
+    /* The in-flight mark is rare: a record is spent on it only when there is one. */
+    if (e == EAS_OK && eas_store_get(a->store, EAS_KEY_COLL_INFLIGHT(slot), mark, sizeof mark, &len) != EAS_ERR_NOT_FOUND)
+        e = eas_store_txn_del(a->store, EAS_KEY_COLL_INFLIGHT(slot));
+    return e;
+}
+
+eas_err eas_account_purge_orphans(eas_agent *a)
+{
+    for (unsigned s = 0; s < EAS_MAX_FOLDERS; s++) {
+        if ((a->folder_used >> s) & 1u || eas_account_slot_clean(a, s)) continue;
+        eas_err e = eas_coll_purge(a, s);
+        if (e != EAS_OK) return e;
+    }
+    return EAS_OK;
+}
+
 int eas_account_find_folder(const eas_agent *a, const char *server_id)
 {
     uint8_t rec[3 + 3 * EAS_FOLDER_ID_MAX];
@@ -195,6 +262,7 @@ eas_err eas_txn_begin(eas_agent *a)
     if (e != EAS_OK) return e;
     a->txn_open = 1;
     a->txn_keys = 0;
+    a->hier_records = 0;
     return EAS_OK;
 }
 

@@ -145,6 +145,13 @@ static int entry_before(const eas_agenda_entry *a, const eas_agenda_entry *b)
 
 typedef eas_agenda_work pass_ctx;
 
+static uint32_t decimal(const char *s)
+{
+    uint32_t v = 0;
+    for (int i = 0; i < 4 && s[i] >= '0' && s[i] <= '9'; i++) v = v * 10u + (uint32_t)(s[i] - '0');
+    return v;
+}
+
 static void fill_entry(eas_agenda_entry *en, const eas_folder *folder, const uint8_t *rec, size_t len,
                        const eas_cal_event *ev, const eas_occurrence *occ)
 {
@@ -181,7 +188,22 @@ static void fill_entry(eas_agenda_entry *en, const eas_folder *folder, const uin
     else
         en->busy_status = 2;
     if (eas_item_get_uint(rec, len, EAS_Calendar_ResponseType, &v)) en->response_type = (uint8_t)v;
+    /* Cancelled: MeetingStatus with bit 2 set (5, 7, 13, 15), the instance's own where it has one. */
+    if (en->is_exception && eas_item_get_event_str(rec, len, occ->exception, EAS_Calendar_MeetingStatus, b, sizeof b))
+        v = decimal(b);
+    else if (!eas_item_get_uint(rec, len, EAS_Calendar_MeetingStatus, &v))
+        v = 0;
+    en->cancelled = (uint8_t)((v & 1u) && (v & 4u));
+    /* Private (2) and confidential (3) alike: a display shows neither subject nor location. */
+    en->is_private = (uint8_t)(eas_item_get_uint(rec, len, EAS_Calendar_Sensitivity, &v) && (v == 2 || v == 3));
+#if EAS_ITEM_KEEP_JOIN_URL
+    eas_item_get_str(rec, len, EAS_Calendar_OnlineMeetingExternalLink, en->join_url, sizeof en->join_url);
+#endif
 }
+
+const char *eas_agenda_display_subject(const eas_agenda_entry *e) { return e->is_private ? "Private appointment" : e->subject; }
+
+const char *eas_agenda_display_location(const eas_agenda_entry *e) { return e->is_private ? "" : e->location; }
 
 static eas_err visit_event(void *ctx, const eas_folder *folder, const uint8_t *rec, size_t len)
 {
@@ -195,7 +217,7 @@ static eas_err visit_event(void *ctx, const eas_folder *folder, const uint8_t *r
         p->skipped++;
         return EAS_OK;
     }
-    if (ev.recurring && (eas_item_flags(rec, len) & EAS_ITEM_DROPPED) && !p->have_last) p->incomplete++;
+    if ((eas_item_flags(rec, len) & EAS_ITEM_AGENDA_CUT) && !p->have_last) p->incomplete++;
     /* Occurrences come in start order: once one sorts after the batch's last, so do the rest. */
     for (uint32_t guard = 0; guard < EAS_AGENDA_MAX_PER_EVENT; guard++) {
         eas_err e = eas_recur_iter_next(&it, &occ);
@@ -251,6 +273,7 @@ typedef struct {
 static eas_err pick(void *ctx, const eas_agenda_entry *e)
 {
     now_next_ctx *c = ctx;
+    if (e->cancelled) return EAS_OK; /* the room is free then */
     if (e->occ.start <= c->now && e->occ.end > c->now) {
         *c->current = *e; /* in start order: the last one in progress started latest */
         *c->has_current = 1;

@@ -380,6 +380,8 @@ void eas_agent_cap_heartbeat(eas_agent *a, uint32_t s)
     if (a->heartbeat > s) a->heartbeat = s;
 }
 
+unsigned eas_agent_folders_skipped(const eas_agent *a) { return a->folders_skipped; }
+
 unsigned eas_agent_folder_count(const eas_agent *a)
 {
     unsigned n = 0;

@@ -13,7 +13,7 @@
 #include "eas/agent.h"
 
 /* ---- the store keys of an account ----
- * 0x00000001..5  account state (account.c, outbox.c)
+ * 0x00000001..7  account state (account.c, outbox.c)
  * 0x00000010     EAS_KEY_DISCOVERED: the URL discovery found (core/discover, eas/discover.h)
  * 0x0001xxxx     one record per folder slot
  * 0x0002xxxx     a collection's SyncKey, 0x0003xxxx its in-flight mark (items.c, operation.c)
@@ -24,6 +24,8 @@
 #define EAS_KEY_FOLDER_SYNC_KEY 0x00000003u
 #define EAS_KEY_URL 0x00000004u
 #define EAS_KEY_OUTBOX_SEQ 0x00000005u
+#define EAS_KEY_HIERARCHY_CLASSES 0x00000006u /* the classes the stored hierarchy was kept for */
+#define EAS_KEY_FOLDERS_SKIPPED 0x00000007u   /* eas_agent_folders_skipped, when not 0 */
 #define EAS_KEY_FOLDER(slot) (0x00010000u + (uint32_t)(slot))
 #define EAS_KEY_COLL_SYNC_KEY(slot) (0x00020000u + (uint32_t)(slot))
 /* Set while a Sync window's answer is awaited, removed with the commit of that answer (operation.c). */
@@ -43,10 +45,27 @@ eas_err eas_account_folder_decode(const uint8_t *in, size_t len, eas_folder *f);
 /* Reads the account's records into the agent's RAM copy (the outbox counts itself: eas_outbox_load);
  * an empty store is a new account. */
 eas_err eas_account_load(eas_agent *a);
-/* Rebuilds the folder index from the committed records. */
+/* Rebuilds the folder index (and the count of folders skipped) from the committed records. */
 eas_err eas_account_load_index(eas_agent *a);
+#ifdef EAS_TEST_BUILD
+extern unsigned eas_test_hierarchy_txn_records; /* records of a FolderSync transaction (operation.c) */
+#endif
+/* Stages the hierarchy's SyncKey with the classes it was kept for and the folders it skipped. */
+eas_err eas_account_stage_hierarchy(eas_agent *a, const char *sync_key);
 eas_err eas_account_save_protocol(eas_agent *a);
 eas_err eas_account_save_policy(eas_agent *a);
+/* The classes the device keeps (eas_agent_config.sync_classes or its default), EAS_SYNC_CLASS bits. */
+uint8_t eas_account_classes(const eas_agent *a);
+/* Folder slots. A slot that still holds items of a former folder (a purge not yet run, or cut short by
+ * a power loss) is not clean and is given to no new folder: items are never inherited. */
+int eas_account_slot_clean(eas_agent *a, unsigned slot);
+/* The first slot neither in use nor holding items, or -1. */
+int eas_account_free_slot(eas_agent *a);
+/* Stages, in the open transaction, the end of the folder in slot: its record, its SyncKey and its
+ * in-flight mark; the slot leaves the RAM index. Its items stay until eas_account_purge_orphans. */
+eas_err eas_account_stage_forget(eas_agent *a, unsigned slot);
+/* Purges the items of every slot no folder uses (each batch its own transaction); not within one. */
+eas_err eas_account_purge_orphans(eas_agent *a);
 /* The slot of the folder with this ServerId, or -1. */
 int eas_account_find_folder(const eas_agent *a, const char *server_id);
 /* The folder record of a slot in use. */

@@ -96,7 +96,9 @@ eas_err eas_coll_locate(eas_agent *a, unsigned slot, const char *server_id, size
             /* A key never used ends the probe sequence: nothing was pushed past it. */
             break;
         }
-        if (e != EAS_OK && e != EAS_ERR_NOSPACE) return e;
+        /* Larger than any item record: not one of this collection's, and rec was not written. */
+        if (e == EAS_ERR_NOSPACE) continue;
+        if (e != EAS_OK) return e;
         size_t n = 0;
         const char *id = eas_item_id(rec, len, &n);
         if (id && (eas_item_flags(rec, len) & EAS_ITEM_TOMB)) { /* a tomb: reusable, and the sequence goes on */

@@ -39,11 +39,10 @@ static uint64_t now_ms(const eas_agent *a)
 
 int eas_op_class_kept(const eas_agent *a, uint8_t cls)
 {
-    uint8_t mask = a->cfg->sync_classes ? a->cfg->sync_classes
-                                        : (uint8_t)(EAS_SYNC_CLASS(EAS_CLASS_CALENDAR) | EAS_SYNC_CLASS(EAS_CLASS_CONTACTS) |
-                                                    EAS_SYNC_CLASS(EAS_CLASS_TASKS));
-    return cls != EAS_CLASS_NONE && ((mask >> cls) & 1u);
+    return cls != EAS_CLASS_NONE && ((eas_account_classes(a) >> cls) & 1u);
 }
+
+static eas_err reset_hierarchy(eas_agent *a);
 
 static uint8_t filter_of(const eas_agent *a, uint8_t cls)
 {
@@ -103,7 +102,13 @@ static eas_err decide_start(eas_agent *a)
     case EAS_OP_GAL_SEARCH:
     case EAS_OP_RESOLVE:
     case EAS_OP_FETCH: a->phase = PH_LOOKUP_SELECT; break;
-    default: a->phase = PH_FOLDERSYNC; break;
+    default:
+        a->phase = PH_FOLDERSYNC;
+        if (a->hier_stale) {
+            EAS_WARN(LOG(a), "the hierarchy was kept for other classes: it is synced again from 0");
+            return reset_hierarchy(a);
+        }
+        break;
     }
     return EAS_OK;
 }
@@ -158,28 +163,49 @@ static eas_err next_collection(eas_agent *a)
 
 /* ------------------------------------------------------------------ the decoders' events */
 
-/* Folder changes of a FolderSync response, staged in a store transaction as they arrive. */
+#ifdef EAS_TEST_BUILD
+/* The host's transactions hold any hierarchy: the unit tests lower this to a board's to split one. */
+unsigned eas_test_hierarchy_txn_records = EAS_STORE_MAX_TXN_RECORDS;
+#define HIERARCHY_TXN_RECORDS eas_test_hierarchy_txn_records
+#else
+#define HIERARCHY_TXN_RECORDS EAS_STORE_MAX_TXN_RECORDS
+#endif
+
+/* Folder changes of a FolderSync response, staged as they arrive. Only folders of the kept classes are
+ * stored (an Update or Delete of another is then of an unknown folder, and ignored); a kept class past
+ * EAS_MAX_FOLDERS is counted, not stored. The answer goes to flash in as many transactions as it
+ * takes, its SyncKey with the last: replayed after a cut, each change finds its effect already there (an
+ * Add or Update rewrites the folder in its slot, a Delete of a gone folder is ignored). */
 static eas_err on_folder_change(void *ctx, eas_folder_change change, const eas_folder *f)
 {
     eas_agent *a = ctx;
     uint8_t rec[3 + 3 * EAS_FOLDER_ID_MAX];
-    eas_err e = eas_txn_begin(a);
-    if (e != EAS_OK) return e;
-    int slot = eas_account_find_folder(a, f->server_id);
-    if (change == EAS_FOLDER_DELETED_CHANGE) {
-        if (slot < 0) return EAS_OK; /* never known here */
-        a->folder_used &= ~(UINT64_C(1) << slot);
-        return eas_store_txn_del(a->store, EAS_KEY_FOLDER(slot));
+    eas_err e;
+    /* Room for the largest change (a folder forgotten: 3 records) and the hierarchy's own 3. */
+    if (a->txn_open && a->hier_records + 6u > HIERARCHY_TXN_RECORDS) {
+        e = eas_store_txn_commit(a->store);
+        a->txn_open = 0;
+        if (e != EAS_OK) {
+            eas_account_load_index(a);
+            return e;
+        }
     }
-    if (slot < 0) {
-        for (unsigned s = 0; s < EAS_MAX_FOLDERS && slot < 0; s++)
-            if (!((a->folder_used >> s) & 1u)) slot = (int)s;
-        if (slot < 0) return EAS_ERR_STORE_FULL; /* more folders than EAS_MAX_FOLDERS */
+    if ((e = eas_txn_begin(a)) != EAS_OK) return e;
+    int slot = eas_account_find_folder(a, f->server_id);
+    if (change == EAS_FOLDER_DELETED_CHANGE || !eas_op_class_kept(a, (uint8_t)eas_class_of_folder_type(f->type))) {
+        if (slot < 0) return EAS_OK; /* never kept here */
+        a->hier_records += 3;
+        return eas_account_stage_forget(a, (unsigned)slot);
+    }
+    if (slot < 0 && (slot = eas_account_free_slot(a)) < 0) {
+        if (change == EAS_FOLDER_ADDED && a->folders_skipped < UINT16_MAX) a->folders_skipped++;
+        return EAS_OK;
     }
     size_t n = eas_account_folder_encode(f, rec, sizeof rec);
     if (n == 0) return EAS_ERR_NOSPACE;
     a->folder_used |= UINT64_C(1) << slot;
     a->folder_hash[slot] = eas_account_hash(a, f->server_id);
+    a->hier_records++;
     return eas_store_txn_put(a->store, EAS_KEY_FOLDER(slot), rec, n);
 }
 
@@ -330,7 +356,7 @@ static eas_err body_ping(eas_agent *a, eas_wbxml_writer *w)
 static eas_err body_respond(eas_agent *a, eas_wbxml_writer *w)
 {
     eas_meeting_request r = {(eas_user_response)a->respond_with, a->respond_folder, a->respond_item,
-                             a->respond_instance[0] ? a->respond_instance : NULL};
+                             a->respond_instance[0] ? a->respond_instance : NULL, a->version >= EAS_PROTO_16_0};
     return eas_meeting_request_write(w, &r);
 }
 
@@ -396,17 +422,31 @@ static eas_err after_provision(eas_agent *a, int empty)
     return EAS_OK;
 }
 
-/* Status 9 of FolderSync: the hierarchy is forgotten, SyncKey back to 0. */
+/* Status 9 of FolderSync, a hierarchy kept for other classes, or one whose reset was cut short: the
+ * hierarchy's SyncKey goes back to 0 first (a cut on the way leads here again), then every folder with
+ * its SyncKey, then their items. */
 static eas_err reset_hierarchy(eas_agent *a)
 {
-    eas_err e = eas_store_txn_begin(a->store);
-    if (e != EAS_OK) return e;
-    for (unsigned s = 0; s < EAS_MAX_FOLDERS; s++)
-        if ((a->folder_used >> s) & 1u) eas_store_txn_del(a->store, EAS_KEY_FOLDER(s));
-    eas_store_txn_del(a->store, EAS_KEY_FOLDER_SYNC_KEY);
-    if ((e = eas_store_txn_commit(a->store)) != EAS_OK) return e;
-    a->folder_used = 0;
+    eas_err e = eas_store_del(a->store, EAS_KEY_FOLDER_SYNC_KEY);
     memcpy(a->folder_key, "0", 2);
+    for (unsigned s = 0; e == EAS_OK && s < EAS_MAX_FOLDERS;) {
+        if ((e = eas_store_txn_begin(a->store)) != EAS_OK) break;
+        for (unsigned n = 0; e == EAS_OK && s < EAS_MAX_FOLDERS && n + 3u <= EAS_STORE_MAX_TXN_RECORDS; s++)
+            if ((a->folder_used >> s) & 1u) {
+                e = eas_account_stage_forget(a, s);
+                n += 3;
+            }
+        if (e == EAS_OK) e = eas_store_txn_commit(a->store);
+        else eas_store_txn_abort(a->store);
+    }
+    if (e == EAS_OK) e = eas_store_del(a->store, EAS_KEY_FOLDERS_SKIPPED);
+    if (e == EAS_OK) e = eas_account_purge_orphans(a);
+    if (e != EAS_OK) {
+        eas_account_load_index(a);
+        return e;
+    }
+    a->folders_skipped = 0;
+    a->hier_stale = 0;
     return EAS_OK;
 }
 
@@ -420,9 +460,11 @@ static eas_err after_foldersync(eas_agent *a, int empty)
     if (d->status == EAS_FOLDERSYNC_OK) {
         if (d->sync_key[0] == '\0') return EAS_ERR_PROTOCOL;
         if ((e = eas_txn_begin(a)) != EAS_OK) return e;
-        eas_store_txn_put(a->store, EAS_KEY_FOLDER_SYNC_KEY, d->sync_key, strlen(d->sync_key));
+        if ((e = eas_account_stage_hierarchy(a, d->sync_key)) != EAS_OK) return e;
         if ((e = eas_txn_commit(a)) != EAS_OK) return e;
         memcpy(a->folder_key, d->sync_key, sizeof a->folder_key);
+        /* The items of the folders that went (and of any purge a power cut left undone). */
+        if ((e = eas_account_purge_orphans(a)) != EAS_OK) return e;
         if (a->op == EAS_OP_PING) a->phase = PH_PING;
         else a->phase = (a->op == EAS_OP_SYNC || a->op == EAS_OP_SYNC_CHANGED) ? PH_SYNC_SELECT : PH_FINISHED;
         return EAS_OK;

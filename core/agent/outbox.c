@@ -139,6 +139,35 @@ eas_err eas_agent_queue_change(eas_agent *a, const char *folder_id, const uint8_
     return e == EAS_OK ? apply_local(a, (unsigned)slot, EAS_ITEM_CHANGE, rec, len) : e;
 }
 
+eas_err eas_agent_queue_instance(eas_agent *a, const char *folder_id, const char *server_id, const char *instance,
+                                 const eas_item_override *ov, size_t n, int deleted)
+{
+    uint8_t series[EAS_ITEM_RECORD_MAX], local[EAS_ITEM_RECORD_MAX], entry[EAS_ITEM_RECORD_MAX];
+    size_t len = 0, id_len = strlen(server_id);
+    int slot = folder_slot(a, folder_id);
+    if (slot < 0) return EAS_ERR_NOT_FOUND;
+    if (id_len == 0 || id_len > 255 || strlen(instance) != 16 || n > 8) return EAS_ERR_ARG;
+    eas_err e = eas_agent_item_get(a, folder_id, server_id, series, sizeof series, &len);
+    if (e != EAS_OK) return e;
+    if (eas_item_class(series, len) != EAS_CLASS_CALENDAR) return EAS_ERR_ARG;
+    size_t llen = eas_item_copy_with_exception(series, len, instance, ov, n, deleted, local, sizeof local);
+    if (!llen) return EAS_ERR_NOSPACE;
+    if (a->version < EAS_PROTO_16_0) {
+        /* Before 16.0 an instance changes with its series: the whole record, Exceptions included. */
+        e = put_entry(a, EAS_ITEM_CHANGE, (unsigned)slot, local, llen, NULL);
+    } else {
+        eas_item_builder b;
+        eas_item_begin(&b, entry, sizeof entry, EAS_CLASS_CALENDAR);
+        e = eas_item_set_id(&b, server_id, id_len);
+        if (e == EAS_OK) e = eas_item_put_field(&b, EAS_AirSyncBase_InstanceId, instance, 16);
+        for (size_t k = 0; e == EAS_OK && !deleted && k < n; k++)
+            if (ov[k].value) e = eas_item_put_field(&b, ov[k].tag, ov[k].value, ov[k].len);
+        if (e != EAS_OK) return e;
+        e = put_entry(a, deleted ? EAS_ITEM_DELETE : EAS_ITEM_CHANGE, (unsigned)slot, entry, eas_item_finish(&b), NULL);
+    }
+    return e == EAS_OK ? apply_local(a, (unsigned)slot, EAS_ITEM_CHANGE, local, llen) : e;
+}
+
 eas_err eas_agent_queue_delete(eas_agent *a, const char *folder_id, const char *server_id)
 {
     uint8_t rec[4 + 255];
@@ -232,11 +261,38 @@ static int has_top_field(const uint8_t *rec, size_t len, eas_tag tag)
     return eas_item_get_str(rec, len, tag, probe, sizeof probe);
 }
 
+/* What the device does not write at 16.x (MS-ASCAL 16.0): the server makes UID and OrganizerName/Email,
+ * answers go through MeetingResponse (ResponseType, MeetingStatus, AttendeeStatus), an instance is changed
+ * through its own InstanceId and never through Exceptions, and a ClientUid names an Add only. Absent
+ * top-level elements of a 16.x Change are ghosted, kept as they are: so neither are the attendees resent
+ * (a record may hold only those that fitted) nor the Recurrence, which the device does not edit (Horde
+ * takes a Recurrence as the whole series and rebuilds its exceptions from the Exceptions sent with it). */
+static int not_written_at_16(const eas_item_field *f, int is_change)
+{
+    if (f->depth == 0) {
+        switch (f->tag) {
+        case EAS_Calendar_UID:
+        case EAS_Calendar_OrganizerName:
+        case EAS_Calendar_OrganizerEmail:
+        case EAS_Calendar_ResponseType:
+        case EAS_Calendar_DtStamp:
+        case EAS_AirSyncBase_InstanceId: /* written beside the ServerId */
+        case EAS_Calendar_Exceptions: return 1;
+        case EAS_Calendar_MeetingStatus:
+        case EAS_Calendar_ClientUid:
+        case EAS_Calendar_Recurrence:
+        case EAS_Calendar_Attendees: return is_change;
+        default: return 0;
+        }
+    }
+    return f->tag == EAS_Calendar_AttendeeStatus;
+}
+
 /* The record as ApplicationData, in the form of the negotiated version. At 16.x (MS-ASCAL) the device
- * sends no DtStamp and its location as AirSyncBase:Location's DisplayName; Horde answers a 14.x-style
- * Calendar:Location or DtStamp at 16.0 with HTTP 500. A top-level Calendar:Location in the record is
- * the device's own edit and wins over the Location group the server sent. */
-static eas_err write_application_data(eas_wbxml_writer *w, const uint8_t *rec, size_t len, int v16)
+ * sends what it may write (above) and its location as AirSyncBase:Location's DisplayName; Horde answers
+ * a 14.x-style Calendar:Location or DtStamp at 16.0 with HTTP 500. A top-level Calendar:Location in the
+ * record is the device's own edit and wins over the Location group the server sent. */
+static eas_err write_application_data(eas_wbxml_writer *w, const uint8_t *rec, size_t len, int v16, int is_change)
 {
     eas_item_cursor c;
     eas_item_field f;
@@ -251,7 +307,8 @@ static eas_err write_application_data(eas_wbxml_writer *w, const uint8_t *rec, s
             continue;
         }
         if (f.kind == 1) {
-            if (own_location && f.tag == EAS_AirSyncBase_Location && f.depth == 0) {
+            if ((own_location && f.tag == EAS_AirSyncBase_Location && f.depth == 0) ||
+                (v16 && not_written_at_16(&f, is_change))) {
                 skip_depth = f.depth;
                 continue;
             }
@@ -269,7 +326,7 @@ static eas_err write_application_data(eas_wbxml_writer *w, const uint8_t *rec, s
             eas_wbxml_end(w);
         } else if (f.tag == EAS_AirSyncBase_Data) {
             continue; /* bodies are not sent back */
-        } else if (v16 && f.tag == EAS_Calendar_DtStamp) {
+        } else if (v16 && not_written_at_16(&f, is_change)) {
             continue;
         } else if (v16 && f.tag == EAS_Calendar_Location && f.depth == 0) {
             eas_wbxml_start(w, EAS_AirSyncBase_Location);
@@ -299,7 +356,11 @@ static eas_err write_entry(eas_wbxml_writer *w, const uint8_t *entry, size_t len
     eas_wbxml_start(w, change == EAS_ITEM_ADD ? EAS_AirSync_ClientId : EAS_AirSync_ServerId);
     eas_wbxml_str(w, id, id_len);
     eas_wbxml_end(w);
-    if (change != EAS_ITEM_DELETE) write_application_data(w, rec, rlen, v16);
+    /* One instance of a series (16.x): its InstanceId beside the ServerId (MS-ASAIRS 2.2.2.25). */
+    char instance[17];
+    if (v16 && change != EAS_ITEM_ADD && eas_item_get_str(rec, rlen, EAS_AirSyncBase_InstanceId, instance, sizeof instance))
+        eas_wbxml_text_element(w, EAS_AirSyncBase_InstanceId, instance);
+    if (change != EAS_ITEM_DELETE) write_application_data(w, rec, rlen, v16, change == EAS_ITEM_CHANGE);
     return eas_wbxml_end(w);
 }
 

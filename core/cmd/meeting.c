@@ -13,6 +13,8 @@ eas_err eas_meeting_request_write(eas_wbxml_writer *w, const eas_meeting_request
     eas_wbxml_text_element(w, EAS_MeetingResponse_CollectionId, r->collection_id);
     eas_wbxml_text_element(w, EAS_MeetingResponse_RequestId, r->request_id);
     if (r->instance_id) eas_wbxml_text_element(w, EAS_MeetingResponse_InstanceId, r->instance_id);
+    /* Empty: a mail with no body of its own (MS-ASCMD 2.2.3.163). */
+    if (r->send_response) eas_wbxml_empty(w, EAS_MeetingResponse_SendResponse);
     eas_wbxml_end(w);
     return eas_wbxml_end(w);
 }

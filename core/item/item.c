@@ -24,6 +24,22 @@ static const eas_tag keep_calendar[] = {
     EAS_Calendar_Name,           EAS_Calendar_AttendeeStatus,  EAS_Calendar_AttendeeType,
     EAS_Calendar_ClientUid,      EAS_AirSyncBase_Data,         EAS_AirSyncBase_InstanceId,
     EAS_AirSyncBase_DisplayName,
+#if EAS_ITEM_KEEP_JOIN_URL
+    EAS_Calendar_OnlineMeetingExternalLink,
+#endif
+};
+
+/* What a record keeps first. A top-level field or group of a higher tier makes room by pushing out,
+ * from the end, whole top-level entries of a lower one, one Attendee at a time; so whatever order a
+ * server sends, the agenda's fields stay and the attendees and the body give way (docs/CALENDAR.md). */
+enum { TIER_AGENDA = 0, TIER_OTHER = 1, TIER_YIELDS = 2 };
+
+/* What the agenda and the display read of an event. */
+static const eas_tag agenda_fields[] = {
+    EAS_Calendar_Timezone,      EAS_Calendar_AllDayEvent,   EAS_Calendar_StartTime,     EAS_Calendar_EndTime,
+    EAS_Calendar_Subject,       EAS_Calendar_Location,      EAS_AirSyncBase_Location,   EAS_Calendar_Recurrence,
+    EAS_Calendar_Exceptions,    EAS_Calendar_BusyStatus,    EAS_Calendar_MeetingStatus, EAS_Calendar_Sensitivity,
+    EAS_Calendar_OrganizerName, EAS_Calendar_OrganizerEmail, EAS_Calendar_ResponseType, EAS_Calendar_CalendarType,
 };
 
 /* Inside an Exception, only what a display shows of a changed or cancelled instance: a series with
@@ -32,7 +48,7 @@ static const eas_tag keep_calendar[] = {
 static const eas_tag keep_exception[] = {
     EAS_Calendar_ExceptionStartTime, EAS_Calendar_Deleted, EAS_Calendar_StartTime, EAS_Calendar_EndTime,
     EAS_Calendar_Subject, EAS_Calendar_Location, EAS_Calendar_BusyStatus, EAS_Calendar_AllDayEvent,
-    EAS_Calendar_ResponseType, EAS_AirSyncBase_InstanceId, EAS_AirSyncBase_DisplayName,
+    EAS_Calendar_ResponseType, EAS_AirSyncBase_InstanceId, EAS_AirSyncBase_DisplayName, EAS_Calendar_MeetingStatus,
 };
 
 static const eas_tag keep_contacts[] = {
@@ -78,6 +94,70 @@ static int kept(eas_class c, eas_tag tag)
 
 static int is_group(eas_tag tag) { return IN(groups, tag); }
 
+static uint8_t tier_of(eas_class c, eas_tag tag)
+{
+    if (tag == EAS_Calendar_Attendees || tag == EAS_AirSyncBase_Body) return TIER_YIELDS;
+    return c == EAS_CLASS_CALENDAR && IN(agenda_fields, tag) ? TIER_AGENDA : TIER_OTHER;
+}
+
+/* The last top-level entry of the lowest tier below `above` in buf[0, limit): [*at, *end). Of the
+ * Attendees, the last Attendee while there are two or more. */
+static int find_victim(const eas_item_builder *b, size_t limit, uint8_t above, size_t *at, size_t *end)
+{
+    eas_item_cursor c;
+    eas_item_field f;
+    if (eas_item_open(&c, b->buf, limit) != EAS_OK) return 0;
+    int best = -1;
+    size_t pos = c.pos, start = 0, child = 0, child_end = 0;
+    unsigned children = 0;
+    uint8_t tier = 0;
+    eas_tag top = 0;
+    /* Bounded by the record: each step moves at least 3 bytes. */
+    while (eas_item_next(&c, &f)) {
+        if (f.depth == 0 && f.kind != 2) {
+            start = pos;
+            top = f.tag;
+            tier = tier_of((eas_class)b->cls, f.tag);
+            children = 0;
+        } else if (f.depth == 1 && f.kind != 2) {
+            child = pos;
+            children++;
+        }
+        if (f.depth == 1 && (f.kind == 2 || f.kind == 0)) child_end = c.pos;
+        if (f.depth == 0 && f.kind != 1 && tier > above && (int)tier >= best) {
+            best = tier;
+            int one_attendee = top == EAS_Calendar_Attendees && children >= 2;
+            *at = one_attendee ? child : start;
+            *end = one_attendee ? child_end : c.pos;
+        }
+        pos = c.pos;
+    }
+    return best >= 0;
+}
+
+/* Room for n more bytes, pushing out entries of a lower tier than the open entry's if need be. */
+static int make_room(eas_item_builder *b, size_t n)
+{
+    for (size_t guard = 0; guard < b->cap && b->len + n > b->cap; guard++) {
+        size_t limit = b->depth || b->field_start ? b->top_start : b->len, at = 0, end = 0;
+        if (!find_victim(b, limit, b->top_tier, &at, &end) || end <= at) return 0;
+        size_t d = end - at;
+        memmove(b->buf + at, b->buf + end, b->len - end);
+        b->len -= d;
+        if (b->field_start > at) b->field_start -= d;
+        if (b->top_start > at) b->top_start -= d;
+        b->buf[1] |= EAS_ITEM_DROPPED;
+    }
+    return b->len + n <= b->cap;
+}
+
+/* An entry could not be kept whole: said on the record, for the agenda when it was one of its own. */
+static void mark_lost(eas_item_builder *b)
+{
+    b->buf[1] |= EAS_ITEM_DROPPED;
+    if (b->top_tier == TIER_AGENDA) b->buf[1] |= EAS_ITEM_AGENDA_CUT;
+}
+
 void eas_item_begin(eas_item_builder *b, uint8_t *buf, size_t cap, eas_class cls)
 {
     memset(b, 0, sizeof *b);
@@ -108,8 +188,15 @@ static int room(const eas_item_builder *b, size_t n) { return b->len + n <= b->c
 void eas_item_start(eas_item_builder *b, eas_tag tag, int has_content)
 {
     int in_exception = b->exception_depth && b->depth >= b->exception_depth;
+    /* An element that starts empty ends at once: its end is not one of a group or field here. */
+    b->empty_open = !has_content;
     if (b->skip_depth) {
         if (has_content) b->skip_depth++;
+        return;
+    }
+    /* A value has no children (hostile nesting): whatever starts inside a field is left out. */
+    if (b->field_start) {
+        if (has_content) b->skip_depth = 1;
         return;
     }
     /* In an Exception: its own few fields, and no nested groups but the 16.x Location. */
@@ -117,13 +204,19 @@ void eas_item_start(eas_item_builder *b, eas_tag tag, int has_content)
         if (has_content) b->skip_depth = 1;
         return;
     }
+    if (!is_group(tag) && !in_exception && !kept((eas_class)b->cls, tag)) {
+        if (has_content) b->skip_depth = 1;
+        return;
+    }
+    if (is_group(tag) && !has_content) return;
+    if (b->depth == 0) b->top_tier = tier_of((eas_class)b->cls, tag);
     if (is_group(tag)) {
-        if (!has_content) return;
-        if (b->depth == 255 || !room(b, 3 + 3 * (b->depth + 1u))) { /* the group and every close must fit */
-            b->buf[1] |= EAS_ITEM_DROPPED;
+        if (b->depth == 255 || !make_room(b, 3 + 3 * (b->depth + 1u))) { /* the group and every close must fit */
+            mark_lost(b);
             b->skip_depth = 1;
             return;
         }
+        if (b->depth == 0) b->top_start = b->len;
         b->buf[b->len++] = (uint8_t)(tag >> 8);
         b->buf[b->len++] = (uint8_t)tag;
         b->buf[b->len++] = EAS_ITEM_GROUP;
@@ -131,34 +224,25 @@ void eas_item_start(eas_item_builder *b, eas_tag tag, int has_content)
         if (tag == EAS_Calendar_Exception && !b->exception_depth) b->exception_depth = b->depth;
         return;
     }
-    if (!in_exception && !kept((eas_class)b->cls, tag)) {
+    int tz = tag == EAS_Calendar_Timezone;
+    /* The header (and the compact time zone, all at once) with room for the closes of the open groups. */
+    if (!make_room(b, 3 + (tz ? EAS_TZ_COMPACT_SIZE : 0u) + 3u * b->depth)) {
+        mark_lost(b);
         if (has_content) b->skip_depth = 1;
         return;
     }
-    /* Keep room for the closing markers of the open groups. */
-    if (!room(b, 3 + 3u * b->depth)) {
-        b->buf[1] |= EAS_ITEM_DROPPED;
-        if (has_content) b->skip_depth = 1;
-        return;
-    }
+    if (b->depth == 0) b->top_start = b->len;
     b->field_start = b->len;
     b->buf[b->len++] = (uint8_t)(tag >> 8);
     b->buf[b->len++] = (uint8_t)tag;
     b->buf[b->len++] = 0;
     b->field_limit = tag == EAS_AirSyncBase_Data ? EAS_ITEM_BODY_MAX : EAS_ITEM_VALUE_MAX;
-    b->b64 = tag == EAS_Calendar_Timezone;
+    b->b64 = (uint8_t)tz;
     b->field_cut = 0;
     b->b64_pos = 0;
     eas_base64_decoder_init(&b->b64_dec);
-    if (b->b64) {
+    if (tz) {
         /* The Timezone blob is kept in its compact form (eas/tz.h), decoded as it streams in. */
-        if (!room(b, EAS_TZ_COMPACT_SIZE + 3u * b->depth)) {
-            b->len = b->field_start;
-            b->field_start = 0;
-            b->buf[1] |= EAS_ITEM_DROPPED;
-            if (has_content) b->skip_depth = 1;
-            return;
-        }
         memset(b->buf + b->len, 0, EAS_TZ_COMPACT_SIZE);
         b->len += EAS_TZ_COMPACT_SIZE;
         b->buf[b->field_start + 2] = EAS_TZ_COMPACT_SIZE;
@@ -190,9 +274,11 @@ void eas_item_text(eas_item_builder *b, const uint8_t *data, size_t len)
         }
         return;
     }
-    uint8_t *lenp = b->buf + b->field_start + 2;
-    size_t have = *lenp;
+    size_t have = b->buf[b->field_start + 2];
     size_t limit = b->field_limit;
+    size_t want = len < limit - have ? len : limit - have;
+    make_room(b, want + 3u * b->depth); /* as much as it can: the rest is cut below */
+    uint8_t *lenp = b->buf + b->field_start + 2;
     size_t fit = b->cap - b->len;
     fit = fit > 3u * b->depth ? fit - 3u * b->depth : 0; /* the group closes still to come */
     if (limit - have < fit) fit = limit - have;
@@ -216,6 +302,7 @@ void eas_item_text(eas_item_builder *b, const uint8_t *data, size_t len)
             k--;
         }
         b->buf[1] |= EAS_ITEM_TRUNCATED;
+        if (n < want) mark_lost(b); /* cut by the record's room, not by the value's limit */
         /* Whatever comes later for this field is past the cut: a value stays a prefix of the text. */
         b->field_cut = 1;
     }
@@ -223,15 +310,21 @@ void eas_item_text(eas_item_builder *b, const uint8_t *data, size_t len)
 
 void eas_item_end(eas_item_builder *b, eas_tag tag)
 {
+    if (b->empty_open) { /* the end of an element that started empty */
+        b->empty_open = 0;
+        return;
+    }
     if (b->skip_depth) {
         b->skip_depth--;
         return;
     }
     if (b->field_start) {
+        eas_tag open = (eas_tag)(b->buf[b->field_start] << 8 | b->buf[b->field_start + 1]);
+        if (b->field_cut && open == EAS_Calendar_OnlineMeetingExternalLink) b->len = b->field_start; /* a cut link leads nowhere */
         if (b->b64 && (b->b64_pos < EAS_TZ_BLOB_SIZE || b->field_cut)) {
             /* A blob that is not whole (or not base64) is useless: the field is dropped. */
             b->len = b->field_start;
-            b->buf[1] |= EAS_ITEM_DROPPED;
+            mark_lost(b);
         }
         b->field_start = 0;
         b->b64 = 0;
@@ -416,6 +509,67 @@ int eas_item_get_uint(const uint8_t *rec, size_t len, eas_tag tag, uint32_t *out
     }
     *out = v;
     return 1;
+}
+
+/* The new Exception: its original start, then what it changes (or Deleted). */
+static eas_err put_exception(eas_item_builder *b, const char *instance, const eas_item_override *ov, size_t n,
+                             int deleted)
+{
+    eas_err e = eas_item_put_group(b, EAS_Calendar_Exception);
+    if (e == EAS_OK) e = eas_item_put_field(b, EAS_Calendar_ExceptionStartTime, instance, strlen(instance));
+    if (e == EAS_OK && deleted) e = eas_item_put_field(b, EAS_Calendar_Deleted, "1", 1);
+    for (size_t k = 0; e == EAS_OK && !deleted && k < n; k++)
+        if (ov[k].value) e = eas_item_put_field(b, ov[k].tag, ov[k].value, ov[k].len);
+    return e == EAS_OK ? eas_item_put_group_end(b) : e;
+}
+
+size_t eas_item_copy_with_exception(const uint8_t *rec, size_t len, const char *instance, const eas_item_override *ov,
+                                    size_t n, int deleted, uint8_t *out, size_t cap)
+{
+    eas_item_cursor c;
+    eas_item_field f;
+    eas_item_builder b;
+    size_t id_len = 0, inst_len = strlen(instance), exception_at = 0;
+    const char *id = eas_item_id(rec, len, &id_len);
+    int in_exceptions = 0, in_exception = 0, same = 0, placed = 0;
+    if (!id || eas_item_open(&c, rec, len) != EAS_OK) return 0;
+    eas_item_begin(&b, out, cap, eas_item_class(rec, len));
+    if (eas_item_set_id(&b, id, id_len) != EAS_OK) return 0;
+    out[1] = rec[1];
+    while (eas_item_next(&c, &f)) {
+        eas_err e = EAS_OK;
+        if (f.kind == 1) {
+            if (f.depth == 0 && f.tag == EAS_Calendar_Exceptions) in_exceptions = 1;
+            if (f.depth == 1 && in_exceptions && f.tag == EAS_Calendar_Exception) {
+                in_exception = 1;
+                same = 0;
+                exception_at = b.len;
+            }
+            e = eas_item_put_group(&b, f.tag);
+        } else if (f.kind == 2) {
+            if (f.depth == 0 && in_exceptions) { /* the end of Exceptions: the new one goes last */
+                in_exceptions = 0;
+                placed = 1;
+                e = put_exception(&b, instance, ov, n, deleted);
+            }
+            if (e == EAS_OK) e = eas_item_put_group_end(&b);
+            if (f.depth == 1 && in_exception) {
+                in_exception = 0;
+                if (same) b.len = exception_at; /* the instance's old Exception gives way to the new */
+            }
+        } else {
+            /* An Exception names its instance by ExceptionStartTime (14.x) or InstanceId (16.x). */
+            if (in_exception && f.depth == 2 && f.len == inst_len && memcmp(f.value, instance, inst_len) == 0 &&
+                (f.tag == EAS_Calendar_ExceptionStartTime || f.tag == EAS_AirSyncBase_InstanceId))
+                same = 1;
+            e = eas_item_put_field(&b, f.tag, (const char *)f.value, f.len);
+        }
+        if (e != EAS_OK) return 0;
+    }
+    if (!placed && (eas_item_put_group(&b, EAS_Calendar_Exceptions) != EAS_OK ||
+                    put_exception(&b, instance, ov, n, deleted) != EAS_OK || eas_item_put_group_end(&b) != EAS_OK))
+        return 0;
+    return eas_item_finish(&b);
 }
 
 eas_class eas_class_of_folder_type(uint8_t type)

@@ -11,6 +11,9 @@
 #   caldav_mkcalendar USER CAL DISPLAYNAME [SYNC]  MKCALENDAR; SYNC=1 (default) makes EAS list it too
 #   carddav_put      USER NAME VCF [BOOK]       PUT a vCard; 0 on 2xx
 #   carddav_get / carddav_delete / carddav_list  as for CalDAV
+#   carddav_mkaddressbook USER BOOK DISPLAYNAME [SYNC]  extended MKCOL; SYNC=1 (default) makes EAS list it
+#   e2e_big_hierarchy USER BOOKS DAY            reset USER, then BOOKS address books, calendars room1-3 and
+#                                               a meeting "Meeting in CAL" at 09:00Z of DAY in each calendar
 #   e2e_reset_user   USER                       remove the user's events, tasks, contacts, extra
 #                                               collections and EAS device state (needs root)
 #   e2e_pass USER                               print the user's password
@@ -127,6 +130,32 @@ caldav_mkcalendar() {  # USER CAL DISPLAYNAME [SYNC=1]
     if [ "${4:-1}" = 1 ]; then
         "$E2E_LIB_DIR/server.sh" sync-folder "$1" Calendar "$2" "$E2E_SERVER" || return 1
     fi
+}
+
+carddav_mkaddressbook() {  # USER BOOK DISPLAYNAME [SYNC=1]: an address book (RFC 5689 extended MKCOL)
+    local tmp rc=0 name
+    name=$(printf '%s' "$3" | sed 's/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g')
+    tmp=$(mktemp)
+    _e2e_dav MKCOL "$1" "$(_e2e_card_url "$1" "$2")/" "$tmp" -H 'Content-Type: application/xml; charset=utf-8' \
+        --data-binary "<?xml version=\"1.0\" encoding=\"utf-8\"?><D:mkcol xmlns:D=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:carddav\"><D:set><D:prop><D:resourcetype><D:collection/><C:addressbook/></D:resourcetype><D:displayname>$name</D:displayname></D:prop></D:set></D:mkcol>" \
+        || rc=1
+    rm -f "$tmp"
+    [ $rc = 0 ] || return 1
+    if [ "${4:-1}" = 1 ]; then
+        "$E2E_LIB_DIR/server.sh" sync-folder "$1" Contacts "$2" "$E2E_SERVER" || return 1
+    fi
+}
+
+# An Exchange-sized hierarchy for USER (rooms): BOOKS extra address books and three extra calendars,
+# all visible to EAS, one meeting in each calendar ("Meeting in NAME" at 09:00Z of DAY, YYYYMMDD).
+e2e_big_hierarchy() {  # USER BOOKS DAY
+    local i c
+    e2e_reset_user "$1" > /dev/null || return 1
+    for i in $(seq 1 "$2"); do carddav_mkaddressbook "$1" "book$i" "Address book $i" > /dev/null || return 1; done
+    for c in room1 room2 room3; do caldav_mkcalendar "$1" "$c" "Room ${c#room}" > /dev/null || return 1; done
+    for c in personal room1 room2 room3; do
+        caldav_put_event "$1" "big-$c.ics" "$(printf 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//easagent//e2e//EN\r\nBEGIN:VEVENT\r\nUID:big-%s\r\nDTSTAMP:20261123T100000Z\r\nDTSTART:%sT090000Z\r\nDTEND:%sT100000Z\r\nSUMMARY:Meeting in %s\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n' "$c" "$3" "$3" "$c")" "$c" > /dev/null || return 1
+    done
 }
 
 e2e_reset_user() {

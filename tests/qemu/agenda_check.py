@@ -56,8 +56,10 @@ def text(s):
 def host_lines(path):
     with open(path, encoding="utf-8") as f:
         items = json.load(f)
+    # What a room display shows (docs/AGENDA.md): no cancelled occurrence, no private subject.
     return ["%s %s %s %s %s" % (text(o["server_id"]), o["start"], o["end"], "true" if o["all_day"] else "false",
-                                text(o["subject"])) for o in items]
+                                "Private appointment" if o["private"] else text(o["subject"]))
+            for o in items if not o["cancelled"]]
 
 
 def instant(s):

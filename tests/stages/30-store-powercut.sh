@@ -11,5 +11,14 @@ cc -std=c11 -D_POSIX_C_SOURCE=200809L -O1 -g -fno-omit-frame-pointer -fsanitize=
     -DEAS_TEST_BUILD -DEAS_STORE_SWEEP_LONG -DEAS_STORE_SCRATCH=32u \
     core/err.c core/util/crc32.c core/store/*.c tests/support/check_main.c tests/support/flash_emu.c \
     tests/unit/test_store_powercut.c -o "$out/store-sweep"
-# The runner's last line is "unit: N passed, N failed"; say which stage it is.
-"$out/store-sweep" store_sweep_long | sed 's/^unit: /store-powercut: /'
+# The agent's transactions over the store (a FolderSync, a folder deleted with its items, a Sync
+# window) swept at every flash operation: the power-cut tests of the unit-test binary.
+make --no-print-directory -j2 build/host-asan/unit-tests > "$out/unit-build.log" 2>&1 || { cat "$out/unit-build.log"; exit 1; }
+# Each runner's last line is "unit: N passed, N failed"; the stage says one total.
+"$out/store-sweep" store_sweep_long | tee "$out/store.log" | grep -v '^unit: ' || true
+EAS_AGENT_SWEEP_FULL=1 EAS_TEST_DIR=tests build/host-asan/unit-tests agent_power_cut | tee "$out/agent.log" | grep -v '^unit: ' || true
+sum() { grep -hE '^unit: [0-9]+ passed' "$out/store.log" "$out/agent.log" | awk -v f="$1" '{ n += $f } END { print n + 0 }'; }
+runs=$(cat "$out/store.log" "$out/agent.log" | grep -c "^unit: " || true)
+failed=$(sum 4)
+[ "$runs" = 2 ] || failed=$((failed + 1)) # a runner that did not finish
+echo "store-powercut: $(sum 2) passed, $failed failed"

@@ -24,7 +24,16 @@ typedef struct eas_agenda_entry {
     uint8_t response_type; /* 0 none, 1 organizer, 2 tentative, 3 accepted, 4 declined, 5 not responded */
     uint8_t is_exception;  /* a moved or changed instance of a series */
     uint8_t recurring;
+    uint8_t cancelled;     /* MeetingStatus 5, 7, 13 or 15: a display does not show it */
+    uint8_t is_private;    /* Sensitivity 2 (private) or 3 (confidential): a display shows neither text */
+#if EAS_ITEM_KEEP_JOIN_URL
+    char join_url[EAS_ITEM_VALUE_MAX + 1]; /* OnlineMeetingExternalLink, "" when none (or cut) */
+#endif
 } eas_agenda_entry;
+
+/* What a room display shows of an entry: "Private appointment" and no location for a private one. */
+const char *eas_agenda_display_subject(const eas_agenda_entry *e);
+const char *eas_agenda_display_location(const eas_agenda_entry *e);
 
 /* Work space of an agenda walk, owned by the caller (a few KiB: EAS_AGENDA_BATCH entries and
  * EAS_CAL_MAX_EXCEPTIONS exceptions), so that the core keeps no state of its own. */
@@ -37,7 +46,7 @@ typedef struct eas_agenda_work {
     eas_agenda_entry last; /* the last entry given out (valid when have_last) */
     int have_last;
     unsigned skipped;
-    unsigned incomplete;   /* recurring events whose record ran out of room (exceptions may be missing) */
+    unsigned incomplete;   /* events whose record lost something the agenda reads (EAS_ITEM_AGENDA_CUT) */
     eas_agenda_entry cand; /* the candidate being built */
     eas_cal_exception ex[EAS_CAL_MAX_EXCEPTIONS];
 } eas_agenda_work;
@@ -79,7 +88,7 @@ eas_err eas_agent_agenda(eas_agent *a, eas_agenda_work *w, const eas_tz_rule *de
                          eas_agenda_fn fn, void *ctx, unsigned *skipped);
 
 /* "Now and next" for a room display: the occurrences in progress at now (the one that started last)
- * and the first one starting after now, within horizon seconds. */
+ * and the first one starting after now, within horizon seconds. Cancelled occurrences are not shown. */
 eas_err eas_agent_now_next(eas_agent *a, eas_agenda_work *w, const eas_tz_rule *device_zone, int64_t now, int64_t horizon,
                            eas_agenda_entry *current, int *has_current, eas_agenda_entry *next, int *has_next);
 

@@ -173,6 +173,9 @@ typedef struct eas_agent {
     uint64_t folder_used;                 /* folder slots in use */
     uint32_t folder_hash[EAS_MAX_FOLDERS]; /* FNV-1a of each slot's ServerId, salted */
     uint32_t hash_salt;                    /* random, drawn at init: see eas_account_hash */
+    uint16_t folders_skipped; /* folders of the kept classes the hierarchy had no slot for */
+    uint8_t hier_records;     /* records staged by the FolderSync answer in the open transaction */
+    uint8_t hier_stale;       /* the hierarchy was kept for other classes: FolderSync starts over */
     /* the operation */
     uint8_t op;
     uint8_t phase;
@@ -313,6 +316,10 @@ eas_err eas_agent_folder_state(eas_agent *a, const char *folder_id, eas_folder_s
 unsigned eas_agent_folder_count(const eas_agent *a);
 eas_err eas_agent_folder_get(eas_agent *a, unsigned i, eas_folder *out);
 
+/* Folders of the kept classes that the device has no room for (EAS_MAX_FOLDERS): they are not synced.
+ * Kept with the hierarchy; 0 again when it is synced from 0 with room for all. */
+unsigned eas_agent_folders_skipped(const eas_agent *a);
+
 /* Client-side changes. Each is queued in the store before anything is sent, goes out with the next
  * Sync of its folder, and leaves the queue in the same transaction that records the server's answer:
  * a lost response leads to a resend, never to a lost change. rec is an item record (eas/item.h) whose
@@ -321,6 +328,13 @@ eas_err eas_agent_folder_get(eas_agent *a, unsigned i, eas_folder *out);
 eas_err eas_agent_queue_add(eas_agent *a, const char *folder_id, const uint8_t *rec, size_t len, char *client_id);
 eas_err eas_agent_queue_change(eas_agent *a, const char *folder_id, const uint8_t *rec, size_t len);
 eas_err eas_agent_queue_delete(eas_agent *a, const char *folder_id, const char *server_id);
+/* One instance of the series server_id (a calendar item the device holds): changed to the values ov
+ * (Subject, Location, StartTime, EndTime; at most 8) or, deleted, cancelled. instance: its original
+ * start as compact UTC, "20261202T090000Z". The device's copy gets the Exception at once. At 16.x the
+ * server gets a Change or Delete of that instance alone (AirSyncBase:InstanceId); before 16.0 the series'
+ * Change with its Exceptions. */
+eas_err eas_agent_queue_instance(eas_agent *a, const char *folder_id, const char *server_id, const char *instance,
+                                 const eas_item_override *ov, size_t n, int deleted);
 /* Prepares EAS_OP_RESPOND: answer the meeting request item_id in folder_id (a calendar), for the whole
  * series or, with instance (the occurrence's original start as "2026-12-08T08:00:00.000Z"), for one
  * occurrence. Start it with eas_agent_begin(a, EAS_OP_RESPOND); on success the device's copy carries

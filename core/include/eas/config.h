@@ -246,6 +246,11 @@
 #ifndef EAS_ITEM_BODY_MAX
 #define EAS_ITEM_BODY_MAX 160u
 #endif
+/* Whether calendar items keep the online meeting's join link (OnlineMeetingExternalLink, 14.1+; often
+ * 200 bytes and more): where records are small it would push out what the display shows. */
+#ifndef EAS_ITEM_KEEP_JOIN_URL
+#define EAS_ITEM_KEEP_JOIN_URL 1
+#endif
 /* Items asked for per Sync round trip (MS-ASCMD allows 1 to 512; SOGo, Z-Push and grommunio give 512).
  * A window and its new SyncKey are committed in one store transaction, so this stays below
  * EAS_STORE_MAX_TXN_RECORDS, and the window's records (and the values they replace) must fit the free

@@ -8,7 +8,9 @@
  *           a group (Recurrence, Exceptions, Exception, Attendees, Attendee): [tag][tag][0xFF] ... [0xFF][0xFF][0xFE]
  * Only the fields a device needs are kept (a table per class in core/item/item.c); a value longer than
  * its limit is cut on a UTF-8 boundary and the record flagged EAS_ITEM_TRUNCATED; a field that no
- * longer fits the record is dropped and the record flagged EAS_ITEM_DROPPED. Never an overflow. */
+ * longer fits first pushes out entries that matter less (attendees and bodies give way to what the agenda
+ * reads: docs/CALENDAR.md), else it is dropped; the record is then flagged EAS_ITEM_DROPPED (and
+ * EAS_ITEM_AGENDA_CUT when the agenda reads what was lost). Never an overflow. */
 #ifndef EAS_ITEM_H
 #define EAS_ITEM_H
 
@@ -25,6 +27,7 @@ typedef enum { EAS_CLASS_NONE = 0, EAS_CLASS_CALENDAR, EAS_CLASS_CONTACTS, EAS_C
 #define EAS_ITEM_FORMAT 1u
 #define EAS_ITEM_TRUNCATED 0x01u /* a value was cut to its limit */
 #define EAS_ITEM_DROPPED 0x02u   /* fields were left out: the record was full */
+#define EAS_ITEM_AGENDA_CUT 0x04u /* and one of them (or a value cut short) is read by the agenda */
 #define EAS_ITEM_TOMB 0x80u      /* a deleted item's place (the id only), kept for the key's probe sequence */
 #define EAS_ITEM_VALUE_MAX 254u
 #define EAS_ITEM_GROUP 0xFFu
@@ -45,6 +48,9 @@ typedef struct eas_item_builder {
     uint8_t exception_depth; /* depth of the open Exception group, 0 when none */
     uint16_t b64_pos;   /* bytes of decoded Timezone blob seen */
     eas_base64_decoder b64_dec;
+    uint8_t empty_open; /* the last start was of an empty element: its end comes next */
+    uint8_t top_tier;   /* keeping priority of the open top-level entry (see core/item/item.c) */
+    size_t top_start;   /* offset of the open top-level entry (when depth > 0 or a field is open) */
 } eas_item_builder;
 
 void eas_item_begin(eas_item_builder *b, uint8_t *buf, size_t cap, eas_class cls);
@@ -105,6 +111,13 @@ typedef struct eas_item_override {
 } eas_item_override;
 size_t eas_item_copy_with(const uint8_t *rec, size_t len, const eas_item_override *ov, size_t n, uint8_t *out,
                           size_t cap);
+
+/* A copy of a series' record with one instance changed: its Exception (original start `instance`,
+ * compact UTC "20261202T090000Z", as ExceptionStartTime) replaced or added, holding Deleted (deleted) or
+ * the given top-level values (Subject, Location, StartTime, EndTime). Returns the new length, 0 when it
+ * does not fit out. */
+size_t eas_item_copy_with_exception(const uint8_t *rec, size_t len, const char *instance, const eas_item_override *ov,
+                                    size_t n, int deleted, uint8_t *out, size_t cap);
 
 /* The class of a FolderHierarchy Type (calendar folders -> EAS_CLASS_CALENDAR, ...). */
 eas_class eas_class_of_folder_type(uint8_t type);

@@ -19,6 +19,8 @@ typedef struct eas_meeting_request {
     const char *request_id;    /* the event's ServerId */
     const char *instance_id;   /* NULL: the whole series; else the instance's original start,
                                 * "2026-12-08T08:00:00.000Z" (14.1 and later) */
+    uint8_t send_response;     /* 16.x: SendResponse, the server mails the answer to the organizer. Before
+                                * 16.0 the element does not exist and no mail goes out (that takes SendMail) */
 } eas_meeting_request;
 
 eas_err eas_meeting_request_write(eas_wbxml_writer *w, const eas_meeting_request *r);

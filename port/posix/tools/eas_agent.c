@@ -86,8 +86,8 @@ static int usage(void)
                     "  push [--max-seconds N]   sync, then wait for changes (Ping) and print one JSON line each\n"
                     "  events|contacts|tasks|mail [--json]   list what the device holds, without network\n"
                     "  add-event --subject S --start T --end T [--location L] [--all-day]\n"
-                    "  change-event ID [--subject S] [--start T] [--end T] [--location L]\n"
-                    "  delete-event ID\n"
+                    "  change-event ID [--instance START] [--subject S] [--start T] [--end T] [--location L]\n"
+                    "  delete-event ID [--instance START]   (--instance: one occurrence, by its original start)\n"
                     "  respond ID accept|tentative|decline [--instance START]   answer a meeting request\n"
                     "  agenda [--from YYYY-MM-DD] [--days N] [--json]   occurrences in the configured time zone\n"
                     "  search TEXT [--max N] [--json]   look names up in the Global Address List\n"
@@ -504,6 +504,15 @@ static void report_failure(eas_err e)
     fputc('\n', stderr);
 }
 
+/* Folders of the kept classes past the device's capacity are never silent. */
+static void warn_skipped_folders(void)
+{
+    unsigned n = eas_agent_folders_skipped(&g.agent);
+    if (n)
+        fprintf(stderr, "eas-agent: warning: %u folder%s of the kept classes not kept: this device holds %u folders\n", n,
+                n == 1 ? "" : "s", (unsigned)EAS_MAX_FOLDERS);
+}
+
 static void json_string(const char *s)
 {
     putchar('"');
@@ -524,6 +533,7 @@ static int cmd_folders(void)
         report_failure(e);
         return exit_code_of(e);
     }
+    warn_skipped_folders();
     unsigned n = eas_agent_folder_count(&g.agent);
     eas_folder f;
     if (g.json) putchar('[');
@@ -558,6 +568,7 @@ static int cmd_sync(void)
         report_failure(e);
         return exit_code_of(e);
     }
+    warn_skipped_folders();
     if (g.json) putchar('[');
     for (unsigned i = 0; i < summary_n; i++) {
         if (g.json) {
@@ -755,7 +766,7 @@ static int cmd_list(eas_class cls)
 /* ---- editing events ---- */
 
 static struct {
-    const char *subject, *start, *end, *location, *id;
+    const char *subject, *start, *end, *location, *id, *instance;
     int all_day;
     char new_uid[33];
     char new_server_id[EAS_ITEM_ID_MAX];
@@ -908,12 +919,31 @@ static int cmd_edit(const char *command)
             fprintf(stderr, "eas-agent: error: no event %s on this device (run sync first)\n", edit.id);
             return EXIT_USAGE;
         }
-        if (!strcmp(command, "delete-event")) {
+        /* --instance: one occurrence, named by its original start */
+        char inst[EAS_DATETIME_COMPACT_SIZE] = "";
+        int64_t when = 0;
+        if (edit.instance && (time_arg("--instance", edit.instance, 0, &when) ||
+                              eas_datetime_format_compact(when, inst, sizeof inst) != EAS_OK))
+            return EXIT_USAGE;
+        int64_t start = 0, end = 0;
+        if (edit.start && time_arg("--start", edit.start, 0, &start)) return EXIT_USAGE;
+        if (edit.end && time_arg("--end", edit.end, 0, &end)) return EXIT_USAGE;
+        if (!strcmp(command, "delete-event") && edit.instance) {
+            e = eas_agent_queue_instance(&g.agent, folder, edit.id, inst, NULL, 0, 1);
+        } else if (!strcmp(command, "delete-event")) {
             e = eas_agent_queue_delete(&g.agent, folder, edit.id);
+        } else if (edit.instance) {
+            char s[EAS_DATETIME_COMPACT_SIZE], en[EAS_DATETIME_COMPACT_SIZE];
+            eas_item_override ov[4];
+            size_t n = 0;
+            if (edit.subject) ov[n++] = (eas_item_override){EAS_Calendar_Subject, edit.subject, strlen(edit.subject)};
+            if (edit.location) ov[n++] = (eas_item_override){EAS_Calendar_Location, edit.location, strlen(edit.location)};
+            if (edit.start && eas_datetime_format_compact(start, s, sizeof s) == EAS_OK)
+                ov[n++] = (eas_item_override){EAS_Calendar_StartTime, s, 16};
+            if (edit.end && eas_datetime_format_compact(end, en, sizeof en) == EAS_OK)
+                ov[n++] = (eas_item_override){EAS_Calendar_EndTime, en, 16};
+            e = eas_agent_queue_instance(&g.agent, folder, edit.id, inst, ov, n, 0);
         } else {
-            int64_t start = 0, end = 0;
-            if (edit.start && time_arg("--start", edit.start, 0, &start)) return EXIT_USAGE;
-            if (edit.end && time_arg("--end", edit.end, 0, &end)) return EXIT_USAGE;
             size_t olen = 0;
             if (eas_event_change(rec, len, edit.subject, edit.location, edit.start ? &start : NULL,
                                  edit.end ? &end : NULL, (int64_t)time(NULL), out, sizeof out, &olen) != EAS_OK) {
@@ -1041,6 +1071,14 @@ static int cmd_respond(const char *id, const char *answer, const char *instance)
         report_failure(e);
         return exit_code_of(e);
     }
+    /* Before 16.0 MeetingResponse only records the answer: the mail to the organizer would be the
+     * client's own, through SendMail, which the agent does not have yet. */
+    if (eas_agent_version(&g.agent) >= EAS_PROTO_16_0)
+        fprintf(stderr, "eas-agent: the server sends the answer to the organizer (SendResponse)\n");
+    else
+        fprintf(stderr, "eas-agent: note: answer recorded on the server; at EAS %u.%u the organizer is not notified "
+                        "(that takes SendMail, which eas-agent does not send yet)\n",
+                eas_agent_version(&g.agent) / 10u, eas_agent_version(&g.agent) % 10u);
     return 0;
 }
 
@@ -1102,20 +1140,27 @@ static eas_err print_occurrence(void *ctx, const eas_agenda_entry *e)
         printf(", \"start\": \"%s\", \"end\": \"%s\", \"all_day\": %s, \"organizer\": ", start, end,
                e->occ.all_day ? "true" : "false");
         json_string(e->organizer);
-        printf(", \"busy_status\": \"%s\", \"response_status\": \"%s\", \"is_exception\": %s}", busy_name(e->busy_status),
-               response_name(e->response_type), e->is_exception ? "true" : "false");
+        printf(", \"busy_status\": \"%s\", \"response_status\": \"%s\", \"is_exception\": %s, \"cancelled\": %s, "
+               "\"private\": %s, \"join_url\": ",
+               busy_name(e->busy_status), response_name(e->response_type), e->is_exception ? "true" : "false",
+               e->cancelled ? "true" : "false", e->is_private ? "true" : "false");
+        if (e->join_url[0]) json_string(e->join_url);
+        else printf("null");
+        putchar('}');
     } else {
+        if (e->cancelled) return EAS_OK; /* the display's view: a cancelled meeting is not on it */
         int64_t ls = 0, le = 0;
         eas_tz_utc_to_local(o->zone, e->occ.start, &ls);
         eas_tz_utc_to_local(o->zone, e->occ.end, &le);
         char day[32];
         date_of_day(e->occ.all_day ? e->occ.day : eas_floor_div(ls, 86400), day);
+        const char *subject = eas_agenda_display_subject(e), *location = eas_agenda_display_location(e);
         if (e->occ.all_day)
-            printf("%s  all day      %s", day, e->subject);
+            printf("%s  all day      %s", day, subject);
         else
             printf("%s  %02d:%02d-%02d:%02d  %s", day, (int)(eas_floor_mod(ls, 86400) / 3600), (int)(eas_floor_mod(ls, 3600) / 60),
-                   (int)(eas_floor_mod(le, 86400) / 3600), (int)(eas_floor_mod(le, 3600) / 60), e->subject);
-        if (e->location[0]) printf("  (%s)", e->location);
+                   (int)(eas_floor_mod(le, 86400) / 3600), (int)(eas_floor_mod(le, 3600) / 60), subject);
+        if (location[0]) printf("  (%s)", location);
         if (e->is_exception) printf("  [moved]");
         putchar('\n');
     }
@@ -1155,16 +1200,16 @@ static int cmd_agenda(const char *from_date, long days)
         if (eas_agent_now_next(&g.agent, &agenda_work, &zone, now, to - now, &cur, &has_cur, &next, &has_next) == EAS_OK) {
             int64_t l = 0;
             if (has_cur && cur.occ.all_day) {
-                printf("now:  %s (all day)\n", cur.subject);
+                printf("now:  %s (all day)\n", eas_agenda_display_subject(&cur));
             } else if (has_cur) {
                 eas_tz_utc_to_local(&zone, cur.occ.end, &l);
-                printf("now:  %s (until %02d:%02d)\n", cur.subject, (int)(eas_floor_mod(l, 86400) / 3600), (int)(eas_floor_mod(l, 3600) / 60));
+                printf("now:  %s (until %02d:%02d)\n", eas_agenda_display_subject(&cur), (int)(eas_floor_mod(l, 86400) / 3600), (int)(eas_floor_mod(l, 3600) / 60));
             } else {
                 printf("now:  free\n");
             }
             if (has_next) {
                 eas_tz_utc_to_local(&zone, next.occ.start, &l);
-                printf("next: %s at %02d:%02d\n", next.subject, (int)(eas_floor_mod(l, 86400) / 3600), (int)(eas_floor_mod(l, 3600) / 60));
+                printf("next: %s at %02d:%02d\n", eas_agenda_display_subject(&next), (int)(eas_floor_mod(l, 86400) / 3600), (int)(eas_floor_mod(l, 3600) / 60));
             } else {
                 printf("next: nothing more today\n");
             }
@@ -1175,8 +1220,8 @@ static int cmd_agenda(const char *from_date, long days)
     if (g.json) printf(o.n ? "\n]\n" : "]\n");
     if (skipped) fprintf(stderr, "eas-agent: %u stored events could not be read and were left out\n", skipped);
     if (agenda_work.incomplete)
-        fprintf(stderr, "eas-agent: warning: %u recurring events had more changed or cancelled instances than a "
-                        "record holds (EAS_ITEM_RECORD_MAX); some may show as planned\n",
+        fprintf(stderr, "eas-agent: warning: %u events did not fit a record (EAS_ITEM_RECORD_MAX) with all the agenda "
+                        "shows (changed or cancelled instances, a subject or location); those may show incomplete\n",
                 agenda_work.incomplete);
     if (e != EAS_OK) {
         fprintf(stderr, "eas-agent: error: agenda: %s\n", eas_err_str(e));
@@ -1487,7 +1532,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--max-seconds") && v) {
             if ((max_seconds = seconds_arg(argv[++i])) < 0) return usage();
         }
-        else if (!strcmp(argv[i], "--instance") && v) instance = argv[++i];
+        else if (!strcmp(argv[i], "--instance") && v) instance = edit.instance = argv[++i];
         else if (!strcmp(argv[i], "--from") && v) from_date = argv[++i];
         else if (!strcmp(argv[i], "--days") && v) days = strtol(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--to") && v) to_time = argv[++i];

@@ -99,5 +99,16 @@ while read -r zone from days; do
     check "$w: the text agenda shows the same occurrences at their $zone times" "$PY" "$ORACLE" text "$T/w$n.json" "$T/w$n.txt" "$zone"
 done < "$T/ics/windows.txt"
 check "six windows were checked ($n)" [ $n = 6 ]
+# The room display's view (docs/AGENDA.md), window 1 holding the whole year.
+check "CLASS:PRIVATE: private in the JSON (that event only, subject and room kept there), 'Private appointment' without a room in the text" \
+    "$PY" - "$T/w1.json" "$T/w1.txt" <<'PY'
+import json, sys
+occ = json.load(open(sys.argv[1]))
+priv = [o for o in occ if o["private"]]
+assert priv and {o["server_id"] for o in priv} <= {"ag-private", "ag-private.ics"}, priv
+assert all(o["subject"] == "Appraisal" and o["location"] == "HR office" and not o["cancelled"] for o in priv), priv
+text = open(sys.argv[2], encoding="utf-8").read()
+assert "Private appointment" in text and "Appraisal" not in text and "HR office" not in text, text[:400]
+PY
 
 finish

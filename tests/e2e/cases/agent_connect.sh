@@ -115,5 +115,51 @@ check "without the password_env variable, folders exits 1 naming it" \
 check "without it, agenda still reads the store (exit $rc)" \
     bash -c "[ $rc = 0 ] && python3 -c 'import json,sys; json.load(open(sys.argv[1]))' '$T/nopw.json'"
 
+# 7. An Exchange-sized hierarchy: user rooms with 50 extra address books and 3 extra calendars (made
+#    visible to EAS as SOGo's web UI does), 63 folders in all with the tasks SOGo shows per calendar.
+#    A calendar-only device keeps the 4 calendars and syncs each; one keeping the default classes keeps
+#    what fits (EAS_MAX_FOLDERS, 48 here), says what it did not keep, and does not fail.
+BIG_DAY=$(( $(date -u +%Y) + 1 ))0301
+if e2e_big_hierarchy rooms 50 "$BIG_DAY" 2> "$T/big-make.err"; then
+    big() {  # NAME [extra JSON]: a device of user rooms
+        cat > "$T/$1.json" <<JSON
+{"url": "$E2E_EAS_URL", "user": "rooms", "password": "$(e2e_pass rooms)", "device_id": "e2e$1", "ca_file": "$E2E_CA",
+ "state_file": "$T/$1.state"${2:-}}
+JSON
+        chmod 600 "$T/$1.json" # it holds the password
+    }
+    big bigcal ', "classes": ["calendar"]'
+    timeout 120 "$AGENT" --config "$T/bigcal.json" --trace sync --json > "$T/bigcal-sync.json" 2> "$T/bigcal.trace"; rc=$?
+    check "calendar-only device: sync of the 63-folder hierarchy exits 0 (rc $rc)" [ $rc = 0 ]
+    check "the server's FolderSync held the 50 address books and the 4 calendars" \
+        bash -c "[ \$(grep -c '<Type>14</Type>' '$T/bigcal.trace') -ge 50 ] && [ \$(grep -cE '<Type>(8|13)</Type>' '$T/bigcal.trace') = 4 ]"
+    timeout 60 "$AGENT" --config "$T/bigcal.json" folders --json > "$T/bigcal-folders.json" 2> "$T/bigcal-folders.err"
+    check "it keeps the 4 calendars and nothing else, and synced each one's meeting" \
+        python3 - "$T/bigcal-folders.json" "$T/bigcal-sync.json" <<'PY'
+import json, sys
+f = json.load(open(sys.argv[1])); s = json.load(open(sys.argv[2]))
+assert sorted(x["server_id"] for x in f) == ["vevent%2Fpersonal", "vevent%2Froom1", "vevent%2Froom2", "vevent%2Froom3"], f
+assert sorted(x["folder"] for x in s if x["added"] == 1) == sorted(x["server_id"] for x in f), s
+PY
+    timeout 60 "$AGENT" --config "$T/bigcal.json" agenda --json --from "${BIG_DAY:0:4}-03-01" > "$T/bigcal-agenda.json" 2> "$T/bigcal-agenda.err"
+    check "its agenda holds the four meetings" python3 -c '
+import json, sys
+a = json.load(open(sys.argv[1]))
+assert sorted(x["subject"] for x in a) == ["Meeting in %s" % c for c in ("personal", "room1", "room2", "room3")], a' "$T/bigcal-agenda.json"
+    big bigall
+    timeout 120 "$AGENT" --config "$T/bigall.json" sync > /dev/null 2> "$T/bigall.err"; rc=$?
+    check "default classes: sync exits 0 all the same (rc $rc)" [ $rc = 0 ]
+    check "and warns of the folders it did not keep ($(grep -o 'warning: [0-9]* folders' "$T/bigall.err" | head -1))" \
+        grep -q 'warning: [0-9]* folders of the kept classes not kept: this device holds 48 folders' "$T/bigall.err"
+    check "no 'state store full'" bash -c "! grep -q 'state store full' '$T/bigall.err'"
+    timeout 60 "$AGENT" --config "$T/bigall.json" folders --json > "$T/bigall-folders.json" 2>/dev/null
+    check "it holds 48 folders, the calendars among them" python3 -c '
+import json, sys
+f = json.load(open(sys.argv[1])); ids = {x["server_id"] for x in f}
+assert len(f) == 48 and {"vevent%2Fpersonal", "vevent%2Froom1"} <= ids, (len(f), sorted(ids)[:5])' "$T/bigall-folders.json"
+else
+    bad "the 63-folder hierarchy of user rooms could be made ($(tail -2 "$T/big-make.err" | tr '\n' ' '))"
+fi
+
 echo "e2e-agent: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -180,8 +180,11 @@ check "the device holds it once too" python3 -c 'import json,sys; e=[x for x in 
 caldav_put_event "$E2E_USER" meet1.ics "$(printf 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//easagent//e2e//EN\r\nBEGIN:VEVENT\r\nUID:meet1\r\nDTSTAMP:20261123T100000Z\r\nDTSTART:20261221T090000Z\r\nDTEND:20261221T100000Z\r\nSUMMARY:Quarterly review\r\nORGANIZER;CN=Alice Example:mailto:alice@example.test\r\nATTENDEE;CN=Bob Example;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:bob@example.test\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n')" >/dev/null
 sleep 1.5
 agent a sync >/dev/null 2>&1
-agent a respond meet1 tentative > /dev/null 2> "$T/respond.err"; rc=$?
+agent a --trace respond meet1 tentative > /dev/null 2> "$T/respond.err"; rc=$?
 check "respond exits 0 (rc $rc)" [ $rc = 0 ]
+# SendResponse (the server mails the organizer) exists from 16.0 on; at SOGo's 14.1 the CLI says so.
+check "at 14.1 respond sends no SendResponse and says the organizer is not notified" \
+    bash -c "grep -q '^> *<MeetingResponse' '$T/respond.err' && ! grep -q 'SendResponse' '$T/respond.err' && grep -q 'the organizer is not notified' '$T/respond.err'"
 curl -s -u "$E2E_USER:$E2E_PASS" "$E2E_DAV_URL/$E2E_USER/Calendar/personal/meet1.ics" > "$T/meet1.ics"
 check "the organizer's copy shows bob's tentative answer" python3 - "$T/meet1.ics" <<'PY'
 import re, sys

@@ -22,7 +22,7 @@ POLL=${E2E_POLL:-5}
 WORKERS=${E2E_WORKERS:-5}
 EAS_DEBUG=${E2E_EAS_DEBUG:-YES}
 IMAP_PORT=143   # SOGoIMAPServer below; dovecot's default port, loopback only
-SOGO_USERS="alice:alice-pass bob:bob-pass carol:carol-pass demo:demo-pass"  # demo: make demo's mailbox
+SOGO_USERS="alice:alice-pass bob:bob-pass carol:carol-pass demo:demo-pass rooms:rooms-pass"  # demo: make demo's mailbox; rooms: the Exchange-sized hierarchy (tests/e2e/cases/agent_connect.sh)
 # Users with an IMAP mailbox. The others are known to dovecot but refused at login at once (see
 # dovecot_passwd), so SOGo lists no mail folders for them: alice keeps her three folders.
 MAIL_USERS="bob:bob-pass"
@@ -86,7 +86,8 @@ INSERT INTO sogo_users VALUES
   ('alice', 'alice', 'alice-pass', 'Alice Example', 'alice@example.test'),
   ('bob', 'bob', 'bob-pass', 'Bob Example', 'bob@example.test'),
   ('carol', 'carol', 'carol-pass', 'Carol Example', 'carol@example.test'),
-  ('demo', 'demo', 'demo-pass', 'Dana Demo', 'demo@example.test')
+  ('demo', 'demo', 'demo-pass', 'Dana Demo', 'demo@example.test'),
+  ('rooms', 'rooms', 'rooms-pass', 'Room Mailbox', 'rooms@example.test')
 ON CONFLICT (c_uid) DO UPDATE SET c_password = EXCLUDED.c_password, c_cn = EXCLUDED.c_cn, mail = EXCLUDED.mail;
 -- SOGo's EAS Search (processSearchGAL) takes a GAL entry's DisplayName from a "displayname" field of
 -- the source's record only; an SQL source passes its columns through (SELECT *), so the view has one.
@@ -404,7 +405,7 @@ kill_orphan_workers() {
 srv_start() {
     [ -x /usr/sbin/sogod ] || die "sogod is not installed"
     start_pg
-    log "database sogo ready (users alice/alice-pass, bob/bob-pass, carol/carol-pass, demo/demo-pass)"
+    log "database sogo ready (users alice/alice-pass, bob/bob-pass, carol/carol-pass, demo/demo-pass, rooms/rooms-pass)"
     start_memcached
     start_dovecot
     start_sogod

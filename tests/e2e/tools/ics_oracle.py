@@ -75,11 +75,11 @@ def gen(year, out):
 
     events = {}
 
-    def ev(name, zones, *comps):
+    def ev(name, zones, *comps, uid=None):
         body = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//easagent//e2e agenda//EN"]
         body += [VTZ[z] for z in zones]
         for c in comps:
-            body += ["BEGIN:VEVENT", "UID:%s" % name, "DTSTAMP:%s0101T000000Z" % (Y - 1)] + list(c) + ["END:VEVENT"]
+            body += ["BEGIN:VEVENT", "UID:%s" % (uid or name), "DTSTAMP:%s0101T000000Z" % (Y - 1)] + list(c) + ["END:VEVENT"]
         body.append("END:VCALENDAR")
         events[name] = "\n".join(body)
 
@@ -193,6 +193,20 @@ def gen(year, out):
     ev("ag-allday-weekly", [],
        ["DTSTART;VALUE=DATE:" + d(mo), "DTEND;VALUE=DATE:" + d(mo + timedelta(days=1)), "SUMMARY:Home office",
         "RRULE:FREQ=WEEKLY;COUNT=6", "EXDATE;VALUE=DATE:" + d(mo + timedelta(weeks=2))])
+
+    # A room's daily meeting as Exchange makes them: 40 attendees and a 112-hex-digit UID. SOGo sends the
+    # attendees before the subject, location, UID and recurrence; every occurrence must keep them.
+    r0 = date(Y, 5, 4)
+    room = [tz(B, "DTSTART", r0, "09:00"), tz(B, "DTEND", r0, "09:15"), "SUMMARY:Room stand-up", "LOCATION:Room Ada",
+            "RRULE:FREQ=DAILY;COUNT=10", "ORGANIZER;CN=Room Organizer:mailto:organizer@example.test"]
+    room += ["ATTENDEE;CN=Participant %02d;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION:mailto:participant%02d@example.test"
+             % (i, i) for i in range(40)]
+    ev("ag-room-daily", [B], room, uid=("040000008200E00074C5B7101A82E008" + "%080d" % Y)[:112])
+
+    # A private meeting (CLASS:PRIVATE, which SOGo sends as Sensitivity 2): a display shows neither its
+    # subject nor its room.
+    ev("ag-private", [B], [tz(B, "DTSTART", date(Y, 6, 8), "13:00"), tz(B, "DTEND", date(Y, 6, 8), "14:00"),
+                           "SUMMARY:Appraisal", "LOCATION:HR office", "CLASS:PRIVATE"])
 
     # The agenda windows, "DEVICE_ZONE FROM DAYS": the device's zone sets where the days begin.
     windows = [
@@ -422,6 +436,9 @@ def cmd_text(json_path, text_path, zone):
     lines = [l for l in open(text_path, encoding="utf-8").read().split("\n") if l]
     squash = lambda x: re.sub(r"\s+", " ", x)
     bad = []
+    # The text is the room display's view (docs/AGENDA.md): cancelled ones left out, private ones
+    # as "Private appointment" without a location.
+    occ = [dict(o, subject="Private appointment", location="") if o["private"] else o for o in occ if not o["cancelled"]]
     for i, o in enumerate(occ):
         if o["all_day"]:
             want = "%s all day %s" % (o["start"], o["subject"])
