@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "eas/bytes.h"
 #include "eas/log.h"
 
 enum { X_IDLE, X_CONNECT, X_SEND, X_RECV };
@@ -85,6 +86,17 @@ eas_err eas_exchange_write_head(const eas_exchange_head *h, eas_sink out, uint64
     return e;
 }
 
+/* The peer a connection goes to: host (ASCII case does not matter in DNS names) and port. */
+static uint32_t peer_of(const eas_url *u)
+{
+    uint32_t h = 2166136261u;
+    for (const char *c = u->host; *c; c++) {
+        uint8_t b = (uint8_t)eas_ascii_lower(*c);
+        h = eas_fnv1a_from(h, &b, 1);
+    }
+    return eas_fnv1a_from(h, &u->port, sizeof u->port);
+}
+
 eas_err eas_exchange_start(eas_exchange *x, const eas_exchange_request *r)
 {
     buf_sink bs = {x->buf, sizeof x->buf, 0};
@@ -108,9 +120,13 @@ eas_err eas_exchange_start(eas_exchange *x, const eas_exchange_request *r)
     x->held = (r->flags & EAS_EXCHANGE_HELD) != 0;
     /* Nothing is fed to the parser before the whole request is out, a resend included. */
     eas_http_parser_init(&x->http, &r->response, r->parser_flags);
-    /* A kept connection serves the next request to the same stream; another stream needs its own. */
+    /* A kept connection serves the next request to the same stream and peer only: a request for
+     * another host (a redirect, a discovery candidate, the identity provider) on it would hand that
+     * host's credentials to the one connected. */
     unsigned on = r->url->scheme == EAS_URL_HTTPS ? ON_TLS : ON_PLAIN;
-    if (x->connected && x->connected != on) eas_exchange_close(x);
+    uint32_t peer = peer_of(r->url);
+    if (x->connected && (x->connected != on || x->peer != peer)) eas_exchange_close(x);
+    x->peer = peer;
     if (!stream_of(x, on)) return EAS_ERR_CONFIG;
     x->reused = x->connected != ON_NONE;
     x->state = x->connected ? X_SEND : X_CONNECT;

@@ -180,6 +180,27 @@ TEST(exchange_gets_a_document_and_resends_on_a_stale_connection)
     CHECK_EQ(eas_exchange_error(&X), EAS_ERR_NET_CLOSED);
 }
 
+TEST(exchange_keeps_a_connection_only_for_the_same_host_and_port)
+{
+    static const char *const urls[] = {"https://a.example.test/x", "https://A.Example.test/y",
+                                       "https://b.example.test/x", "https://b.example.test:8443/x",
+                                       "http://b.example.test:8443/x"};
+    static const int connects[] = {1, 1, 2, 3, 4}; /* after each request in turn */
+    rig();
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+        eas_url u;
+        CHECK_OK(eas_url_parse(urls[i], strlen(urls[i]), &u));
+        S.answer[0] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+        S.next = 0;
+        eas_exchange_head h = {"GET", NULL, NULL, NULL, {NULL, NULL}, &u};
+        eas_exchange_request r = {&u, plain_head, NULL, NULL, &h, {{body_sink, NULL}, NULL, NULL, NULL}, 0, 5000, 0};
+        got_len = 0;
+        CHECK_OK(eas_exchange_start(&X, &r));
+        CHECK_EQ(run(), EAS_EXCHANGE_DONE);
+        CHECK_MSG(S.connects == connects[i], "%s: %d connects, want %d", urls[i], S.connects, connects[i]);
+    }
+}
+
 TEST(exchange_held_request_is_cut_not_failed)
 {
     eas_url u;

@@ -95,6 +95,7 @@ typedef struct eas_exchange {
     eas_err (*sending)(void *ctx); /* until called */
     void *ctx;
     uint64_t deadline_ms;
+    uint32_t peer;           /* hash of the kept connection's host and port (its stream is in connected) */
     uint16_t req_len, req_sent, head_len;
     uint8_t err;             /* an eas_err (all fit a byte) */
     /* in bits: the agent that holds this struct is sized for a 64 KiB board */
@@ -113,7 +114,7 @@ typedef struct eas_exchange {
  * clock and the log. */
 void eas_exchange_init(eas_exchange *x, eas_transport *tls, eas_transport *plain, const eas_pal *pal);
 /* Builds the request and starts the exchange on the connection kept from the last one to the same
- * stream, or on a new one. What r points to (the URL, the callbacks' contexts) must live until the
+ * scheme, host and port, or on a new one. What r points to (the URL, the callbacks' contexts) must live until the
  * outcome; r itself need not. */
 eas_err eas_exchange_start(eas_exchange *x, const eas_exchange_request *r);
 /* Moves the exchange on as far as it can now. */
