@@ -1207,16 +1207,17 @@ def s24_hostile_sync(s):
 
 
 def s25_hostile_folders(s):
-    # Defect 8: folder identities that share a hash stay two folders.
+    # Defect 8: folder identities that share a hash stay two folders (calendars, type 13: a device
+    # keeps only the folders of its classes, and this one syncs calendars).
     d = primed(s, "fnvfold")
     a, b = fnv_collision("fold-")
-    r = d.run([fs("2", adds=[(a, "0", "Hash folder one", 12)])])
-    r = d.run([fs("3", adds=[(b, "0", "Hash folder two", 12)])])
+    r = d.run([fs("2", adds=[(a, "0", "Hash folder one", 13)])])
+    r = d.run([fs("3", adds=[(b, "0", "Hash folder two", 13)])])
     names = [f[2] for f in (r.folders() or [])]
     check("two folder ServerIds with one FNV-1a hash: both kept (%s, %s)" % (a, b),
           r.rc == 0 and "Hash folder one" in names and "Hash folder two" in names, repr(r) + r.out)
     c, e = fnv_collision("same-")
-    r = d.run([fs("4", adds=[(c, "0", "Same one", 12), (e, "0", "Same two", 12)])])
+    r = d.run([fs("4", adds=[(c, "0", "Same one", 13), (e, "0", "Same two", 13)])])
     names = [f[2] for f in (r.folders() or [])]
     check("two colliding folders in one FolderSync: both kept", r.rc == 0 and "Same one" in names and "Same two" in names,
           repr(r) + r.out)
