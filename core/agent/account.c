@@ -12,7 +12,7 @@ uint32_t eas_account_hash(const eas_agent *a, const char *s)
 {
     size_t n = 0;
     while (n < EAS_FOLDER_ID_MAX && s[n] != '\0') n++;
-    return eas_fnv1a_from(eas_fnv1a(&a->hash_salt, sizeof a->hash_salt), s, n);
+    return eas_hash_keyed(a->hash_salt, s, n);
 }
 
 /* A folder record: type, flags, then three length-prefixed strings (ServerId, ParentId, name). */

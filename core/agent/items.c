@@ -30,7 +30,7 @@ eas_err eas_coll_get_key(eas_agent *a, unsigned slot, char *out, size_t cap)
  * 0, which marks a deletion. */
 static uint32_t txn_id_hash(const eas_agent *a, const char *id, size_t len)
 {
-    return eas_fnv1a_from(eas_fnv1a(&a->hash_salt, sizeof a->hash_salt), id, len) | 1u;
+    return eas_hash_keyed(a->hash_salt, id, len) | 1u;
 }
 
 /* Keys the open transaction wrote, with the hash of the id they hold (0 for a deletion) and what
