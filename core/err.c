@@ -46,7 +46,16 @@ eas_err_kind eas_err_kind_of(eas_err err)
     case EAS_ERR_ACCOUNT_BLOCKED:
     case EAS_ERR_PASSWORD_EXPIRED:
     case EAS_ERR_QUARANTINED:
-    case EAS_ERR_REMOTE_WIPE: return EAS_KIND_ACCOUNT;
+    case EAS_ERR_REMOTE_WIPE:
+    case EAS_ERR_NOT_SIGNED_IN:
+    case EAS_ERR_SIGNIN_EXPIRED:
+    case EAS_ERR_SIGNIN_DENIED:
+    case EAS_ERR_SIGNIN_CLIENT:
+    case EAS_ERR_SIGNIN_SCOPE:
+    case EAS_ERR_SIGNIN_CONSENT:
+    case EAS_ERR_SIGNIN_BLOCKED:
+    case EAS_ERR_SIGNIN_REVOKED:
+    case EAS_ERR_SIGNIN_REFUSED: return EAS_KIND_ACCOUNT;
     default: return EAS_KIND_PROTOCOL;
     }
 }

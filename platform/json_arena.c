@@ -41,6 +41,13 @@ void eas_json_arena_reset(void)
     arena_exhausted = 0;
 }
 
+void eas_json_arena_wipe(void)
+{
+    volatile unsigned char *p = arena;
+    for (size_t i = 0; i < arena_used; i++) p[i] = 0;
+    eas_json_arena_reset();
+}
+
 size_t eas_json_arena_used(void) { return arena_used; }
 size_t eas_json_arena_peak(void) { return arena_peak; }
 

@@ -24,6 +24,8 @@
 void eas_json_arena_install(void);
 /* Empties the arena: every tree or string allocated from it becomes invalid. */
 void eas_json_arena_reset(void);
+/* Zeroes what the last document used (it held secrets: tokens), then empties the arena. */
+void eas_json_arena_wipe(void);
 /* Bytes in use now, and the most ever in use since start (for sizing EAS_JSON_ARENA_SIZE). */
 size_t eas_json_arena_used(void);
 size_t eas_json_arena_peak(void);

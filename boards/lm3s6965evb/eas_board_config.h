@@ -47,6 +47,14 @@
 #define EAS_SYNC_TRUNCATION 256u
 #define EAS_SYNC_MAX_WINDOWS 500u     /* per collection and operation: a server answering MoreAvailable */
 #define EAS_SYNC_MAX_IDLE_WINDOWS 3u  /* for ever cannot wear the flash out */
+/* OAuth sign-in: no room. A token response (4-5 KiB: both tokens) must be parsed whole by cJSON (the
+ * body and its tree, some 10 KiB) while the TLS arena is in use; the board has about 2.6 KiB of RAM left. */
+#define EAS_ENABLE_OAUTH 0
+#define EAS_OAUTH_TOKEN_MAX 4096u
+#define EAS_OAUTH_CHUNK EAS_STORE_MAX_VALUE
+#define EAS_OAUTH_DEVICE_CODE_MAX 512u
+#define EAS_OAUTH_BODY_MAX 8192u
+#define EAS_OAUTH_REFRESH_MARGIN_S 300u
 /* Ping: the heartbeat adapts between these (seconds); the display watches its calendar only */
 #define EAS_PING_START_S 480u
 #define EAS_PING_MIN_S 60u

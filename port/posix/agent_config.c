@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "eas/ashttp.h"
+#include "eas/url.h"
 #include "eas/version.h"
 #include "eas/url.h"
 #include "json_arena.h"
@@ -46,6 +47,11 @@ static const key_spec keys[] = {
     {"calendar_filter", T_STRING, 0, 0},
     STR_KEY("tls_server_name", tls_server_name),
     {"redirect_hosts", T_ARRAY, 0, 0},
+    {"auth", T_STRING, 0, 0},
+    STR_KEY("client_id", client_id),
+    STR_KEY("tenant", tenant),
+    STR_KEY("authority", authority),
+    STR_KEY("scope", scope),
 };
 
 /* "calendar_filter": how far back calendars are synced, as MS-ASCMD's FilterType (everything ahead is
@@ -53,6 +59,16 @@ static const key_spec keys[] = {
 static const char *const calendar_filters[] = {"all", "1 day", "3 days", "1 week", "2 weeks", "1 month", "3 months",
                                                "6 months"};
 
+/* Every byte of s is one of the characters allowed besides letters and digits (extra). */
+static int chars_ok(const char *s, const char *extra)
+{
+    for (; *s; s++) {
+        char c = *s;
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr(extra, c)))
+            return 0;
+    }
+    return 1;
+}
 
 static eas_err bad(char *msg, size_t cap, const char *fmt, const char *key)
 {
@@ -158,12 +174,41 @@ static eas_err parse_version(const char *v, uint8_t *out)
 static int device_id_ok(const char *s)
 {
     size_t n = strlen(s);
-    if (n == 0 || n > 32) return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return 0;
+    return n > 0 && n <= 32 && chars_ok(s, "");
+}
+
+/* The sign-in keys: consistent with "auth", well formed, defaults filled in. */
+static eas_err check_sign_in(eas_cli_config *out, const char *password_env, char *msg, size_t cap)
+{
+    static const char *const oauth_keys[] = {"client_id", "tenant", "authority", "scope"};
+    const char *const given[] = {out->client_id, out->tenant, out->authority, out->scope};
+    eas_url url;
+    if (!out->oauth) {
+        for (size_t i = 0; i < sizeof oauth_keys / sizeof oauth_keys[0]; i++)
+            if (given[i][0]) return bad(msg, cap, "key \"%s\" needs \"auth\": \"oauth2-device\"", oauth_keys[i]);
+        return EAS_OK;
     }
-    return 1;
+    if (out->password[0]) return bad(msg, cap, "key \"%s\" is not used with \"auth\": \"oauth2-device\"", "password");
+    if (password_env) return bad(msg, cap, "key \"%s\" is not used with \"auth\": \"oauth2-device\"", "password_env");
+    if (!out->client_id[0]) return bad(msg, cap, "missing key \"%s\" (required with \"auth\": \"oauth2-device\")",
+                                       "client_id");
+    /* Application ids are GUIDs; anything else that travels in a form body safely is let through. */
+    if (!chars_ok(out->client_id, "-._")) return bad(msg, cap, "key \"%s\" must be letters, digits, '-', '.' or '_'",
+                                                     "client_id");
+    if (!out->tenant[0]) memcpy(out->tenant, EAS_CLI_DEFAULT_TENANT, sizeof EAS_CLI_DEFAULT_TENANT);
+    /* A tenant id (GUID), a domain, or organizations/common/consumers: one path segment. */
+    if (!chars_ok(out->tenant, "-._")) return bad(msg, cap, "key \"%s\" must be a tenant id or a domain name", "tenant");
+    if (!out->authority[0]) memcpy(out->authority, EAS_CLI_DEFAULT_AUTHORITY, sizeof EAS_CLI_DEFAULT_AUTHORITY);
+    size_t n = strlen(out->authority);
+    while (n > 0 && out->authority[n - 1] == '/') out->authority[--n] = '\0';
+    if (eas_url_parse(out->authority, n, &url) != EAS_OK || strchr(out->authority, '?'))
+        return bad(msg, cap, "key \"%s\" must be a URL such as https://login.microsoftonline.com", "authority");
+    if (url.scheme != EAS_URL_HTTPS && !out->allow_plain_http)
+        return bad(msg, cap, "key \"%s\" must be https:// (or set \"allow_plain_http\")", "authority");
+    if (!out->scope[0]) memcpy(out->scope, EAS_CLI_DEFAULT_SCOPE, sizeof EAS_CLI_DEFAULT_SCOPE);
+    for (const char *c = out->scope; *c; c++)
+        if (*c < 0x20 || *c > 0x7e) return bad(msg, cap, "key \"%s\" must be printable ASCII", "scope");
+    return EAS_OK;
 }
 
 eas_err eas_cli_config_parse(const char *text, size_t len, const char *config_path, eas_cli_config *out, char *msg,
@@ -226,6 +271,10 @@ eas_err eas_cli_config_parse(const char *text, size_t len, const char *config_pa
                            "\"3 months\" or \"6 months\"",
                            k->name);
             out->calendar_filter = (uint8_t)i;
+        } else if (!strcmp(k->name, "auth")) {
+            if (!strcmp(item->valuestring, "oauth2-device")) out->oauth = 1;
+            else if (strcmp(item->valuestring, "basic") != 0)
+                return bad(msg, cap, "key \"%s\" must be \"basic\" or \"oauth2-device\"", k->name);
         } else if (!strcmp(k->name, "password_env")) {
             password_env = item->valuestring;
         } else if (!strcmp(k->name, "protocol_version")) {
@@ -240,6 +289,7 @@ eas_err eas_cli_config_parse(const char *text, size_t len, const char *config_pa
         }
     }
     (void)have_version;
+    if ((e = check_sign_in(out, password_env, msg, cap)) != EAS_OK) return e;
     if (password_env) {
         if (out->password[0]) return bad(msg, cap, "give either \"password\" or \"%s\", not both", "password_env");
         const char *v = getenv(password_env);
@@ -265,7 +315,7 @@ eas_err eas_cli_config_parse(const char *text, size_t len, const char *config_pa
     if (!out->url[0] && !out->address[0])
         return bad(msg, cap, "missing key \"%s\" (or an e-mail address in \"user\" or \"address\" to discover it from)",
                    "url");
-    if (!out->password[0] && !out->password_env_unset[0])
+    if (!out->oauth && !out->password[0] && !out->password_env_unset[0])
         return bad(msg, cap, "missing key \"%s\" (or \"password_env\")", "password");
     if (!out->device_id[0]) return bad(msg, cap, "missing key \"%s\"", "device_id");
     if (!device_id_ok(out->device_id)) return bad(msg, cap, "key \"%s\" must be 1 to 32 letters and digits", "device_id");

@@ -42,7 +42,18 @@ typedef struct eas_cli_config {
     uint8_t client_wins;  /* "conflicts": "client-wins" */
     uint8_t calendar_filter; /* "calendar_filter" as MS-ASCMD FilterType: 0 all, 1 one day ... 7 six months back (4) */
     uint8_t password_inline; /* the password is in the file itself (not in the environment) */
+    /* sign-in: "auth" is "basic" (user and password) or "oauth2-device" (OAuth 2.0 device code, RFC 8628,
+     * at {authority}/{tenant}/oauth2/v2.0/devicecode and .../token) */
+    uint8_t oauth;        /* "auth": "oauth2-device" */
+    char client_id[128];  /* the app registration (required with oauth2-device) */
+    char tenant[128];     /* default "organizations" */
+    char authority[EAS_CLI_STR_MAX]; /* default "https://login.microsoftonline.com", no trailing '/' */
+    char scope[EAS_CLI_STR_MAX];     /* default EAS_CLI_DEFAULT_SCOPE */
 } eas_cli_config;
+
+#define EAS_CLI_DEFAULT_AUTHORITY "https://login.microsoftonline.com"
+#define EAS_CLI_DEFAULT_TENANT "organizations"
+#define EAS_CLI_DEFAULT_SCOPE "https://outlook.office.com/EAS.AccessAsUser.All offline_access"
 
 /* Parses text (len bytes). config_path is used for the default state_file (config_path + ".state").
  * On error, msg (cap bytes) says what is wrong, naming the key; the result is EAS_ERR_CONFIG. */

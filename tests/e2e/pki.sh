@@ -7,6 +7,11 @@
 #   expired.pem / expired.key         signed by the test CA, right names, valid 2020-01-01..2021-01-01
 #   untrusted-ca.pem / .key           a second CA that clients are NOT given
 #   untrusted.pem / untrusted.key     right names and dates, signed by the untrusted CA
+#   rsa-root.pem / .key               RSA-2048 root, as Exchange Online and login.microsoftonline.com are
+#                                     served: a root the client trusts,
+#   rsa-intermediate.pem / .key       an RSA-2048 intermediate signed by it (pathlen 0), sent by the server,
+#   rsa-server.pem / .key             and an RSA-2048 leaf signed by the intermediate (the names of server.pem);
+#   rsa-server-chain.pem              the leaf followed by the intermediate: what the server presents
 #
 # Files are made only when missing (or, for the valid ones, when they expire within a day), so a
 # client that cached the CA keeps working across restarts. Delete DIR to start over.
@@ -25,6 +30,7 @@ OSSL=(openssl)
 fresh() { [ -s "$1" ] && openssl x509 -in "$1" -noout -checkend 86400 >/dev/null 2>&1; }
 
 newkey() { [ -s "$1" ] || "${OSSL[@]}" genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+newkey_rsa() { [ -s "$1" ] || "${OSSL[@]}" genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$1" 2>/dev/null; }
 
 cat > ext.cnf <<'EOF'
 [ca_ext]
@@ -35,6 +41,20 @@ subjectKeyIdentifier = hash
 [leaf_good]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:eas.test, DNS:localhost, IP:127.0.0.1
+
+[intermediate_ext]
+basicConstraints = critical, CA:TRUE, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+
+[leaf_rsa]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, keyEncipherment
 extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
@@ -80,22 +100,24 @@ make_ca() {  # NAME CN
     return 1
 }
 
-make_leaf() {  # NAME CN EXT_SECTION CA_NAME [force]
+make_leaf() {  # NAME CN EXT_SECTION CA_NAME [force]   (KEYGEN=newkey_rsa for an RSA key)
     if [ "${5:-}" = force ] || ! fresh "$1.pem"; then
-        newkey "$1.key"
+        "${KEYGEN:-newkey}" "$1.key"
         "${OSSL[@]}" req -new -key "$1.key" -subj "/O=easagent e2e/CN=$2" -out "$1.csr" 2>/dev/null
         "${OSSL[@]}" x509 -req -in "$1.csr" -CA "$4.pem" -CAkey "$4.key" -CAserial "$4.srl" -CAcreateserial \
             -sha256 -days 3650 -extfile ext.cnf -extensions "$3" -out "$1.pem" 2>/dev/null
         rm -f "$1.csr"
         echo "pki: minted $1.pem (CN=$2, signed by $4)"
+        return 0
     fi
+    return 1
 }
 
 # A new CA invalidates everything it signed.
 force=""
 make_ca ca "easagent e2e test CA" && { force=force; rm -f expired.pem; }
-make_leaf server eas.test leaf_good ca $force
-make_leaf wronghost wrong.example leaf_wrong ca $force
+make_leaf server eas.test leaf_good ca $force || true
+make_leaf wronghost wrong.example leaf_wrong ca $force || true
 
 if [ ! -s expired.pem ]; then
     newkey expired.key
@@ -109,7 +131,22 @@ fi
 
 uforce=""
 make_ca untrusted-ca "easagent e2e UNTRUSTED CA" && uforce=force
-make_leaf untrusted eas.test leaf_good untrusted-ca $uforce
+make_leaf untrusted eas.test leaf_good untrusted-ca $uforce || true
+
+# The RSA-2048 chain: root (self-signed), intermediate, leaf. A new root re-signs the intermediate, a new
+# intermediate the leaf.
+rforce=""
+if ! fresh rsa-root.pem; then
+    newkey_rsa rsa-root.key
+    "${OSSL[@]}" req -new -x509 -key rsa-root.key -sha256 -days 3650 -subj "/O=easagent e2e/CN=easagent e2e RSA root" \
+        -extensions ca_ext -config ext.cnf -out rsa-root.pem 2>/dev/null
+    rm -f rsa-root.srl
+    echo "pki: minted rsa-root.pem"
+    rforce=force
+fi
+KEYGEN=newkey_rsa make_leaf rsa-intermediate "easagent e2e RSA intermediate" intermediate_ext rsa-root $rforce && rforce=force
+KEYGEN=newkey_rsa make_leaf rsa-server eas.test leaf_rsa rsa-intermediate $rforce || true
+cat rsa-server.pem rsa-intermediate.pem > rsa-server-chain.pem.tmp && mv rsa-server-chain.pem.tmp rsa-server-chain.pem
 
 # Self-check: each file must be what its name says, or tests would pass for the wrong reason.
 openssl verify -CAfile ca.pem server.pem >/dev/null
@@ -119,6 +156,9 @@ openssl verify -CAfile ca.pem -verify_hostname eas.test server.pem >/dev/null
 openssl verify -CAfile ca.pem expired.pem >/dev/null 2>&1 && { echo "pki: expired.pem is not expired" >&2; exit 1; }
 openssl verify -CAfile ca.pem untrusted.pem >/dev/null 2>&1 && { echo "pki: untrusted.pem verifies against ca.pem" >&2; exit 1; }
 openssl verify -CAfile untrusted-ca.pem untrusted.pem >/dev/null
+openssl verify -CAfile rsa-root.pem rsa-server.pem >/dev/null 2>&1 && { echo "pki: rsa-server.pem verifies without its intermediate" >&2; exit 1; }
+openssl verify -CAfile rsa-root.pem -untrusted rsa-intermediate.pem -verify_hostname eas.test rsa-server.pem >/dev/null
+openssl x509 -in rsa-server.pem -noout -text | grep -q "Public-Key: (2048 bit)" || { echo "pki: rsa-server.pem is not RSA-2048" >&2; exit 1; }
 # Certificates are public; clients running as other users may read them. Keys stay 0600.
 chmod 644 ./*.pem
 exit 0

@@ -30,8 +30,8 @@ NGX=$E2E_DIR/nginx
 E2E_HOST=eas.test
 E2E_STOP_GRACE=${E2E_STOP_GRACE:-3}
 # The TLS fronts and the plain front; one nginx serves them all.
-PORT_TLS=8443 PORT_WRONGHOST=8444 PORT_EXPIRED=8445 PORT_UNTRUSTED=8446 PORT_HTTP=8080
-FRONT_PORTS="$PORT_TLS $PORT_WRONGHOST $PORT_EXPIRED $PORT_UNTRUSTED $PORT_HTTP"
+PORT_TLS=8443 PORT_WRONGHOST=8444 PORT_EXPIRED=8445 PORT_UNTRUSTED=8446 PORT_RSA=8447 PORT_HTTP=8080
+FRONT_PORTS="$PORT_TLS $PORT_WRONGHOST $PORT_EXPIRED $PORT_UNTRUSTED $PORT_RSA $PORT_HTTP"
 COMMON_PKGS="nginx curl openssl ca-certificates procps iproute2 util-linux"
 
 # A caller's descriptors above 2 are not the daemons' to keep: `flock /work/e2e.lock CMD` (how the
@@ -208,6 +208,19 @@ $(srv_nginx_locations)
     ssl_certificate_key $PKI/untrusted.key;$tls_common
 $(srv_nginx_locations)
   }
+  # $PORT_RSA: TLS as Exchange Online serves it: an RSA-2048 leaf under an intermediate that the server
+  # sends (root rsa-root.pem), TLS 1.2 only, ECDHE-RSA with AES-GCM only, 16 KiB records (nginx's
+  # default ssl_buffer_size; no Maximum Fragment Length)
+  server {
+    listen 127.0.0.1:$PORT_RSA ssl;
+    server_name $E2E_HOST localhost;
+    ssl_certificate $PKI/rsa-server-chain.pem;
+    ssl_certificate_key $PKI/rsa-server.key;
+    ssl_protocols TLSv1.2;
+    ssl_ciphers ECDHE-RSA-AES128-GCM-SHA256:ECDHE-RSA-AES256-GCM-SHA384;
+    ssl_buffer_size 16k;
+$(srv_nginx_locations)
+  }
   # $PORT_HTTP: plain HTTP
   server {
     listen 127.0.0.1:$PORT_HTTP;
@@ -245,7 +258,7 @@ start_front() {
         nginx -t -q -c "$NGX/nginx.conf" -p "$NGX" 2>>"$LOGS/nginx-error.log" || die "nginx config test failed (see $LOGS/nginx-error.log)"
         nginx -c "$NGX/nginx.conf" -p "$NGX" 9>&- </dev/null    # daemonizes and writes the pid file
         for p in $FRONT_PORTS; do wait_port "$p" 10 || die "nginx does not listen on $p (see $LOGS/nginx-error.log)"; done
-        log "nginx started (pid $(cat "$RUN/nginx.pid")) on 127.0.0.1:{$PORT_TLS..$PORT_UNTRUSTED} (TLS) and :$PORT_HTTP"
+        log "nginx started (pid $(cat "$RUN/nginx.pid")) on 127.0.0.1:{$PORT_TLS..$PORT_RSA} (TLS) and :$PORT_HTTP"
     fi
     echo "$stamp" > "$NGX/pki.stamp"
     echo "$SERVER" > "$RUN/front.server"
@@ -312,16 +325,21 @@ do_env() {
     q E2E_CA "$PKI/ca.pem"
     q E2E_UNTRUSTED_CA "$PKI/untrusted-ca.pem"
     q E2E_SERVER_CERT "$PKI/server.pem"
+    q E2E_RSA_CA "$PKI/rsa-root.pem"
+    q E2E_RSA_CHAIN "$PKI/rsa-server-chain.pem"
+    q E2E_RSA_KEY "$PKI/rsa-server.key"
     q E2E_PORT_TLS "$PORT_TLS"
     q E2E_PORT_WRONGHOST "$PORT_WRONGHOST"
     q E2E_PORT_EXPIRED "$PORT_EXPIRED"
     q E2E_PORT_UNTRUSTED "$PORT_UNTRUSTED"
+    q E2E_PORT_RSA "$PORT_RSA"
     q E2E_PORT_HTTP "$PORT_HTTP"
     q E2E_EAS_PATH "/Microsoft-Server-ActiveSync"
     q E2E_EAS_URL "https://$E2E_HOST:$PORT_TLS/Microsoft-Server-ActiveSync"
     q E2E_EAS_URL_WRONGHOST "https://$E2E_HOST:$PORT_WRONGHOST/Microsoft-Server-ActiveSync"
     q E2E_EAS_URL_EXPIRED "https://$E2E_HOST:$PORT_EXPIRED/Microsoft-Server-ActiveSync"
     q E2E_EAS_URL_UNTRUSTED "https://$E2E_HOST:$PORT_UNTRUSTED/Microsoft-Server-ActiveSync"
+    q E2E_EAS_URL_RSA "https://$E2E_HOST:$PORT_RSA/Microsoft-Server-ActiveSync"
     q E2E_EAS_URL_HTTP "http://$E2E_HOST:$PORT_HTTP/Microsoft-Server-ActiveSync"
     srv_env
 }

@@ -174,6 +174,34 @@
 #define EAS_ENABLE_TRACE 1
 #endif
 
+/* ---- OAuth 2.0 sign-in (core/oauth, eas/oauth.h) ---- */
+/* 0 leaves the sign-in out (a board without the RAM for a token response and cJSON). */
+#ifndef EAS_ENABLE_OAUTH
+#define EAS_ENABLE_OAUTH 1
+#endif
+/* Longest access or refresh token kept (Entra's access tokens are commonly 1.5-2.5 KB, refresh tokens
+ * over 1 KB). A limit on flash, not a RAM buffer: the tokens stream from the store. */
+#ifndef EAS_OAUTH_TOKEN_MAX
+#define EAS_OAUTH_TOKEN_MAX 4096u
+#endif
+/* Bytes of one token chunk in the store (at most EAS_STORE_MAX_VALUE), and of the buffer that streams
+ * a token into a request. */
+#ifndef EAS_OAUTH_CHUNK
+#define EAS_OAUTH_CHUNK EAS_STORE_MAX_VALUE
+#endif
+/* Longest device_code kept between polls, NUL included. */
+#ifndef EAS_OAUTH_DEVICE_CODE_MAX
+#define EAS_OAUTH_DEVICE_CODE_MAX 512u
+#endif
+/* Largest identity-platform response body parsed (a token response holds both tokens). */
+#ifndef EAS_OAUTH_BODY_MAX
+#define EAS_OAUTH_BODY_MAX 10240u
+#endif
+/* The access token is refreshed this long before it expires (at most a quarter of its lifetime). */
+#ifndef EAS_OAUTH_REFRESH_MARGIN_S
+#define EAS_OAUTH_REFRESH_MARGIN_S 300u
+#endif
+
 /* ---- push (Ping) ---- */
 /* Heartbeat: start, floor, ceiling and step (seconds). It grows by a step after each quiet heartbeat
  * up to the ceiling or the server's limit (adopted from Ping status 5), and steps down when a NAT or

@@ -114,7 +114,17 @@
     X(EAS_ERR_DISCOVER_NONE, 220, "Autodiscover found no ActiveSync URL for the address")     \
     X(EAS_ERR_DISCOVER_LOOP, 221, "Autodiscover redirects loop or exceed their bound")        \
     X(EAS_ERR_DISCOVER_ADDRESS, 222, "not an e-mail address Autodiscover can use")            \
-    X(EAS_ERR_DNS_MALFORMED, 223, "malformed DNS answer")
+    X(EAS_ERR_DNS_MALFORMED, 223, "malformed DNS answer")                                      \
+    /* OAuth sign-in */                                                                        \
+    X(EAS_ERR_NOT_SIGNED_IN, 240, "not signed in: run login")                                  \
+    X(EAS_ERR_SIGNIN_EXPIRED, 241, "sign-in code expired before it was entered: sign in again") \
+    X(EAS_ERR_SIGNIN_DENIED, 242, "sign-in declined by the user")                              \
+    X(EAS_ERR_SIGNIN_CLIENT, 243, "app registration refused (client_id; public client flows on?)") \
+    X(EAS_ERR_SIGNIN_SCOPE, 244, "scope refused by the identity platform")                     \
+    X(EAS_ERR_SIGNIN_CONSENT, 245, "an administrator must consent to the app (AADSTS65001)")   \
+    X(EAS_ERR_SIGNIN_BLOCKED, 246, "sign-in blocked by a Conditional Access policy")           \
+    X(EAS_ERR_SIGNIN_REVOKED, 247, "sign-in no longer valid: sign in again")                   \
+    X(EAS_ERR_SIGNIN_REFUSED, 248, "request refused by the identity platform")
 
 typedef enum {
 #define EAS_ERR_ENUM_(name, value, text) name = value,
