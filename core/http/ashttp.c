@@ -361,7 +361,9 @@ eas_err eas_ashttp_write_head(eas_http_writer *w, eas_sink sink, const eas_url *
     }
     if (!err) err = eas_url_host_header(url, scratch, scratch_cap, &n);
     if (!err) err = eas_http_writer_header_n(w, "Host", scratch, n);
-    if (!err && auth && auth->write) {
+    if (!err && auth && auth->stream) {
+        err = eas_http_writer_header_stream(w, "Authorization", auth->stream, auth->ctx);
+    } else if (!err && auth && auth->write) {
         err = auth->write(auth->ctx, scratch, scratch_cap, &n);
         if (!err) err = eas_http_writer_header_n(w, "Authorization", scratch, n);
         wipe(scratch, scratch_cap);

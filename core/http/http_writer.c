@@ -69,24 +69,29 @@ eas_err eas_http_writer_begin(eas_http_writer *w, eas_sink sink, const char *met
     return EAS_OK;
 }
 
+/* A token, and not one of the framing headers: those are the writer's business alone. */
+static int header_name_ok(const char *name)
+{
+    static const char *const framing[] = {"content-length", "transfer-encoding"};
+    size_t n;
+    if (!is_token(name, 64)) return 0;
+    n = strlen(name);
+    for (size_t f = 0; f < sizeof framing / sizeof framing[0]; f++) {
+        size_t k = 0;
+        if (strlen(framing[f]) != n) continue;
+        while (k < n && (name[k] | 0x20) == framing[f][k]) k++;
+        if (k == n) return 0;
+    }
+    return 1;
+}
+
 eas_err eas_http_writer_header_n(eas_http_writer *w, const char *name, const char *value, size_t value_len)
 {
     eas_err err;
     if (!w || !name || (!value && value_len)) return EAS_ERR_ARG;
     if (w->err) return w->err;
     if (w->state != W_HEAD) return EAS_ERR_STATE;
-    if (!is_token(name, 64)) return EAS_ERR_ARG;
-    {
-        /* The framing is the writer's business alone. */
-        static const char *const framing[] = {"content-length", "transfer-encoding"};
-        size_t n = strlen(name);
-        for (size_t f = 0; f < sizeof framing / sizeof framing[0]; f++) {
-            size_t k = 0;
-            if (strlen(framing[f]) != n) continue;
-            while (k < n && (name[k] | 0x20) == framing[f][k]) k++;
-            if (k == n) return EAS_ERR_ARG;
-        }
-    }
+    if (!header_name_ok(name)) return EAS_ERR_ARG;
     if (value_len > EAS_HTTP_TARGET_MAX) return EAS_ERR_ARG;
     for (size_t i = 0; i < value_len; i++) {
         uint8_t c = (uint8_t)value[i];
@@ -96,6 +101,39 @@ eas_err eas_http_writer_header_n(eas_http_writer *w, const char *name, const cha
         (err = emit(w, "\r\n", 2)))
         return err;
     return EAS_OK;
+}
+
+/* The sink handed to a streamed header value: every byte is checked as for header_n before it goes on. */
+typedef struct value_sink {
+    eas_http_writer *w;
+    uint64_t len;
+} value_sink;
+
+static eas_err value_write(void *ctx, const uint8_t *data, size_t len)
+{
+    value_sink *v = ctx;
+    for (size_t i = 0; i < len; i++)
+        if ((data[i] < 0x20 && data[i] != '\t') || data[i] == 0x7F) return EAS_ERR_ARG;
+    if (len > EAS_HTTP_STREAMED_VALUE_MAX - v->len) return EAS_ERR_ARG;
+    v->len += len;
+    return emit(v->w, data, len);
+}
+
+eas_err eas_http_writer_header_stream(eas_http_writer *w, const char *name, eas_http_value_fn value, void *ctx)
+{
+    value_sink v = {w, 0};
+    eas_err err;
+    if (!w || !name || !value) return EAS_ERR_ARG;
+    if (w->err) return w->err;
+    if (w->state != W_HEAD) return EAS_ERR_STATE;
+    if (!header_name_ok(name)) return EAS_ERR_ARG;
+    if ((err = emit_str(w, name)) || (err = emit(w, ": ", 2))) return err;
+    if ((err = value(ctx, (eas_sink){value_write, &v})) != EAS_OK) {
+        /* Half a header line is on its way: nothing after it may be taken for a request. */
+        if (!w->err) w->err = err;
+        return err;
+    }
+    return emit(w, "\r\n", 2);
 }
 
 eas_err eas_http_writer_header(eas_http_writer *w, const char *name, const char *value)

@@ -6,25 +6,13 @@
 
 #include <string.h>
 
+#include "eas/bytes.h"
 #include "oauth_int.h"
 
 /* The facts record: magic, format, lengths, chunk size, lifetime, generation, expiry (little-endian). */
 #define REC_MAGIC 0x4Fu /* 'O' */
 #define REC_FORMAT 1u
 #define REC_LEN 24u
-
-static void put16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, v);
-    put16(p + 2, v >> 16);
-}
-static uint32_t get16(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
-static uint32_t get32(const uint8_t *p) { return get16(p) | get16(p + 2) << 16; }
 
 typedef struct rec {
     eas_oauth_tokens t;
@@ -39,12 +27,12 @@ static eas_err load_rec(eas_store *st, rec *r)
     if (e == EAS_ERR_NOT_FOUND || e == EAS_ERR_NOSPACE) return EAS_ERR_NOT_SIGNED_IN;
     if (e != EAS_OK) return e;
     if (len != REC_LEN || b[0] != REC_MAGIC || b[1] != REC_FORMAT) return EAS_ERR_NOT_SIGNED_IN;
-    r->t.access_len = (uint16_t)get16(b + 2);
-    r->t.refresh_len = (uint16_t)get16(b + 4);
-    r->chunk = get16(b + 6);
-    r->t.lifetime_s = get32(b + 8);
-    r->t.generation = get32(b + 12);
-    r->t.expires_at = (uint64_t)get32(b + 16) | (uint64_t)get32(b + 20) << 32;
+    r->t.access_len = (uint16_t)eas_le16_get(b + 2);
+    r->t.refresh_len = (uint16_t)eas_le16_get(b + 4);
+    r->chunk = eas_le16_get(b + 6);
+    r->t.lifetime_s = eas_le32_get(b + 8);
+    r->t.generation = eas_le32_get(b + 12);
+    r->t.expires_at = (uint64_t)eas_le32_get(b + 16) | (uint64_t)eas_le32_get(b + 20) << 32;
     /* A record this build cannot stream (another chunk size or longer tokens) is no sign-in here. */
     if (r->chunk == 0 || r->chunk > EAS_OAUTH_CHUNK || r->t.access_len == 0 ||
         r->t.access_len > EAS_OAUTH_TOKEN_MAX || r->t.refresh_len > EAS_OAUTH_TOKEN_MAX)
@@ -120,13 +108,13 @@ static eas_err save(eas_store *st, const char *access, size_t access_len, const 
     t.generation = have_old ? old.t.generation + 1u : 1u;
     b[0] = REC_MAGIC;
     b[1] = REC_FORMAT;
-    put16(b + 2, t.access_len);
-    put16(b + 4, t.refresh_len);
-    put16(b + 6, EAS_OAUTH_CHUNK);
-    put32(b + 8, t.lifetime_s);
-    put32(b + 12, t.generation);
-    put32(b + 16, (uint32_t)t.expires_at);
-    put32(b + 20, (uint32_t)(t.expires_at >> 32));
+    eas_le16_put(b + 2, t.access_len);
+    eas_le16_put(b + 4, t.refresh_len);
+    eas_le16_put(b + 6, (uint16_t)EAS_OAUTH_CHUNK);
+    eas_le32_put(b + 8, t.lifetime_s);
+    eas_le32_put(b + 12, t.generation);
+    eas_le32_put(b + 16, (uint32_t)t.expires_at);
+    eas_le32_put(b + 20, (uint32_t)(t.expires_at >> 32));
     if ((e = eas_store_txn_begin(st)) != EAS_OK) return e;
     if ((e = eas_store_txn_put(st, EAS_KEY_OAUTH, b, sizeof b)) == EAS_OK &&
         (e = put_chunks(st, EAS_KEY_OAUTH_ACCESS(0), access, access_len)) == EAS_OK &&
@@ -218,6 +206,12 @@ eas_err eas_oauth_write_bearer(eas_store *st, const eas_oauth_tokens *t, eas_sin
     if (!st || !t) return EAS_ERR_ARG;
     if ((e = eas_oauth_sink_write(sink, (const uint8_t *)"Bearer ", 7, &total)) != EAS_OK) return e;
     return eas_oauth_stream_token(st, EAS_OAUTH_WHICH_ACCESS, 0, sink, NULL);
+}
+
+eas_err eas_oauth_bearer_stream(void *ctx, eas_sink out)
+{
+    const eas_oauth_bearer *b = ctx;
+    return b ? eas_oauth_write_bearer(b->st, &b->tokens, out) : EAS_ERR_ARG;
 }
 
 #endif

@@ -227,7 +227,7 @@ TEST(ashttp_write_head_plain)
     eas_url url;
     char scratch[512];
     eas_basic_credentials c = {"alice@example.test", 18, "secret", 6};
-    eas_auth auth = {eas_auth_basic, &c};
+    eas_auth auth = {eas_auth_basic, &c, NULL};
     eas_ashttp_request r = base_request(EAS_CMD_SYNC);
     r.policy_key = 3942919513u;
     r.user_agent = "easagent/0.1";
@@ -283,7 +283,7 @@ TEST(ashttp_write_head_base64_bearer_multipart)
     eas_http_writer w;
     eas_url url;
     char scratch[512];
-    eas_auth auth = {bearer, (void *)"tok.en"};
+    eas_auth auth = {bearer, (void *)"tok.en", NULL};
     eas_ashttp_request r;
     memset(&r, 0, sizeof r);
     r.cmd = EAS_CMD_ITEMOPERATIONS;
@@ -322,7 +322,7 @@ TEST(ashttp_write_head_options)
     eas_url url;
     char scratch[256];
     eas_basic_credentials c = {"alice@example.test", 18, "secret", 6};
-    eas_auth auth = {eas_auth_basic, &c};
+    eas_auth auth = {eas_auth_basic, &c, NULL};
     eas_ashttp_request r;
     memset(&r, 0, sizeof r);
     r.cmd = EAS_CMD_OPTIONS;
@@ -344,7 +344,7 @@ TEST(ashttp_write_head_errors_wipe_scratch)
     eas_url url;
     char scratch[60];
     eas_basic_credentials c = {"alice@example.test", 18, "secret", 6};
-    eas_auth auth = {eas_auth_basic, &c};
+    eas_auth auth = {eas_auth_basic, &c, NULL};
     eas_ashttp_request r = base_request(EAS_CMD_SYNC);
     CHECK_OK(eas_url_parse("https://h/M", 11, &url));
     /* the target does not fit the scratch buffer */

@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "check.h"
+#include "eas/ashttp.h"
 #include "eas/oauth.h"
+#include "eas/url.h"
 #include "eas/store.h"
 #include "flash_emu.h"
 #include "json_arena.h"
@@ -65,6 +67,61 @@ TEST(oauth_tokens_4k_round_trip_streamed_from_the_store)
     CHECK_OK(eas_oauth_write_bearer(&st, &l, (eas_sink){collect_write, &c}));
     CHECK_EQ(c.len, eas_oauth_bearer_len(&l));
     CHECK(!memcmp(c.buf, "Bearer ", 7) && !memcmp(c.buf + 7, tok_a, 4096));
+}
+
+/* A 4 KiB token goes into an ActiveSync request's head straight from the store: four times the longest
+ * header value the writer takes whole (EAS_HTTP_TARGET_MAX), and a token with a CR in it never gets
+ * the chance to end the line. */
+TEST(oauth_bearer_streams_into_the_request_head)
+{
+    static collect c;
+    char scratch[EAS_HTTP_TARGET_MAX + 1];
+    eas_http_writer w;
+    eas_url url;
+    eas_oauth_bearer b = {&st, {0}};
+    eas_auth auth = {NULL, &b, eas_oauth_bearer_stream};
+    eas_ashttp_request r;
+    CHECK(fresh_store());
+    fill(tok_a, 4096, 9);
+    CHECK_OK(eas_oauth_tokens_save(&st, tok_a, 4096, NULL, 0, 0, 60, &b.tokens));
+    CHECK_OK(eas_url_parse("https://eas.test/Microsoft-Server-ActiveSync", 44, &url));
+    memset(&r, 0, sizeof r);
+    r.cmd = EAS_CMD_FOLDERSYNC;
+    r.version = EAS_PROTO_16_1;
+    r.user = "alice@example.com";
+    r.device_id = "dev1";
+    r.device_type = "easagent";
+    r.content_length = 13;
+    c.len = 0;
+    CHECK_OK(eas_ashttp_write_head(&w, (eas_sink){collect_write, &c}, &url, &r, &auth, scratch, sizeof scratch));
+    char *line = strstr(c.buf, "\r\nAuthorization: Bearer ");
+    CHECK(line != NULL);
+    line += strlen("\r\nAuthorization: Bearer ");
+    CHECK(!memcmp(line, tok_a, 4096) && !memcmp(line + 4096, "\r\n", 2));
+    CHECK(strstr(c.buf, "\r\nContent-Length: 13\r\n\r\n") != NULL);
+    /* the same token through the whole-value path is too long for a header value there */
+    CHECK_EQ(eas_http_writer_begin(&w, (eas_sink){NULL, NULL}, "POST", "/x"), EAS_OK);
+    CHECK_EQ(eas_http_writer_header_n(&w, "Authorization", tok_a, 4096), EAS_ERR_ARG);
+}
+
+static eas_err bad_value(void *ctx, eas_sink out)
+{
+    (void)ctx;
+    eas_err e = out.write(out.ctx, (const uint8_t *)"Bearer x", 8);
+    return e == EAS_OK ? out.write(out.ctx, (const uint8_t *)"\r\nX-Evil: 1", 12) : e;
+}
+
+TEST(oauth_streamed_header_value_refuses_control_bytes)
+{
+    static collect c;
+    eas_http_writer w;
+    c.len = 0;
+    CHECK_OK(eas_http_writer_begin(&w, (eas_sink){collect_write, &c}, "POST", "/x"));
+    CHECK_EQ(eas_http_writer_header_stream(&w, "Authorization", bad_value, NULL), EAS_ERR_ARG);
+    CHECK(strstr(c.buf, "X-Evil") == NULL);
+    /* sticky: nothing more goes out after half a header line */
+    CHECK_EQ(eas_http_writer_header(&w, "Host", "x"), EAS_ERR_ARG);
+    CHECK_EQ(eas_http_writer_end_head(&w), EAS_ERR_ARG);
 }
 
 TEST(oauth_rotation_replaces_the_pair_and_drops_the_old_chunks)

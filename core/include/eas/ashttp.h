@@ -73,9 +73,13 @@ eas_err eas_ashttp_parse_commands(const char *s, size_t len, uint32_t *mask);
  * A provider writes the whole Authorization value ("Basic ...", "Bearer ...") into out (cap bytes)
  * and sets *len. The value is a secret: the core sends it and wipes the buffer; it never logs it. */
 typedef eas_err (*eas_auth_fn)(void *ctx, char *out, size_t cap, size_t *len);
+/* Or the provider writes the value straight into the request, in pieces (eas_http_writer_header_stream):
+ * a long token streamed from the store needs no buffer of its size. Used when set. */
+typedef eas_err (*eas_auth_stream_fn)(void *ctx, eas_sink out);
 typedef struct eas_auth {
     eas_auth_fn write;
     void *ctx;
+    eas_auth_stream_fn stream;
 } eas_auth;
 
 /* HTTP Basic (RFC 7617, charset UTF-8): "Basic " base64(user ":" password). The user may not contain

@@ -81,6 +81,12 @@
 #define EAS_HTTP_TARGET_MAX 1024u
 #endif
 
+/* Longest header value written piece by piece (eas_http_writer_header_stream: an Authorization value
+ * with an OAuth token streamed from the store). A limit, not a buffer. */
+#ifndef EAS_HTTP_STREAMED_VALUE_MAX
+#define EAS_HTTP_STREAMED_VALUE_MAX 8192u
+#endif
+
 /* ---- Autodiscover (core/discover/, docs/DISCOVER.md) ---- */
 /* Longest e-mail address discovery works with, NUL included (RFC 5321 allows 254 characters). */
 #ifndef EAS_DISCOVER_ADDRESS_MAX

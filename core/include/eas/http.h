@@ -37,6 +37,12 @@ eas_err eas_http_writer_begin(eas_http_writer *w, eas_sink sink, const char *met
  * eas_http_writer_content_length. */
 eas_err eas_http_writer_header(eas_http_writer *w, const char *name, const char *value);
 eas_err eas_http_writer_header_n(eas_http_writer *w, const char *name, const char *value, size_t value_len);
+/* A header whose value is written by value() straight into the request, piece by piece (an OAuth
+ * token streamed from the store, never held whole in RAM). Each byte is checked as for
+ * eas_http_writer_header_n (the limit is EAS_HTTP_STREAMED_VALUE_MAX); a refused byte or an error of
+ * value() comes back and makes the writer's error sticky (half a header line went out). */
+typedef eas_err (*eas_http_value_fn)(void *ctx, eas_sink out);
+eas_err eas_http_writer_header_stream(eas_http_writer *w, const char *name, eas_http_value_fn value, void *ctx);
 /* The body length, counted beforehand by whoever produces the body. */
 eas_err eas_http_writer_content_length(eas_http_writer *w, uint64_t len);
 /* Ends the head (the empty line). */

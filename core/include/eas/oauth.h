@@ -71,6 +71,13 @@ eas_err eas_oauth_tokens_forget(eas_store *st);
 int eas_oauth_access_fresh(const eas_oauth_tokens *t, uint64_t now);
 /* Writes "Bearer <access token>" to sink, the token streamed from the store a chunk at a time. */
 eas_err eas_oauth_write_bearer(eas_store *st, const eas_oauth_tokens *t, eas_sink sink);
+/* The Authorization provider for requests (an eas_auth's stream, eas/ashttp.h): ctx is an eas_oauth_bearer
+ * whose tokens were loaded from st. */
+typedef struct eas_oauth_bearer {
+    eas_store *st;
+    eas_oauth_tokens tokens;
+} eas_oauth_bearer;
+eas_err eas_oauth_bearer_stream(void *ctx, eas_sink out);
 /* The length of what eas_oauth_write_bearer writes. */
 size_t eas_oauth_bearer_len(const eas_oauth_tokens *t);
 
