@@ -12,7 +12,12 @@
 typedef struct fw_account {
     const char *url;
     const char *user;
-    const char *password;
+    const char *password;     /* "" with oauth */
+    uint8_t oauth;            /* "auth": "oauth2-device" (docs/OAUTH.md) */
+    const char *client_id;    /* the OAuth keys: NULL unless oauth */
+    const char *tenant;
+    const char *authority;
+    const char *scope;
     const char *device_id;
     const char *device_type;
     const char *device_model;

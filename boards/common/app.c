@@ -587,6 +587,13 @@ static int setup(void)
         con_puts("\n");
         return EXIT_USAGE;
     }
+#if !EAS_ENABLE_OAUTH
+    if (acc->oauth) {
+        /* docs/OAUTH.md: this board has no room for the sign-in, or it is not built in. */
+        con_puts("error: auth oauth2-device: this firmware has no OAuth sign-in (EAS_ENABLE_OAUTH 0)\n");
+        return EXIT_USAGE;
+    }
+#endif
     if ((e = eas_lwip_init(&g.net, &nc)) != EAS_OK) {
         report_failure("network", e);
         return exit_code_of(e);

@@ -28,6 +28,11 @@ Keys (unknown keys are an error naming them):
   address                                 the display's own mailbox (its room): after each round's agenda
                                           its free/busy for the next freebusy_hours (default 8; 0: none)
   gal_lookup                              a name looked up in the Global Address List at the first round
+  auth                                    "basic" (default) or "oauth2-device" (docs/OAUTH.md): then
+                                          password/password_env are errors and client_id is required
+  client_id, tenant, authority, scope     the OAuth sign-in, as in the CLI (defaults "organizations",
+                                          "https://login.microsoftonline.com", EAS.AccessAsUser.All
+                                          offline_access)
   state_file, classes                     CLI keys, accepted and ignored here
 --test-boots, --ping-rounds and --ping-seconds override the keys of the same name (make FW_TEST_BOOTS=,
 FW_PING_ROUNDS=, FW_PING_SECONDS=).
@@ -40,9 +45,13 @@ import sys
 VERSIONS = {"auto": 0, "12.1": 121, "14.0": 140, "14.1": 141, "16.0": 160, "16.1": 161}
 STRINGS = ("url", "user", "password", "password_env", "device_id", "device_type", "device_model",
            "user_agent", "ca_file", "ca_pem", "sntp_server", "protocol_version", "timezone", "calendar_filter",
-           "address", "gal_lookup")
+           "address", "gal_lookup", "auth", "client_id", "tenant", "authority",
+           "scope")
 # MS-ASCMD FilterType by name, as the CLI's "calendar_filter" (port/posix/agent_config.c)
 CALENDAR_FILTERS = ("all", "1 day", "3 days", "1 week", "2 weeks", "1 month", "3 months", "6 months")
+OAUTH_KEYS = ("client_id", "tenant", "authority", "scope")
+OAUTH_DEFAULTS = {"tenant": "organizations", "authority": "https://login.microsoftonline.com",
+                  "scope": "https://outlook.office.com/EAS.AccessAsUser.All offline_access"}
 IGNORED = ("state_file", "classes")
 NUMBERS = ("sync_interval_s", "test_boots", "heartbeat_max_s", "ping_rounds", "ping_seconds", "freebusy_hours")
 
@@ -102,6 +111,35 @@ def main(argv):
     if not re.fullmatch(r"[A-Za-z0-9]{1,32}", cfg["device_id"]):
         die('%s: key "device_id" must be 1 to 32 letters and digits' % path)
 
+    auth = cfg.get("auth", "basic")
+    if auth not in ("basic", "oauth2-device"):
+        die('%s: key "auth" must be "basic" or "oauth2-device"' % path)
+    oauth = {}
+    if auth == "basic":
+        for key in OAUTH_KEYS:
+            if key in cfg:
+                die('%s: key "%s" needs "auth": "oauth2-device"' % (path, key))
+    else:
+        for key in ("password", "password_env"):
+            if key in cfg:
+                die('%s: key "%s" is not used with "auth": "oauth2-device"' % (path, key))
+        if not cfg.get("client_id"):
+            die('%s: missing key "client_id" (required with "auth": "oauth2-device")' % path)
+        oauth = {k: cfg.get(k) or OAUTH_DEFAULTS.get(k, "") for k in OAUTH_KEYS}
+        oauth["authority"] = oauth["authority"].rstrip("/")
+        if not re.fullmatch(r"[A-Za-z0-9._-]+", oauth["client_id"]):
+            die('%s: key "client_id" must be letters, digits, \'-\', \'.\' or \'_\'' % path)
+        if not re.fullmatch(r"[A-Za-z0-9._-]+", oauth["tenant"]):
+            die('%s: key "tenant" must be a tenant id or a domain name' % path)
+        if not re.fullmatch(r"https://[A-Za-z0-9.-]+(:\d+)?(/[!-~]*)?", oauth["authority"]) and not (
+                cfg.get("allow_plain_http") is True and re.fullmatch(r"http://[A-Za-z0-9.-]+(:\d+)?(/[!-~]*)?",
+                                                                     oauth["authority"])):
+            die('%s: key "authority" must be a URL such as https://login.microsoftonline.com' % path)
+        if "?" in oauth["authority"]:
+            die('%s: key "authority" must be a URL such as https://login.microsoftonline.com' % path)
+        if not re.fullmatch(r"[ -~]+", oauth["scope"]):
+            die('%s: key "scope" must be printable ASCII' % path)
+
     password = cfg.get("password")
     if "password_env" in cfg:
         if password:
@@ -109,7 +147,7 @@ def main(argv):
         password = os.environ.get(cfg["password_env"])
         if password is None:
             die('%s: key "password_env": environment variable %s is not set' % (path, cfg["password_env"]))
-    if not password:
+    if not password and auth == "basic":
         die('%s: missing key "password" (or "password_env")' % path)
 
     if ("ca_file" in cfg) == ("ca_pem" in cfg):
@@ -193,6 +231,11 @@ const fw_account fw_account_cfg = {
     .url = %(url)s,
     .user = %(user)s,
     .password = %(password)s,
+    .oauth = %(oauth)d,
+    .client_id = %(client_id)s,
+    .tenant = %(tenant)s,
+    .authority = %(authority)s,
+    .scope = %(scope)s,
     .device_id = %(device_id)s,
     .device_type = %(device_type)s,
     .device_model = %(device_model)s,
@@ -221,7 +264,12 @@ const fw_account fw_account_cfg = {
         "hosts": host_rows,
         "url": c_string(cfg["url"]),
         "user": c_string(cfg["user"]),
-        "password": c_string(password),
+        "password": c_string(password or ""),
+        "oauth": 1 if oauth else 0,
+        "client_id": c_string(oauth["client_id"]) if oauth else "NULL",
+        "tenant": c_string(oauth["tenant"]) if oauth else "NULL",
+        "authority": c_string(oauth["authority"]) if oauth else "NULL",
+        "scope": c_string(oauth["scope"]) if oauth else "NULL",
         "device_id": c_string(cfg["device_id"]),
         "device_type": opt("device_type", "easagent"),
         "device_model": opt("device_model", "easagent-display"),

@@ -130,7 +130,7 @@ class Identity:
                   "unique_name": user, "tid": "00000000-0000-4000-8000-standin00000", "ver": "1.0",
                   "amr": ["pwd", "mfa"], "app_displayname": "easagent", "uti": secrets.token_urlsafe(16)}
         # Entra's access tokens carry many claims: 1.5-2.5 KB in all. Filler claims get it there.
-        target = 1500 + secrets.randbelow(1000)
+        target = 1520 + secrets.randbelow(940)
         body = b64url(json.dumps(claims).encode())
         pad = max(0, (target - len(head) - len(body) - 344) * 3 // 4)
         claims["xms_standin_filler"] = secrets.token_urlsafe(pad)[:pad]

@@ -1,0 +1,280 @@
+#!/usr/bin/python3
+"""Exchange Online's sign-in, as far as it can be had here: the identity-platform stand-in
+(tests/standin/identity.py) and the Bearer gateway (tests/standin/bearer_gateway.py) in front of the
+real SOGo, both over the RSA-2048 chain of the e2e PKI (root, intermediate sent by the server, leaf), and
+eas-agent over that chain. Run by tests/stages/64-e2e-oauth.sh with the e2e servers up (the variables of
+`server.sh env` in the environment). Prints 'e2e-oauth: N passed, N failed'.
+
+  A. the stand-in follows RFC 8628 / RFC 6749 and words its errors as Entra does (every error the agent
+     must tell apart), tokens of Entra's sizes, rotation that refuses a reused refresh token;
+  B. the gateway lets only live Bearer tokens through to SOGo;
+  C. eas-agent completes the TLS handshake against the RSA chain (TLS 1.2, ECDHE-RSA, AES-GCM only),
+     and refuses it with the wrong root.
+"""
+import base64
+import json
+import os
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+os.chdir(ROOT)
+ENV = os.environ
+OUT = os.path.join("build", "e2e-oauth")
+os.makedirs(OUT, exist_ok=True)
+HOST = ENV.get("E2E_HOST", "eas.test")
+RSA_CA, CHAIN, KEY = ENV["E2E_RSA_CA"], ENV["E2E_RSA_CHAIN"], ENV["E2E_RSA_KEY"]
+CLIENT = "9e5f94bc-e8a4-4e73-b8be-63364c29d753"
+SCOPE = "https://outlook.office.com/EAS.AccessAsUser.All offline_access"
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+passed = failed = 0
+
+
+def check(what, cond, detail=""):
+    global passed, failed
+    if cond:
+        passed += 1
+        print("  ok   " + what)
+    else:
+        failed += 1
+        print("  FAIL " + what + (": " + str(detail) if detail else ""))
+    return cond
+
+
+class Service:
+    """A stand-in process on an ephemeral port (read from its port file), stopped at the end."""
+
+    def __init__(self, name, argv):
+        self.dir = tempfile.mkdtemp(prefix=name + ".", dir=OUT)
+        self.port_file = os.path.join(self.dir, "port")
+        self.proc = subprocess.Popen(argv + ["--port-file", self.port_file], stdout=open(os.path.join(
+            self.dir, "stdout"), "w"), stderr=subprocess.STDOUT)
+        for _ in range(100):
+            if os.path.exists(self.port_file):
+                break
+            time.sleep(0.05)
+        self.port = int(open(self.port_file).read())
+        self.base = "https://%s:%d" % (HOST, self.port)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(5)
+
+
+TLS = ssl.create_default_context(cafile=RSA_CA)
+
+
+def http(method, url, body=None, headers=None, form=None):
+    """(status, headers, body bytes) over verified TLS; errors are answers too."""
+    data = body
+    headers = dict(headers or {})
+    if form is not None:
+        data = urllib.parse.urlencode(form).encode()
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, context=TLS, timeout=30) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+def jhttp(method, url, **kw):
+    status, headers, body = http(method, url, **kw)
+    try:
+        return status, json.loads(body)
+    except ValueError:
+        return status, {"raw": body[:200]}
+
+
+class Identity(Service):
+    def __init__(self, *extra):
+        self.issued = os.path.join(OUT, "issued-%d.txt" % os.getpid())
+        super().__init__("identity", ["/usr/bin/python3", "tests/standin/identity.py", "--tls-chain", CHAIN,
+                                      "--tls-key", KEY, "--client-id", CLIENT, "--issued", self.issued] + list(extra))
+
+    def devicecode(self, client=CLIENT, scope=SCOPE, tenant="organizations"):
+        return jhttp("POST", "%s/%s/oauth2/v2.0/devicecode" % (self.base, tenant),
+                     form={"client_id": client, "scope": scope})
+
+    def token(self, **form):
+        form.setdefault("client_id", CLIENT)
+        return jhttp("POST", self.base + "/organizations/oauth2/v2.0/token", form=form)
+
+    def poll(self, device_code):
+        return self.token(grant_type=DEVICE_GRANT, device_code=device_code)
+
+    def control(self, what, **payload):
+        return jhttp("POST", self.base + "/__standin__/" + what, body=json.dumps(payload).encode(),
+                     headers={"Content-Type": "application/json"})
+
+    def signed_in(self, user="alice", outcome="approve"):
+        """A whole device-code round; the token response (or the refusal)."""
+        _, dc = self.devicecode()
+        self.control("approve", user_code=dc["user_code"], user=user, outcome=outcome)
+        time.sleep(dc["interval"])
+        return self.poll(dc["device_code"])
+
+
+def aad(resp, error, code):
+    status, body = resp
+    return body.get("error") == error and code in body.get("error_codes", []) and \
+        body.get("error_description", "").startswith("AADSTS%d:" % code)
+
+
+def part_a():
+    print("  -- A. the identity-platform stand-in")
+    idp = Identity("--interval", "1", "--access-ttl", "3", "--code-ttl", "4")
+    try:
+        check("an unknown app: unauthorized_client AADSTS700016",
+              aad(idp.devicecode(client="00000000-0000-0000-0000-000000000000"), "unauthorized_client", 700016))
+        check("a scope mixed with .default: invalid_scope AADSTS70011",
+              aad(idp.devicecode(scope="https://outlook.office.com/.default offline_access " + SCOPE), "invalid_scope",
+                  70011))
+        status, dc = idp.devicecode()
+        check("devicecode: 200 with user_code, device_code, verification_uri, interval, message",
+              status == 200 and dc["verification_uri"] == "https://microsoft.com/devicelogin" and
+              dc["user_code"] in dc["message"] and dc["interval"] == 1 and dc["expires_in"] == 4, dc)
+        status, codes = jhttp("GET", idp.base + "/__standin__/codes")
+        check("the test sees the user code waiting", dc["user_code"] in codes.get("codes", []), codes)
+        time.sleep(1)
+        check("polled before sign-in: authorization_pending (400, AADSTS70016)",
+              aad(idp.poll(dc["device_code"]), "authorization_pending", 70016))
+        check("polled again at once: slow_down", idp.poll(dc["device_code"])[1].get("error") == "slow_down")
+        time.sleep(1.2)
+        check("the interval grew by 5 s: still slow_down a second later",
+              idp.poll(dc["device_code"])[1].get("error") == "slow_down")
+        time.sleep(4)
+        check("after expires_in: expired_token (AADSTS70019)", aad(idp.poll(dc["device_code"]), "expired_token", 70019))
+        idp.control("set", code_ttl=900)
+        status, tok = idp.signed_in()
+        ok = status == 200 and tok.get("token_type") == "Bearer"
+        check("approved: 200 Bearer with both tokens", ok, tok)
+        if not ok:
+            return
+        access, refresh = tok["access_token"], tok["refresh_token"]
+        check("access token of Entra's size (1.5-2.5 KB, %d) in JWT shape" % len(access),
+              1500 <= len(access) <= 2500 and access.count(".") == 2)
+        check("refresh token over 1 KB (%d)" % len(refresh), len(refresh) > 1024)
+        check("expires_in is the configured lifetime (3 s)", tok["expires_in"] == 3)
+        status, r1 = idp.token(grant_type="refresh_token", refresh_token=refresh, scope=SCOPE)
+        check("refresh: a new pair, the refresh token rotated",
+              status == 200 and r1["refresh_token"] != refresh and r1["access_token"] != access, r1)
+        check("the rotated refresh token is refused when sent again (invalid_grant AADSTS70000)",
+              aad(idp.token(grant_type="refresh_token", refresh_token=refresh), "invalid_grant", 70000))
+        status, v = idp.control("introspect", token=r1["access_token"])
+        check("introspect: the new access token is live", v.get("active") is True and v.get("user") == "alice", v)
+        time.sleep(3.2)
+        status, v = idp.control("introspect", token=r1["access_token"])
+        check("introspect: expired after its lifetime", v.get("active") is False and v.get("why") == "expired", v)
+        idp.control("revoke", user="alice")
+        check("revoked: the refresh token is refused (invalid_grant AADSTS50173)",
+              aad(idp.token(grant_type="refresh_token", refresh_token=r1["refresh_token"]), "invalid_grant", 50173))
+        for outcome, error, code in (("deny", "access_denied", 70020), ("consent", "invalid_grant", 65001),
+                                     ("blocked", "invalid_grant", 53003), ("device-blocked", "invalid_grant", 53000),
+                                     ("mfa-setup", "invalid_grant", 53004)):
+            check("sign-in %s: %s AADSTS%d" % (outcome, error, code), aad(idp.signed_in(outcome=outcome), error, code))
+        idp.control("fail", endpoint="token", error="invalid_client")
+        _, dc = idp.devicecode()
+        r = idp.poll(dc["device_code"])
+        check("public client flows off: invalid_client (401, AADSTS7000218)", r[0] == 401 and
+              aad(r, "invalid_client", 7000218), r)
+        idp.control("fail", endpoint="token", error="temporarily_unavailable")
+        check("an outage: 503 temporarily_unavailable", idp.poll(dc["device_code"])[0] == 503)
+        issued = open(idp.issued).read().split()
+        check("every token issued is listed for the secrecy checks (%d)" % len(issued), access in issued and
+              r1["refresh_token"] in issued)
+    finally:
+        idp.stop()
+
+
+def part_b():
+    print("  -- B. the Bearer gateway in front of the real SOGo")
+    idp = Identity("--interval", "1", "--access-ttl", "4")
+    gw = Service("gateway", ["/usr/bin/python3", "tests/standin/bearer_gateway.py", "--identity", idp.base, "--ca",
+                             RSA_CA, "--upstream", ENV["E2E_EAS_URL_DIRECT"], "--user",
+                             "%s:%s" % (ENV["E2E_USER"], ENV["E2E_PASS"]), "--tls-chain", CHAIN, "--tls-key", KEY,
+                             "--log", os.path.join(OUT, "gateway.log")])
+    eas = gw.base + "/Microsoft-Server-ActiveSync"
+    try:
+        status, headers, _ = http("OPTIONS", eas)
+        check("no token: 401 with WWW-Authenticate: Bearer", status == 401 and
+              (headers.get("WWW-Authenticate") or "").startswith("Bearer"), status)
+        basic = base64.b64encode(("%s:%s" % (ENV["E2E_USER"], ENV["E2E_PASS"])).encode()).decode()
+        status, _, _ = http("OPTIONS", eas, headers={"Authorization": "Basic " + basic})
+        check("Basic credentials: 401 (Exchange Online takes Bearer only)", status == 401, status)
+        status, tok = idp.signed_in(user=ENV["E2E_USER"])
+        bearer = {"Authorization": "Bearer " + tok.get("access_token", "")}
+        status, headers, _ = http("OPTIONS", eas, headers=bearer)
+        check("a live token: SOGo answers OPTIONS (200, MS-ASProtocolVersions)",
+              status == 200 and "14.1" in (headers.get("MS-ASProtocolVersions") or ""), status)
+        time.sleep(4.2)
+        status, headers, _ = http("OPTIONS", eas, headers=bearer)
+        check("the token expired: 401 error=\"invalid_token\"", status == 401 and
+              'error="invalid_token"' in (headers.get("WWW-Authenticate") or ""), status)
+        _, tok = idp.token(grant_type="refresh_token", refresh_token=tok["refresh_token"])
+        bearer = {"Authorization": "Bearer " + tok.get("access_token", "")}
+        check("refreshed: through again", http("OPTIONS", eas, headers=bearer)[0] == 200)
+        idp.control("revoke", user=ENV["E2E_USER"])
+        check("revoked: 401", http("OPTIONS", eas, headers=bearer)[0] == 401)
+        status, stats = jhttp("GET", gw.base + "/__standin__/stats")
+        check("the gateway passed 2 requests and refused the rest before SOGo (%s)" % stats,
+              stats.get("passed") == 2 and stats.get("missing") == 2 and stats.get("expired") == 1 and
+              stats.get("revoked") == 1)
+        log = open(os.path.join(OUT, "gateway.log")).read()
+        check("the gateway's log holds no token", tok["access_token"] not in log and tok["access_token"][:40] not in log)
+    finally:
+        gw.stop()
+        idp.stop()
+
+
+def part_c():
+    print("  -- C. eas-agent over the RSA-2048 chain (TLS 1.2, ECDHE-RSA, AES-GCM)")
+    state = os.path.join(OUT, "rsa.state")
+    for f in (state, state + ".prog"):
+        if os.path.exists(f):
+            os.remove(f)
+
+    def run(ca, name):
+        cfg = os.path.join(OUT, name + ".json")
+        with open(cfg, "w") as f:
+            json.dump({"url": ENV["E2E_EAS_URL_RSA"], "user": ENV["E2E_USER"], "password_env": "E2E_TEST_PASSWORD",
+                       "device_id": "oauthrsa%d" % os.getpid(), "ca_file": ca, "state_file": state}, f)
+        return subprocess.run(["timeout", "60", "build/host/eas-agent", "--config", cfg, "folders"],
+                              capture_output=True, text=True, env=dict(ENV, E2E_TEST_PASSWORD=ENV["E2E_PASS"]))
+
+    r = run(RSA_CA, "rsa")
+    check("folders over https://%s:%s with the RSA root: exit 0 (%d), three folders" % (HOST, ENV["E2E_PORT_RSA"],
+                                                                                       r.returncode),
+          r.returncode == 0 and len(r.stdout.strip().splitlines()) == 3, r.stderr.strip())
+    r = run(ENV["E2E_CA"], "rsa-wrongroot")
+    check("the same with the EC test CA only: refused, exit 2, not trusted", r.returncode == 2 and
+          "not trusted" in r.stderr, (r.returncode, r.stderr.strip()))
+    chain = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:" + ENV["E2E_PORT_RSA"], "-servername", HOST,
+                            "-showcerts", "-CAfile", RSA_CA], input="", capture_output=True, text=True, timeout=20)
+    check("the front sends leaf and intermediate (depth 2 verified)", "Verify return code: 0 (ok)" in chain.stdout and
+          chain.stdout.count("BEGIN CERTIFICATE") == 2 and "RSA intermediate" in chain.stdout)
+    tls13 = subprocess.run(["openssl", "s_client", "-connect", "127.0.0.1:" + ENV["E2E_PORT_RSA"], "-tls1_3"],
+                           input="", capture_output=True, text=True, timeout=20)
+    check("the front is TLS 1.2 only, as Exchange Online", "Cipher is (NONE)" in tls13.stdout or tls13.returncode != 0)
+
+
+def main():
+    parts = [p for p in (part_a, part_b, part_c) if len(sys.argv) < 2 or p.__name__[-1] in sys.argv[1:]]
+    for part in parts:
+        try:
+            part()
+        except Exception as e:  # a broken part counts as a failure, the others still run
+            check("%s ran to its end" % part.__name__, False, "%s: %s" % (type(e).__name__, e))
+    print("e2e-oauth: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
