@@ -69,7 +69,7 @@ static eas_err ashttp_head(void *ctx, eas_sink out, uint64_t content_length)
     /* The policy key goes with every command but Provision. */
     r.policy_key = (p->flags & PH_NO_POLICY_KEY) ? 0 : policy_key_value(a);
     r.content_length = content_length;
-    if (!auth.write) {
+    if (!auth.write && !auth.stream) {
         auth.write = basic_auth;
         auth.ctx = a;
     }
@@ -264,7 +264,7 @@ eas_err eas_agent_init(eas_agent *a, const eas_agent_config *cfg, const eas_pal 
 {
     memset(a, 0, sizeof *a);
     if (!cfg || !pal || !store || !cfg->url || !cfg->user || !cfg->device_id || !cfg->device_type ||
-        (!cfg->password && !cfg->auth.write))
+        (!cfg->password && !cfg->auth.write && !cfg->auth.stream))
         return EAS_ERR_CONFIG;
     a->cfg = cfg;
     a->pal = pal;

@@ -38,6 +38,7 @@
 #include "eas/discover.h"
 #include "eas/tz.h"
 #include "eas/foldersync.h"
+#include "eas/oauth.h"
 #include "eas/version.h"
 #include "eas/store.h"
 #include "eas_posix.h"
@@ -65,6 +66,7 @@ static struct {
     eas_transport tls_t, tcp_t;
     eas_agent agent;
     eas_agent_config acfg;
+    eas_oauth_bearer bearer; /* "auth": "oauth2-device": the stored tokens, streamed into each request */
     int trace;
     int verbose; /* the core's log lines of every level on stderr (warnings and errors always) */
     int reader; /* the state is a read-only copy (a command that only reads) */
@@ -431,6 +433,17 @@ static int setup(const char *config_path, int offline, int copy)
     c->client_wins = g.cfg.client_wins;
     c->redirect_hosts = g.cfg.redirect_host_list;
     c->redirect_host_count = g.cfg.redirect_host_count;
+    if (g.cfg.oauth && !offline) {
+        /* Exchange Online: Bearer tokens from the store (`login` put them there), never a password. */
+        g.bearer.st = &g.store;
+        e = eas_oauth_tokens_load(&g.store, &g.bearer.tokens);
+        if (e != EAS_OK) {
+            fprintf(stderr, "eas-agent: %s\n", eas_err_str(e));
+            return exit_code_of(e);
+        }
+        c->password = NULL;
+        c->auth = (eas_auth){NULL, &g.bearer, eas_oauth_bearer_stream};
+    }
     eas_agent_events ev = {NULL, NULL, g.trace ? trace_out : NULL, on_item, on_progress, on_rejected};
     e = eas_agent_init(&g.agent, c, &g.pal, g.tls_ready ? &g.tls_t : NULL, &g.tcp_t, &g.store, &ev);
     if (e == EAS_ERR_PLAIN_HTTP_REFUSED) {

@@ -265,8 +265,30 @@ def part_c():
     check("the front is TLS 1.2 only, as Exchange Online", "Cipher is (NONE)" in tls13.stdout or tls13.returncode != 0)
 
 
+def part_d():
+    print("  -- D. eas-agent with \"auth\": \"oauth2-device\" before any sign-in")
+    state = os.path.join(OUT, "nosignin.state")
+    for f in (state, state + ".prog"):
+        if os.path.exists(f):
+            os.remove(f)
+    cfg = os.path.join(OUT, "nosignin.json")
+    with open(cfg, "w") as f:
+        json.dump({"url": ENV["E2E_EAS_URL_RSA"], "user": ENV["E2E_USER"], "auth": "oauth2-device",
+                   "client_id": CLIENT, "authority": "https://%s:1" % HOST, "device_id": "oauthnone%d" % os.getpid(),
+                   "ca_file": RSA_CA, "state_file": state}, f)
+    for cmd in (["folders"], ["sync"], ["push", "--max-seconds", "5"]):
+        r = subprocess.run(["timeout", "60", "build/host/eas-agent", "--config", cfg] + cmd, capture_output=True,
+                           text=True)
+        check("%s: 'not signed in: run login', exit 3 (%d)" % (cmd[0], r.returncode),
+              r.returncode == 3 and r.stderr.strip().endswith("not signed in: run login"), r.stderr.strip())
+    r = subprocess.run(["timeout", "60", "build/host/eas-agent", "--config", cfg, "events", "--json"],
+                       capture_output=True, text=True)
+    check("a command that only reads the store needs no sign-in (exit %d)" % r.returncode, r.returncode == 0,
+          r.stderr.strip())
+
+
 def main():
-    parts = [p for p in (part_a, part_b, part_c) if len(sys.argv) < 2 or p.__name__[-1] in sys.argv[1:]]
+    parts = [p for p in (part_a, part_b, part_c, part_d) if len(sys.argv) < 2 or p.__name__[-1] in sys.argv[1:]]
     for part in parts:
         try:
             part()
