@@ -234,12 +234,18 @@ def part_b():
         idp.stop()
 
 
-def part_c():
-    print("  -- C. eas-agent over the RSA-2048 chain (TLS 1.2, ECDHE-RSA, AES-GCM)")
-    state = os.path.join(OUT, "rsa.state")
+def fresh_state(name):
+    """The path of a state file that does not exist yet (a new device)."""
+    state = os.path.join(OUT, name + ".state")
     for f in (state, state + ".prog"):
         if os.path.exists(f):
             os.remove(f)
+    return state
+
+
+def part_c():
+    print("  -- C. eas-agent over the RSA-2048 chain (TLS 1.2, ECDHE-RSA, AES-GCM)")
+    state = fresh_state("rsa")
 
     def run(ca, name):
         cfg = os.path.join(OUT, name + ".json")
@@ -267,10 +273,7 @@ def part_c():
 
 def part_d():
     print("  -- D. eas-agent with \"auth\": \"oauth2-device\" before any sign-in")
-    state = os.path.join(OUT, "nosignin.state")
-    for f in (state, state + ".prog"):
-        if os.path.exists(f):
-            os.remove(f)
+    state = fresh_state("nosignin")
     cfg = os.path.join(OUT, "nosignin.json")
     with open(cfg, "w") as f:
         json.dump({"url": ENV["E2E_EAS_URL_RSA"], "user": ENV["E2E_USER"], "auth": "oauth2-device",
