@@ -52,13 +52,18 @@ keyUsage = critical, keyCertSign, cRLSign
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 
+# As Exchange Online's leaves: RSA-2048 and many names (theirs carry some 40; the certificate's size
+# counts in the TLS arena of the boards), with CRL and OCSP pointers and policies.
 [leaf_rsa]
 basicConstraints = critical, CA:FALSE
 keyUsage = critical, digitalSignature, keyEncipherment
-extendedKeyUsage = serverAuth
+extendedKeyUsage = serverAuth, clientAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
-subjectAltName = DNS:eas.test, DNS:localhost, IP:127.0.0.1
+certificatePolicies = 2.23.140.1.2.2, 1.3.6.1.4.1.311.42.1
+crlDistributionPoints = URI:http://crl.eas.test/easagent-e2e-rsa-intermediate.crl
+authorityInfoAccess = OCSP;URI:http://ocsp.eas.test, caIssuers;URI:http://cacerts.eas.test/rsa-intermediate.crt
+subjectAltName = DNS:eas.test, DNS:localhost, DNS:autodiscover.eas.test, DNS:outlook.eas.test, DNS:*.mail.eas.test, DNS:attachments.eas.test, DNS:substrate.eas.test, DNS:*.outlook-sdf.eas.test, DNS:protection.eas.test, DNS:smtp.eas.test, DNS:*.imap.eas.test, DNS:pop.eas.test, DNS:ews.eas.test, DNS:*.mapi.eas.test, DNS:oab.eas.test, DNS:owa.eas.test, DNS:*.lync.eas.test, DNS:teams.eas.test, DNS:graph.eas.test, DNS:*.login.eas.test, DNS:devicelogin.eas.test, DNS:loki.eas.test, DNS:*.substrate-sdf.eas.test, DNS:res.eas.test, DNS:r1.eas.test, DNS:*.r2.eas.test, DNS:r3.eas.test, DNS:r4.eas.test, DNS:*.cdn.eas.test, DNS:api.eas.test, DNS:portal.eas.test, DNS:*.admin.eas.test, DNS:security.eas.test, DNS:compliance.eas.test, DNS:*.msg.eas.test, DNS:cal.eas.test, DNS:contacts.eas.test, DNS:*.tasks.eas.test, DNS:files.eas.test, DNS:mobile.eas.test, DNS:*.sync.eas.test, IP:127.0.0.1, DNS:*.namprd01.internal.outlook.eas.test, DNS:*.namprd02.internal.outlook.eas.test, DNS:*.eurprd01.internal.outlook.eas.test, DNS:*.eurprd02.internal.outlook.eas.test, DNS:*.apcprd01.internal.outlook.eas.test, DNS:*.apcprd02.internal.outlook.eas.test, DNS:*.gbrprd01.internal.outlook.eas.test, DNS:*.ausprd01.internal.outlook.eas.test, DNS:*.jpnprd01.internal.outlook.eas.test, DNS:*.indprd01.internal.outlook.eas.test, DNS:*.canprd01.internal.outlook.eas.test, DNS:*.deuprd01.internal.outlook.eas.test, DNS:*.fraprd01.internal.outlook.eas.test, DNS:*.korprd01.internal.outlook.eas.test, DNS:*.braprd01.internal.outlook.eas.test, DNS:*.zafprd01.internal.outlook.eas.test, DNS:*.cheprd01.internal.outlook.eas.test, DNS:*.norprd01.internal.outlook.eas.test, DNS:*.uaeprd01.internal.outlook.eas.test, DNS:*.sweprd01.internal.outlook.eas.test
 
 [leaf_wrong]
 basicConstraints = critical, CA:FALSE
@@ -145,6 +150,8 @@ if ! fresh rsa-root.pem; then
     rforce=force
 fi
 KEYGEN=newkey_rsa make_leaf rsa-intermediate "easagent e2e RSA intermediate" intermediate_ext rsa-root $rforce && rforce=force
+# A leaf of an older pki.sh (three names only) is minted again.
+openssl x509 -in rsa-server.pem -noout -text 2>/dev/null | grep -q 'DNS:autodiscover.eas.test' || rforce=force
 KEYGEN=newkey_rsa make_leaf rsa-server eas.test leaf_rsa rsa-intermediate $rforce || true
 cat rsa-server.pem rsa-intermediate.pem > rsa-server-chain.pem.tmp && mv rsa-server-chain.pem.tmp rsa-server-chain.pem
 

@@ -26,9 +26,9 @@ import sys
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
-from identity import Server as _IdentityServer, tls_context, watch_parent, write_port
+from identity import TLSServer, tls_context, watch_parent, write_port
 
 SERVER_HEADER = "easagent test gateway (Bearer in front of a real EAS server), not Exchange Online"
 EAS_PATH = "/Microsoft-Server-ActiveSync"
@@ -153,7 +153,7 @@ class Handler(BaseHTTPRequestHandler):
                  "user": verdict["user"], "status": resp.status})
         self.send_response(resp.status, resp.reason)
         for k, v in resp.getheaders():
-            if k.lower() not in HOP_BY_HOP:
+            if k.lower() not in HOP_BY_HOP and k.lower() not in ("server", "date"):  # ours are sent
                 self.send_header(k, v)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -161,16 +161,10 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-
+class Server(TLSServer):
     def __init__(self, gw, tls):
         self.gw = gw
-        self.tls = tls
-        super().__init__(("127.0.0.1", 0), Handler)
-
-    get_request = _IdentityServer.get_request
-    handle_error = _IdentityServer.handle_error
+        super().__init__(tls, Handler)
 
 
 def main():

@@ -378,13 +378,13 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(200 if reply["ok"] else 400, reply)
 
 
-class Server(ThreadingHTTPServer):
+class TLSServer(ThreadingHTTPServer):
+    """On 127.0.0.1, an ephemeral port, TLS when given a context; shared with the Bearer gateway."""
     daemon_threads = True
 
-    def __init__(self, idp, tls):
-        self.idp = idp
+    def __init__(self, tls, handler):
         self.tls = tls
-        super().__init__(("127.0.0.1", 0), Handler)
+        super().__init__(("127.0.0.1", 0), handler)
 
     def get_request(self):
         sock, addr = super().get_request()
@@ -396,6 +396,12 @@ class Server(ThreadingHTTPServer):
 
     def handle_error(self, request, client_address):
         pass  # a client that hangs up or fails the handshake (tests of TLS do that on purpose)
+
+
+class Server(TLSServer):
+    def __init__(self, idp, tls):
+        self.idp = idp
+        super().__init__(tls, Handler)
 
 
 def watch_parent(max_seconds):
