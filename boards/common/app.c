@@ -142,6 +142,13 @@ static void report_failure(const char *what, eas_err e)
             con_puts(")");
         }
     }
+    if ((e == EAS_ERR_TLS_VERIFY || e == EAS_ERR_TLS_HANDSHAKE) && eas_mbedtls_heap_refusals()) {
+        size_t heap_size = 0;
+        (void)board_tls_heap(&heap_size);
+        con_puts("; the TLS arena (");
+        con_putu(heap_size);
+        con_puts(" bytes) ran out: the server's certificate chain does not fit this board");
+    }
     if (e == EAS_ERR_TLS_HANDSHAKE) {
         con_puts(" (mbedTLS ");
         con_puti(eas_tls_mbedtls_error(&g.tls));

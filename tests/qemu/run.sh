@@ -325,21 +325,26 @@ for case in WRONGHOST:"host name mismatch" EXPIRED:expired UNTRUSTED:"not truste
     check "TLS $port: nothing reached the server" bash -c "! grep -q 'DeviceId=qemu$name$RUN&' '$log'"
 done
 
-# ---- 2b. TLS as Exchange Online serves it: RSA-2048 leaf under an intermediate the server sends,
-# TLS 1.2, ECDHE-RSA with AES-GCM only (port 8447, root rsa-root.pem), on both boards ----
-for nb in rsamps2:mps2-an385 rsalm3s:lm3s6965evb; do
-    IFS=: read -r n b <<< "$nb"
-    cat > "$T/$n.json" <<JSON
-{"url": "$E2E_EAS_URL_RSA", "user": "$E2E_USER", "password_env": "E2E_TEST_PASSWORD", "device_id": "qemu$n$RUN",
+# ---- 2b. TLS as Exchange Online serves it: an RSA-2048 leaf of Exchange Online's size (2.6 KB, some 60
+# names) under an intermediate the server sends, TLS 1.2, ECDHE-RSA with AES-GCM only (port 8447, root
+# rsa-root.pem). mps2-an385 completes it; the 64 KiB board's arena (29 KiB) cannot hold that chain with
+# the 16 KiB record (docs/EMBEDDED.md): it must say so and stop cleanly, not claim an untrusted CA. ----
+rsa_account() {
+    cat > "$T/$1.json" <<JSON
+{"url": "$E2E_EAS_URL_RSA", "user": "$E2E_USER", "password_env": "E2E_TEST_PASSWORD", "device_id": "qemu$1$RUN",
  "ca_file": "$E2E_RSA_CA", "hosts": {"$E2E_HOST": "10.0.2.2"}}
 JSON
-    firmware "$n" 1 "$b"
-    uart_folders "$n" 1 > "$T/$n.boot1"
-    check "$b: handshake with the RSA-2048 chain and the folders over it (exit $(rc_of "$n"))" \
-        bash -c "[ '$(rc_of "$n")' = 0 ] && cmp -s '$T/$n.boot1' '$T/host.sorted'"
-    peak=$(sed -n 's/^mem: tls heap peak \([0-9]*\) of \([0-9]*\).*/\1 of \2/p' "$T/$n.uart" | tail -1)
-    echo "  ($b: TLS arena high-water with the RSA chain: ${peak:-none})"
-done
+}
+rsa_peak() { sed -n 's/^mem: tls heap peak \([0-9]*\) of \([0-9]*\).*/\1 of \2/p' "$T/$1.uart" | tail -1; }
+rsa_account rsamps2
+firmware rsamps2 1 mps2-an385
+uart_folders rsamps2 1 > "$T/rsamps2.boot1"
+check "mps2-an385: handshake with the RSA-2048 chain and the folders over it (exit $(rc_of rsamps2); arena $(rsa_peak rsamps2))" \
+    bash -c "[ '$(rc_of rsamps2)' = 0 ] && cmp -s '$T/rsamps2.boot1' '$T/host.sorted'"
+rsa_account rsalm3s
+firmware rsalm3s 1 lm3s6965evb
+check "lm3s6965evb: the chain does not fit its TLS arena, said so, exit 2 (got $(rc_of rsalm3s); arena $(rsa_peak rsalm3s))" \
+    bash -c "[ '$(rc_of rsalm3s)' = 2 ] && grep -q 'the TLS arena (29696 bytes) ran out' '$T/rsalm3s.uart'"
 # An OAuth account on firmware without the sign-in: said on the console, exit 1 before any network.
 cat > "$T/oauthfw.json" <<JSON
 {"url": "$E2E_EAS_URL_RSA", "user": "$E2E_USER", "auth": "oauth2-device", "client_id": "9e5f94bc-e8a4-4e73-b8be-63364c29d753",
