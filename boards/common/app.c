@@ -142,12 +142,18 @@ static void report_failure(const char *what, eas_err e)
             con_puts(")");
         }
     }
-    if ((e == EAS_ERR_TLS_VERIFY || e == EAS_ERR_TLS_HANDSHAKE) && eas_mbedtls_heap_refusals()) {
-        size_t heap_size = 0;
+    if (e == EAS_ERR_TLS_VERIFY || e == EAS_ERR_TLS_HANDSHAKE) {
+        /* mbedTLS reports a certificate it could not parse for want of memory as one it does not
+         * trust: an arena filled to its last KiB says what more likely happened. */
+        size_t heap_size = 0, peak = eas_mbedtls_heap_peak();
         (void)board_tls_heap(&heap_size);
-        con_puts("; the TLS arena (");
-        con_putu(heap_size);
-        con_puts(" bytes) ran out: the server's certificate chain does not fit this board");
+        if (peak + 1024u > heap_size) {
+            con_puts("; the TLS arena was nearly full (");
+            con_putu(peak);
+            con_puts(" of ");
+            con_putu(heap_size);
+            con_puts(" bytes): the server's certificate chain may not fit this board");
+        }
     }
     if (e == EAS_ERR_TLS_HANDSHAKE) {
         con_puts(" (mbedTLS ");

@@ -90,7 +90,5 @@ eas_err eas_mbedtls_platform_init(uint8_t *heap, size_t size, const eas_clock *c
 /* How far into the arena allocations have reached since init: its high-water mark, fragmentation
  * included (what the arena must be sized for). */
 size_t eas_mbedtls_heap_peak(void);
-/* Allocations of mbedTLS the arena could not meet since the init (0 when it was large enough). */
-unsigned long eas_mbedtls_heap_refusals(void);
 
 #endif

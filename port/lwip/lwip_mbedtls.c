@@ -88,27 +88,10 @@ struct tm *mbedtls_platform_gmtime_r(const mbedtls_time_t *tt, struct tm *tm_buf
     return tm_buf;
 }
 
-/* The arena's allocator, wrapped to count the requests it could not meet: mbedTLS reports a certificate
- * it could not parse for want of memory as one it does not trust, so the port says what happened. */
-static void *(*arena_calloc)(size_t, size_t);
-static unsigned long arena_refusals;
-
-static void *counting_calloc(size_t n, size_t size)
-{
-    void *p = arena_calloc(n, size);
-    if (!p && n && size) arena_refusals++;
-    return p;
-}
-
-unsigned long eas_mbedtls_heap_refusals(void) { return arena_refusals; }
-
 eas_err eas_mbedtls_platform_init(uint8_t *heap, size_t size, const eas_clock *clock)
 {
     if (!heap || size < 1024 || !clock || !clock->wall_time) return EAS_ERR_ARG;
     mbedtls_memory_buffer_alloc_init(heap, size);
-    arena_calloc = mbedtls_calloc;
-    arena_refusals = 0;
-    if (mbedtls_platform_set_calloc_free(counting_calloc, mbedtls_free) != 0) return EAS_ERR_TLS_CONFIG;
     memset(heap + ARENA_HEADER_ROOM, ARENA_PAINT, size - ARENA_HEADER_ROOM);
     arena = heap;
     arena_size = size;
