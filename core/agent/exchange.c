@@ -71,7 +71,9 @@ eas_err eas_exchange_write_head(const eas_exchange_head *h, eas_sink out, uint64
     eas_err e = eas_http_writer_begin(&w, out, h->method, h->target ? h->target : h->url->path);
     if (e == EAS_OK) e = eas_url_host_header(h->url, scratch, sizeof scratch, &n);
     if (e == EAS_OK) e = eas_http_writer_header_n(&w, "Host", scratch, n);
-    if (e == EAS_OK && h->auth.write) {
+    if (e == EAS_OK && h->auth.stream) {
+        e = eas_http_writer_header_stream(&w, "Authorization", h->auth.stream, h->auth.ctx);
+    } else if (e == EAS_OK && h->auth.write) {
         e = h->auth.write(h->auth.ctx, scratch, sizeof scratch, &n);
         if (e == EAS_OK) e = eas_http_writer_header_n(&w, "Authorization", scratch, n);
     }

@@ -136,7 +136,7 @@ TEST(exchange_posts_json_to_an_identity_provider)
     rig();
     S.answer[0] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 22\r\n\r\n{\"device_code\":\"D42\"}\n";
     static const char *const extra[] = {"Accept", "application/json", NULL};
-    eas_exchange_head h = {"POST", NULL, "application/json", extra, {bearer, NULL}, &idp};
+    eas_exchange_head h = {"POST", NULL, "application/json", extra, {bearer, NULL, NULL}, &idp};
     eas_exchange_request r = {&idp, plain_head, json_body, NULL, &h, {{body_sink, NULL}, NULL, NULL, NULL}, 0, 5000, 0};
     CHECK_OK(eas_exchange_start(&X, &r));
     CHECK_EQ(run(), EAS_EXCHANGE_DONE);
@@ -157,7 +157,7 @@ TEST(exchange_gets_a_document_and_resends_on_a_stale_connection)
     rig();
     S.answer[0] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{\"Pr\r\n3\r\nx\"}\r\n0\r\n\r\n";
     S.answer[1] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
-    eas_exchange_head h = {"GET", NULL, NULL, NULL, {NULL, NULL}, &ad};
+    eas_exchange_head h = {"GET", NULL, NULL, NULL, {NULL, NULL, NULL}, &ad};
     eas_exchange_request r = {&ad, plain_head, NULL, NULL, &h, {{body_sink, NULL}, NULL, NULL, NULL}, 0, 5000, 0};
     CHECK_OK(eas_exchange_start(&X, &r));
     CHECK_EQ(run(), EAS_EXCHANGE_DONE);
@@ -206,7 +206,7 @@ TEST(exchange_held_request_is_cut_not_failed)
     eas_url u;
     CHECK_OK(eas_url_parse("https://eas.test/x", 18, &u));
     rig();
-    eas_exchange_head h = {"POST", NULL, "text/plain", NULL, {NULL, NULL}, &u};
+    eas_exchange_head h = {"POST", NULL, "text/plain", NULL, {NULL, NULL, NULL}, &u};
     eas_exchange_request r = {&u, plain_head, json_body, NULL, &h, {{body_sink, NULL}, NULL, NULL, NULL}, 0, 5000,
                               EAS_EXCHANGE_HELD};
     /* no answer at all before the deadline (the stream would block): a cut */
