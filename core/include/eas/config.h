@@ -152,7 +152,7 @@
 /* A whole request (head and WBXML body) is built here before it is sent, so that a step can send it
  * in as many pieces as the connection takes. */
 #ifndef EAS_REQUEST_MAX
-#define EAS_REQUEST_MAX 4096u
+#define EAS_REQUEST_MAX 10240u /* an Authorization value with a 4 KiB OAuth token fits beside a request */
 #endif
 /* Bytes read from the connection per call; the response streams through, never held whole. */
 #ifndef EAS_RX_CHUNK

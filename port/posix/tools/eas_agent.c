@@ -39,6 +39,7 @@
 #include "eas/tz.h"
 #include "eas/foldersync.h"
 #include "eas/oauth.h"
+#include "eas/oauth_client.h"
 #include "eas/version.h"
 #include "eas/store.h"
 #include "eas_posix.h"
@@ -67,11 +68,15 @@ static struct {
     eas_agent agent;
     eas_agent_config acfg;
     eas_oauth_bearer bearer; /* "auth": "oauth2-device": the stored tokens, streamed into each request */
+    eas_oauth_config ocfg;
+    eas_oauth_client oc;     /* the sign-in and the refreshes, over an exchange of their own */
+    eas_exchange idx;
     int trace;
     int verbose; /* the core's log lines of every level on stderr (warnings and errors always) */
     int reader; /* the state is a read-only copy (a command that only reads) */
     int json;
     int tls_ready;
+    int login; /* the command is login: no tokens needed yet */
     int discovering;       /* the command is discover */
     const char *address;   /* discover ADDRESS */
     char url[EAS_URL_MAX]; /* the account's URL: configured, or discovered */
@@ -83,6 +88,7 @@ static int usage(void)
 {
     fprintf(stderr, "usage: eas-agent --config FILE [--trace] [--verbose] COMMAND\n"
                     "commands:\n"
+                    "  login              OAuth device-code sign-in (\"auth\": \"oauth2-device\"): shows the code to enter\n"
                     "  folders [--json]   list the folder hierarchy (FolderSync first)\n"
                     "  sync [--json]      sync calendars, contacts and tasks (progress on stderr)\n"
                     "  push [--max-seconds N]   sync, then wait for changes (Ping) and print one JSON line each\n"
@@ -325,6 +331,15 @@ static void state_file_error(eas_err e)
         fprintf(stderr, "eas-agent: state file %s: %s\n", g.cfg.state_file, eas_err_str(e));
 }
 
+/* The service's message (it holds the URI and the user code) for the user; never a token. */
+static void show_sign_in(void *ctx, const char *message, const char *user_code, const char *uri)
+{
+    (void)ctx;
+    if (message[0]) printf("%s\n", message);
+    else printf("To sign in, open %s and enter the code %s\n", uri, user_code);
+    fflush(stdout);
+}
+
 /* offline: the command needs no network (nor password); copy: it works on a copy of the state (it only
  * reads the store: every offline command, and the directory lookups, which run beside a push). */
 static int setup(const char *config_path, int offline, int copy)
@@ -434,10 +449,18 @@ static int setup(const char *config_path, int offline, int copy)
     c->redirect_hosts = g.cfg.redirect_host_list;
     c->redirect_host_count = g.cfg.redirect_host_count;
     if (g.cfg.oauth && !offline) {
-        /* Exchange Online: Bearer tokens from the store (`login` put them there), never a password. */
+        /* Exchange Online: Bearer tokens from the store (`login` put them there), never a password.
+         * The identity platform is reached over the same streams and trust, by an exchange of its own. */
+        g.ocfg = (eas_oauth_config){g.cfg.client_id, g.cfg.tenant, g.cfg.scope, ""};
+        eas_exchange_init(&g.idx, g.tls_ready ? &g.tls_t : NULL, g.cfg.allow_plain_http ? &g.tcp_t : NULL, &g.pal);
+        if ((e = eas_oauth_client_init(&g.oc, &g.ocfg, g.cfg.authority, &g.store, &g.idx, &g.pal)) != EAS_OK) {
+            fprintf(stderr, "eas-agent: %s: key \"authority\": %s\n", config_path, eas_err_str(e));
+            return EXIT_USAGE;
+        }
+        g.oc.flow.show = show_sign_in;
         g.bearer.st = &g.store;
         e = eas_oauth_tokens_load(&g.store, &g.bearer.tokens);
-        if (e != EAS_OK) {
+        if (e != EAS_OK && !g.login) {
             fprintf(stderr, "eas-agent: %s\n", eas_err_str(e));
             return exit_code_of(e);
         }
@@ -457,6 +480,35 @@ static int setup(const char *config_path, int offline, int copy)
     return 0;
 }
 
+/* Sleeps until what w waits for (the connection, or a time), letting readers in meanwhile (between
+ * two steps every store operation is complete: readers, agenda and listings, may take their copy). */
+static eas_err wait_for(const eas_wait *w)
+{
+    if (w->what & EAS_WAIT_NOW) return EAS_OK; /* TLS holds bytes already: no sleep on the socket */
+    int shared = eas_posix_flash_share(&g.pp.flash) == EAS_OK;
+    eas_posix_wait_as(w, &g.pal.clock, &g.pp.tcp);
+    return shared && eas_posix_flash_own(&g.pp.flash) != EAS_OK ? EAS_ERR_FLASH : EAS_OK;
+}
+
+/* A device-code sign-in (login) or a refresh of the stored tokens, on the identity platform's
+ * exchange; the agent's connection is closed first (they share the streams). */
+static eas_err oauth_run(int login)
+{
+    eas_err e;
+    eas_agent_close(&g.agent);
+    if (login) eas_oauth_client_login(&g.oc);
+    else eas_oauth_client_refresh(&g.oc);
+    for (;;) {
+        eas_wait w;
+        e = eas_oauth_client_step(&g.oc, &w);
+        if (e != EAS_ERR_WOULD_BLOCK) break;
+        if ((e = wait_for(&w)) != EAS_OK) break;
+    }
+    eas_exchange_close(&g.idx);
+    if (e == EAS_OK) e = eas_oauth_tokens_load(&g.store, &g.bearer.tokens);
+    return e;
+}
+
 /* Drives one operation to its end, sleeping in poll() while the agent waits. */
 /* Where a server's redirect (451) took the account, said once per host. */
 static void note_redirect(void)
@@ -471,7 +523,7 @@ static void note_redirect(void)
 /* Monotonic time at which run() gives the operation up (EAS_ERR_ABORTED); 0: none. */
 static uint64_t run_until_ms;
 
-static eas_err run(eas_op op)
+static eas_err run_once(eas_op op)
 {
     eas_err e = eas_agent_begin(&g.agent, op);
     if (e != EAS_OK) return e;
@@ -495,6 +547,23 @@ static eas_err run(eas_op op)
     }
 }
 
+/* With OAuth: the access token refreshed shortly before it expires, and once on a 401 (then the
+ * operation runs once more; a second 401 is an authentication error). */
+static eas_err run(eas_op op)
+{
+    eas_err e;
+    if (!g.cfg.oauth) return run_once(op);
+    int64_t now = g.pal.clock.wall_time(g.pal.clock.ctx);
+    if (now < 0 || !eas_oauth_access_fresh(&g.bearer.tokens, (uint64_t)now)) {
+        if ((e = oauth_run(0)) != EAS_OK) return e;
+    }
+    e = run_once(op);
+    if (e != EAS_ERR_AUTH) return e;
+    eas_agent_close(&g.agent);
+    if ((e = oauth_run(0)) != EAS_OK) return e;
+    return run_once(op);
+}
+
 static void report_failure(eas_err e)
 {
     const eas_agent_failure *f = eas_agent_last_failure(&g.agent);
@@ -502,6 +571,10 @@ static void report_failure(eas_err e)
     if (e == EAS_ERR_TLS_VERIFY && g.tls_ready) {
         char why[160];
         if (eas_tls_verify_describe(eas_tls_verify_flags(&g.tls), why, sizeof why) == EAS_OK) fprintf(stderr, " (%s)", why);
+    }
+    if (g.cfg.oauth && e >= EAS_ERR_NOT_SIGNED_IN && e <= EAS_ERR_SIGNIN_REFUSED && g.oc.flow.aadsts) {
+        fprintf(stderr, " (AADSTS%lu)\n", (unsigned long)g.oc.flow.aadsts);
+        return;
     }
     if (f->http_status && f->http_status != 200) fprintf(stderr, " (HTTP %u)", f->http_status);
     if (f->eas_status > 1) fprintf(stderr, " (%s status %lu)", eas_cmd_name(f->cmd), (unsigned long)f->eas_status);
@@ -1008,6 +1081,18 @@ static void push_line(eas_class cls, const char *folder_id, eas_item_change chan
     if (cls == EAS_CLASS_CALENDAR && change != EAS_ITEM_DELETE) json_field(rec, len, "start", EAS_Calendar_StartTime);
     printf("}\n");
     fflush(stdout);
+}
+
+/* The device-code sign-in: the service's message on stdout, the tokens into the store. */
+static int cmd_login(void)
+{
+    eas_err e = oauth_run(1);
+    if (e != EAS_OK) {
+        report_failure(e);
+        return exit_code_of(e);
+    }
+    fprintf(stderr, "eas-agent: signed in\n");
+    return 0;
 }
 
 static int cmd_push(long max_seconds)
@@ -1587,7 +1672,7 @@ int main(int argc, char **argv)
         if (!strcmp(command, lists[k].name)) list = k;
     if (list < 0 && !editing && strcmp(command, "folders") != 0 && strcmp(command, "sync") != 0 &&
         strcmp(command, "push") != 0 && strcmp(command, "respond") != 0 && strcmp(command, "agenda") != 0 &&
-        strcmp(command, "status") != 0 && strcmp(command, "discover") != 0)
+        strcmp(command, "status") != 0 && strcmp(command, "discover") != 0 && strcmp(command, "login") != 0)
         return usage();
     g.discovering = !strcmp(command, "discover");
     if (g.discovering) g.address = edit.id;
@@ -1604,8 +1689,15 @@ int main(int argc, char **argv)
     if (responding && (!edit.id || !answer)) return usage();
     if ((edit.id && !editing && !responding && !g.discovering) || (answer && !responding)) return usage();
     /* The listings and the agenda read the store only: no network, no password needed. */
+    g.login = !strcmp(command, "login");
     int rc = setup(config, list >= 0 || !strcmp(command, "agenda") || !strcmp(command, "status"), 0);
     if (rc != 0) return rc;
+    if (g.login && !g.cfg.oauth) {
+        fprintf(stderr, "eas-agent: login: %s: key \"auth\" is not \"oauth2-device\"\n", config);
+        rc = EXIT_USAGE;
+    } else if (g.login) {
+        rc = cmd_login();
+    } else
     if (list >= 0) rc = cmd_list(lists[list].cls);
     else if (editing) rc = cmd_edit(command);
     else if (!strcmp(command, "respond")) rc = cmd_respond(edit.id, answer, instance);
