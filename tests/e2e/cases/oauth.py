@@ -293,8 +293,124 @@ def part_d():
           r.stderr.strip())
 
 
+OUTPUTS = []  # every output of eas-agent in part E, for the secrecy check
+
+
+def agent(cfg, *args, timeout=90, stdin=None):
+    r = subprocess.run(["timeout", str(timeout), "build/host/eas-agent", "--config", cfg] + list(args),
+                       capture_output=True, text=True)
+    OUTPUTS.extend([r.stdout, r.stderr])
+    return r
+
+
+def login(cfg, idp, outcome="approve", approve=True):
+    """eas-agent login in the background; the user code read from its stdout and answered."""
+    proc = subprocess.Popen(["timeout", "60", "build/host/eas-agent", "--config", cfg, "login"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    code = line.split("enter the code ")[-1].split()[0] if "enter the code " in line else ""
+    if approve and code:
+        idp.control("approve", user_code=code, user=ENV["E2E_USER"], outcome=outcome)
+    out, err = proc.communicate(timeout=90)
+    OUTPUTS.extend([line, out, err])
+    return proc.returncode, line, err
+
+
+def part_e():
+    print("  -- E. eas-agent login, then ActiveSync with Bearer tokens through the gateway to SOGo")
+    idp = Identity("--interval", "1", "--access-ttl", "8", "--log", os.path.join(OUT, "identity.log"))
+    gwlog = os.path.join(OUT, "gateway-e.log")
+    gw = Service("gateway", ["/usr/bin/python3", "tests/standin/bearer_gateway.py", "--identity", idp.base, "--ca",
+                             RSA_CA, "--upstream", ENV["E2E_EAS_URL_DIRECT"], "--user",
+                             "%s:%s" % (ENV["E2E_USER"], ENV["E2E_PASS"]), "--tls-chain", CHAIN, "--tls-key", KEY,
+                             "--log", gwlog])
+
+    def config(name, **extra):
+        cfg = os.path.join(OUT, name + ".json")
+        c = {"url": gw.base + "/Microsoft-Server-ActiveSync", "user": ENV["E2E_USER"], "auth": "oauth2-device",
+             "client_id": CLIENT, "authority": idp.base, "device_id": "oauth%s%d" % (name, os.getpid()),
+             "ca_file": RSA_CA, "state_file": fresh_state(name)}
+        c.update(extra)
+        with open(cfg, "w") as f:
+            json.dump(c, f)
+        return cfg
+
+    def stats(service):
+        return jhttp("GET", service.base + "/__standin__/stats")[1]
+
+    try:
+        cfg = config("e")
+        rc, line, err = login(cfg, idp)
+        check("login prints the service's message with the URI and the user code, then exits 0 (%s)" % rc,
+              rc == 0 and "https://microsoft.com/devicelogin" in line and "enter the code" in line, err.strip())
+        ref = subprocess.run(["timeout", "60", "build/host/eas-agent", "--config", os.path.join(OUT, "ec.json"),
+                              "folders"], capture_output=True, text=True,
+                             env=dict(ENV, E2E_TEST_PASSWORD=ENV["E2E_PASS"]))
+        r = agent(cfg, "--trace", "folders")
+        check("folders through the gateway with the Bearer token: exit 0, SOGo's folders (%d)" % r.returncode,
+              r.returncode == 0 and r.stdout and sorted(r.stdout.splitlines()) == sorted(ref.stdout.splitlines()),
+              r.stderr.strip()[-300:])
+        check("the trace shows an Authorization header, redacted", "Authorization" in r.stderr)
+        before = stats(idp)["refreshes"]
+        time.sleep(6.5)  # 8 s tokens are refreshed in their last quarter (2 s)
+        r = agent(cfg, "sync")
+        s_idp, s_gw = stats(idp), stats(gw)
+        check("a sync after the token's refresh margin: refreshed first (%d refresh), no 401, exit %d" % (
+            s_idp["refreshes"] - before, r.returncode), r.returncode == 0 and s_idp["refreshes"] == before + 1 and
+              s_gw["expired"] == 0, r.stderr.strip()[-300:])
+        idp.control("expire", user=ENV["E2E_USER"])
+        r = agent(cfg, "folders")
+        s_idp2, s_gw2 = stats(idp), stats(gw)
+        check("a 401 mid-session (the service expired the token): one refresh, the request again, exit %d" %
+              r.returncode, r.returncode == 0 and s_gw2["expired"] == 1 and
+              s_idp2["refreshes"] == s_idp["refreshes"] + 1, (s_gw2, r.stderr.strip()[-300:]))
+        check("no rotated refresh token was ever sent again", s_idp2["refresh_reused"] == 0, s_idp2)
+        idp.control("revoke", user=ENV["E2E_USER"])
+        r = agent(cfg, "folders")
+        check("revoked: one clear 'sign in again' error, exit 3 (%d)" % r.returncode, r.returncode == 3 and
+              "sign in again" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr.strip())
+        r = agent(cfg, "folders")
+        check("after that: 'not signed in: run login', exit 3", r.returncode == 3 and
+              "not signed in: run login" in r.stderr, r.stderr.strip())
+        rc, _, err = login(cfg, idp)
+        check("signed in again: works (%d)" % rc, rc == 0 and agent(cfg, "folders").returncode == 0, err.strip())
+
+        for outcome, word, code in (("deny", "declined", 70020), ("consent", "administrator must consent", 65001),
+                                    ("blocked", "Conditional Access", 53003), ("mfa-setup", "Conditional Access", 53004)):
+            rc, _, err = login(config("o" + outcome.replace("-", "")), idp, outcome=outcome)
+            check("login %s: exit 3, one line naming it (AADSTS%d)" % (outcome, code), rc == 3 and word in err and
+                  "AADSTS%d" % code in err and len(err.strip().splitlines()) == 1, err.strip())
+        idp.control("set", code_ttl=3)
+        rc, _, err = login(config("oexpired"), idp, approve=False)
+        check("nobody enters the code: 'expired', exit 3", rc == 3 and "expired" in err, err.strip())
+        idp.control("set", code_ttl=900)
+        idp.control("fail", endpoint="devicecode", error="invalid_client")
+        rc, _, err = login(config("oclient"), idp)
+        check("public client flows off: 'app registration refused', exit 3", rc == 3 and "app registration" in err,
+              err.strip())
+        rc, _, err = login(config("oscope", scope="https://outlook.office.com/.default offline_access " + SCOPE), idp)
+        check("a scope with .default: 'scope refused' (AADSTS70011), exit 3", rc == 3 and "scope refused" in err and
+              "70011" in err, err.strip())
+        rc, _, err = login(config("onet", authority="https://%s:1" % HOST), idp)
+        check("the identity platform unreachable: exit 2", rc == 2, err.strip())
+        idp.control("fail", endpoint="token", error="slow_down")
+        t0 = time.time()
+        rc, _, err = login(config("oslow"), idp)
+        check("slow_down: the client waits 5 s more and still signs in (%.1f s)" % (time.time() - t0),
+              rc == 0 and time.time() - t0 >= 6, err.strip())
+
+        issued = open(idp.issued).read().split()
+        logs = [open(p).read() for p in (gwlog, os.path.join(OUT, "identity.log")) if os.path.exists(p)]
+        leaks = [t[:12] for t in issued for text in OUTPUTS + logs if t in text or t[-40:] in text]
+        check("no token (%d issued) in any output, trace or log (%d texts)" % (len(issued), len(OUTPUTS) + len(logs)),
+              issued and not leaks, leaks[:3])
+    finally:
+        gw.stop()
+        idp.stop()
+
+
 def main():
-    parts = [p for p in (part_a, part_b, part_c, part_d) if len(sys.argv) < 2 or p.__name__[-1] in sys.argv[1:]]
+    parts = [p for p in (part_a, part_b, part_c, part_d, part_e) if len(sys.argv) < 2 or p.__name__[-1] in sys.argv[1:]]
     for part in parts:
         try:
             part()
