@@ -121,7 +121,7 @@
     X(EAS_ERR_SIGNIN_DENIED, 242, "sign-in declined by the user")                              \
     X(EAS_ERR_SIGNIN_CLIENT, 243, "app registration refused (client_id; public client flows on?)") \
     X(EAS_ERR_SIGNIN_SCOPE, 244, "scope refused by the identity platform")                     \
-    X(EAS_ERR_SIGNIN_CONSENT, 245, "an administrator must consent to the app (AADSTS65001)")   \
+    X(EAS_ERR_SIGNIN_CONSENT, 245, "an administrator must consent to the app")                 \
     X(EAS_ERR_SIGNIN_BLOCKED, 246, "sign-in blocked by a Conditional Access policy")           \
     X(EAS_ERR_SIGNIN_REVOKED, 247, "sign-in no longer valid: sign in again")                   \
     X(EAS_ERR_SIGNIN_REFUSED, 248, "request refused by the identity platform")

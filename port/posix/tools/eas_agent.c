@@ -242,7 +242,7 @@ static eas_err discover(const char *address, eas_discover_source *source)
     dc.base = g.cfg.autodiscover_url[0] ? g.cfg.autodiscover_url : NULL;
     dc.flags = (g.cfg.allow_plain_http ? EAS_DISCOVER_ALLOW_PLAIN_HTTP : 0u) |
                (g.cfg.autodiscover_public ? 0u : EAS_DISCOVER_ONLY_CONFIGURED);
-    dc.auth = (eas_auth){eas_auth_basic, &cred};
+    dc.auth = (eas_auth){eas_auth_basic, &cred, NULL};
     dc.user_agent = g.cfg.user_agent;
     dc.trace = discover_trace;
     e = eas_posix_discover(&dc, &g.pal, g.tls_ready ? &g.tls_t : NULL, &g.tcp_t, &g.pp.tcp, &g.discovery,
