@@ -282,7 +282,7 @@ def part_d():
         json.dump({"url": ENV["E2E_EAS_URL_RSA"], "user": ENV["E2E_USER"], "auth": "oauth2-device",
                    "client_id": CLIENT, "authority": "https://%s:1" % HOST, "device_id": "oauthnone%d" % os.getpid(),
                    "ca_file": RSA_CA, "state_file": state}, f)
-    for cmd in (["folders"], ["sync"], ["push", "--max-seconds", "5"]):
+    for cmd in (["folders"], ["sync"], ["push", "--max-seconds", "60"]):
         r = subprocess.run(["timeout", "60", "build/host/eas-agent", "--config", cfg] + cmd, capture_output=True,
                            text=True)
         check("%s: 'not signed in: run login', exit 3 (%d)" % (cmd[0], r.returncode),
