@@ -192,7 +192,7 @@ TEST(exchange_keeps_a_connection_only_for_the_same_host_and_port)
         CHECK_OK(eas_url_parse(urls[i], strlen(urls[i]), &u));
         S.answer[0] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
         S.next = 0;
-        eas_exchange_head h = {"GET", NULL, NULL, NULL, {NULL, NULL}, &u};
+        eas_exchange_head h = {"GET", NULL, NULL, NULL, {NULL, NULL, NULL}, &u};
         eas_exchange_request r = {&u, plain_head, NULL, NULL, &h, {{body_sink, NULL}, NULL, NULL, NULL}, 0, 5000, 0};
         got_len = 0;
         CHECK_OK(eas_exchange_start(&X, &r));
