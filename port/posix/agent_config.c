@@ -329,7 +329,7 @@ eas_err eas_cli_config_parse(const char *text, size_t len, const char *config_pa
     for (size_t i = 0; i < sizeof head_keys / sizeof head_keys[0]; i++)
         if (has_control(head_values[i]))
             return bad(msg, cap, "key \"%s\" holds a control character (CR, LF, tab, ...)", head_keys[i]);
-    if ((e = check_url(out, msg, cap)) != EAS_OK) return e;
+    if (out->url[0] && (e = check_url(out, msg, cap)) != EAS_OK) return e; /* none: discovery finds it */
     if (!out->state_file[0]) {
         if (snprintf(out->state_file, sizeof out->state_file, "%s.state", config_path) >= (int)sizeof out->state_file)
             return bad(msg, cap, "key \"%s\": the default path is too long", "state_file");
