@@ -1,14 +1,14 @@
 /* The sign-in flow: device code (RFC 8628), polling, refresh with rotation (RFC 6749 6), and what the
- * identity platform's answers mean. Responses are parsed with cJSON on the static arena, which is wiped
- * afterwards (it held the tokens). */
+ * identity platform's answers mean. The answers' JSON is read by the platform's binding (oauth_json.h:
+ * cJSON on the static arena, which is wiped afterwards: it held the tokens); no cJSON here. */
 #include "eas/oauth.h"
 
 #if EAS_ENABLE_OAUTH
 
 #include <string.h>
 
-#include "json_arena.h"
 #include "oauth_int.h"
+#include "oauth_json.h"
 
 /* RFC 8628 3.2: without an interval the client waits 5 s; 3.5: slow_down adds 5 s. */
 #define DEFAULT_INTERVAL_S 5u
@@ -80,40 +80,15 @@ void eas_oauth_lost(eas_oauth_flow *f, eas_err err)
     (void)fail(f, err == EAS_OK ? EAS_ERR_NET_IO : err);
 }
 
-static const char *str_of(const cJSON *o, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-/* A non-negative integer, given as a number or (Azure AD v1) as a string of digits; -1 when absent. */
-static long num_of(const cJSON *o, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-    if (cJSON_IsNumber(v)) return v->valuedouble >= 0 && v->valuedouble < 1e9 ? (long)v->valuedouble : -1;
-    if (cJSON_IsString(v) && v->valuestring[0]) {
-        long n = 0;
-        for (const char *c = v->valuestring; *c; c++) {
-            if (*c < '0' || *c > '9' || n > 100000000L) return -1;
-            n = n * 10 + (*c - '0');
-        }
-        return n;
-    }
-    return -1;
-}
-
 typedef enum { R_PENDING, R_SLOW_DOWN, R_FAILED } refusal;
 
 /* What an error answer means: RFC 6749 5.2 and RFC 8628 3.5 error codes, refined by Entra's AADSTS
  * numbers (the first of error_codes): consent (65001) and Conditional Access (53000-53999) come as
  * invalid_grant or interaction_required. */
-static refusal classify(eas_oauth_flow *f, const cJSON *root, uint16_t status, eas_err *err)
+static refusal classify(eas_oauth_flow *f, const eas_oauth_answer *ans, uint16_t status, eas_err *err)
 {
-    const char *e = root ? str_of(root, "error") : NULL;
-    const cJSON *codes = root ? cJSON_GetObjectItemCaseSensitive(root, "error_codes") : NULL;
-    const cJSON *first = cJSON_IsArray(codes) ? codes->child : NULL;
-    uint32_t code = cJSON_IsNumber(first) && first->valuedouble > 0 && first->valuedouble < 1e9
-                        ? (uint32_t)first->valuedouble : 0;
+    const char *e = ans ? ans->error : NULL;
+    uint32_t code = ans ? ans->aadsts : 0;
     f->aadsts = code;
     if (e && !strcmp(e, "authorization_pending")) return R_PENDING;
     if (e && !strcmp(e, "slow_down")) return R_SLOW_DOWN;
@@ -131,14 +106,11 @@ static refusal classify(eas_oauth_flow *f, const cJSON *root, uint16_t status, e
     return R_FAILED;
 }
 
-static eas_oauth_action on_devicecode(eas_oauth_flow *f, const cJSON *root, uint64_t now_ms)
+static eas_oauth_action on_devicecode(eas_oauth_flow *f, const eas_oauth_answer *ans, uint64_t now_ms)
 {
-    const char *dc = str_of(root, "device_code"), *uc = str_of(root, "user_code");
-    const char *uri = str_of(root, "verification_uri");
-    const char *msg = str_of(root, "message");
-    long expires = num_of(root, "expires_in"), interval = num_of(root, "interval");
+    const char *dc = ans->device_code, *uc = ans->user_code, *uri = ans->verification_uri;
+    long expires = ans->expires_in, interval = ans->interval;
     size_t n;
-    if (!uri) uri = str_of(root, "verification_url"); /* the v1 endpoint's spelling */
     if (!dc || !uc || !uri || expires <= 0) return fail(f, EAS_ERR_PROTOCOL);
     n = strlen(dc);
     if (n == 0 || n >= sizeof f->device_code) return fail(f, EAS_ERR_NOSPACE);
@@ -148,27 +120,22 @@ static eas_oauth_action on_devicecode(eas_oauth_flow *f, const cJSON *root, uint
     f->code_expires_ms = now_ms + (uint64_t)expires * 1000u;
     f->next_ms = now_ms + (uint64_t)f->interval_s * 1000u;
     f->action = EAS_OAUTH_SEND_POLL;
-    if (f->show) f->show(f->ctx, msg ? msg : "", uc, uri);
+    if (f->show) f->show(f->ctx, ans->message ? ans->message : "", uc, uri);
     return EAS_OAUTH_SEND_POLL;
 }
 
-static eas_oauth_action on_tokens(eas_oauth_flow *f, const cJSON *root, uint64_t wall_s)
+static eas_oauth_action on_tokens(eas_oauth_flow *f, const eas_oauth_answer *ans, uint64_t wall_s)
 {
-    const cJSON *at = cJSON_GetObjectItemCaseSensitive(root, "access_token");
-    const cJSON *rt = cJSON_GetObjectItemCaseSensitive(root, "refresh_token");
-    const char *type = str_of(root, "token_type");
-    long expires = num_of(root, "expires_in");
+    const char *at = ans->access_token, *rt = ans->refresh_token, *type = ans->token_type;
+    long expires = ans->expires_in;
     eas_err e;
-    if (!cJSON_IsString(at) || (rt && !cJSON_IsString(rt)) || expires <= 0 || !type ||
-        (strcmp(type, "Bearer") != 0 && strcmp(type, "bearer") != 0))
+    if (!at || ans->malformed || expires <= 0 || !type || (strcmp(type, "Bearer") != 0 && strcmp(type, "bearer") != 0))
         return fail(f, EAS_ERR_PROTOCOL);
     if (rt) {
-        e = eas_oauth_tokens_save(f->st, at->valuestring, strlen(at->valuestring), rt->valuestring,
-                                  strlen(rt->valuestring), wall_s, (uint32_t)expires, &f->tokens);
+        e = eas_oauth_tokens_save(f->st, at, strlen(at), rt, strlen(rt), wall_s, (uint32_t)expires, &f->tokens);
     } else {
         /* RFC 6749 6: no new refresh token means the old one stays good. */
-        e = eas_oauth_tokens_save_access(f->st, at->valuestring, strlen(at->valuestring), wall_s,
-                                         (uint32_t)expires, &f->tokens);
+        e = eas_oauth_tokens_save_access(f->st, at, strlen(at), wall_s, (uint32_t)expires, &f->tokens);
     }
     if (e != EAS_OK) return fail(f, e);
     f->err = EAS_OK;
@@ -178,23 +145,22 @@ static eas_oauth_action on_tokens(eas_oauth_flow *f, const cJSON *root, uint64_t
 
 eas_oauth_action eas_oauth_response(eas_oauth_flow *f, uint16_t http_status, uint64_t now_ms, uint64_t wall_s)
 {
-    cJSON *root = NULL;
+    eas_oauth_answer ans;
     eas_oauth_action next;
     eas_err e;
     uint8_t was = f->action;
     if (was != EAS_OAUTH_SEND_DEVICECODE && was != EAS_OAUTH_SEND_POLL && was != EAS_OAUTH_SEND_REFRESH)
         return fail(f, EAS_ERR_STATE);
-    e = eas_json_parse(f->body, f->body_len, &root, NULL);
+    e = eas_oauth_json_parse(f->body, f->body_len, &ans);
     wipe(f->body, f->body_len);
     f->body_len = 0;
-    if (e == EAS_OK && !cJSON_IsObject(root)) e = EAS_ERR_PROTOCOL;
     if (http_status == 200 && e == EAS_OK) {
-        next = was == EAS_OAUTH_SEND_DEVICECODE ? on_devicecode(f, root, now_ms) : on_tokens(f, root, wall_s);
+        next = was == EAS_OAUTH_SEND_DEVICECODE ? on_devicecode(f, &ans, now_ms) : on_tokens(f, &ans, wall_s);
     } else if (http_status == 200 || (e != EAS_OK && http_status < 500)) {
         next = fail(f, e == EAS_ERR_NOSPACE ? EAS_ERR_NOSPACE : EAS_ERR_PROTOCOL);
     } else {
         eas_err why = EAS_OK;
-        refusal r = classify(f, e == EAS_OK ? root : NULL, http_status, &why);
+        refusal r = classify(f, e == EAS_OK ? &ans : NULL, http_status, &why);
         if (was == EAS_OAUTH_SEND_POLL && (r == R_PENDING || r == R_SLOW_DOWN)) {
             if (r == R_SLOW_DOWN && f->interval_s < MAX_INTERVAL_S) f->interval_s += SLOW_DOWN_S;
             f->polls++;
@@ -209,7 +175,7 @@ eas_oauth_action eas_oauth_response(eas_oauth_flow *f, uint16_t http_status, uin
                 (void)eas_oauth_tokens_forget(f->st);
         }
     }
-    eas_json_arena_wipe();
+    eas_oauth_json_done();
     return next;
 }
 

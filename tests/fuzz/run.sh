@@ -18,7 +18,7 @@ for src in tests/fuzz/fuzz_*.c; do
     links=$(sed -n 's/.*fuzz-links:\(.*\)/\1/p' "$src" | head -1)
     if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
             -Icore/include -Iplatform -Itests/support -DEAS_FUZZ_BUILD \
-            $CORE platform/json_arena.c $links "$src" -o "$dir/$name" -lcjson 2>"$dir/build.log"; then  # core/oauth reads JSON: cJSON on the arena
+            $CORE platform/json_arena.c platform/oauth_json.c $links "$src" -o "$dir/$name" -lcjson 2>"$dir/build.log"; then  # core/oauth reads JSON through platform/oauth_json.c: cJSON on the arena
         echo "fuzz: $name does not build"; tail -20 "$dir/build.log"; fail=$((fail + 1)); continue
     fi
     # Seeds: the project's own vectors where the harness has a seed script, and the corpus a long run

@@ -122,7 +122,7 @@ typedef struct eas_oauth_flow {
     eas_oauth_tokens tokens;
     size_t body_len;
     char device_code[EAS_OAUTH_DEVICE_CODE_MAX];
-    /* The response body being received; parsed with cJSON on the static arena (platform/json_arena). */
+    /* The response body being received; read by the platform's JSON binding (platform/oauth_json.h). */
     char body[EAS_OAUTH_BODY_MAX];
 } eas_oauth_flow;
 
