@@ -9,6 +9,7 @@
 #include "agent_int.h"
 #include "directory.h"
 #include "eas/log.h"
+#include "eas/oauth_client.h"
 
 #define LOG(a) (&(a)->pal->log)
 
@@ -69,6 +70,9 @@ static eas_err ashttp_head(void *ctx, eas_sink out, uint64_t content_length)
     /* The policy key goes with every command but Provision. */
     r.policy_key = (p->flags & PH_NO_POLICY_KEY) ? 0 : policy_key_value(a);
     r.content_length = content_length;
+#if EAS_ENABLE_OAUTH
+    if (a->cfg->oauth) auth = (eas_auth){NULL, &a->bearer, eas_oauth_bearer_stream};
+#endif
     if (!auth.write && !auth.stream) {
         auth.write = basic_auth;
         auth.ctx = a;
@@ -142,6 +146,9 @@ static eas_err start_exchange(eas_agent *a, const eas_phase *p)
         a->xstate = AX_WAIT;
         return EAS_OK;
     }
+#if EAS_ENABLE_OAUTH
+    a->refreshed = 0; /* the next request may need a refresh of its own */
+#endif
     a->failure.cmd = p->cmd;
     a->body_ok = 0;
     a->body_seen = 0;
@@ -165,6 +172,35 @@ static eas_err start_exchange(eas_agent *a, const eas_phase *p)
     return EAS_OK;
 }
 
+/* cfg->oauth's refresh (PH_REFRESH), over its own exchange or this agent's: either way the connection to
+ * the ActiveSync server is closed first (the streams are shared, and the next host is another). */
+static eas_err start_refresh(eas_agent *a)
+{
+#if EAS_ENABLE_OAUTH
+    eas_exchange_close(&a->x);
+    eas_oauth_client_refresh(a->cfg->oauth);
+    a->xstate = AX_TOKEN;
+    return EAS_OK;
+#else
+    (void)a;
+    return EAS_ERR_STATE;
+#endif
+}
+
+static eas_err step_refresh(eas_agent *a, eas_wait *w)
+{
+#if EAS_ENABLE_OAUTH
+    eas_err e = eas_oauth_client_step(a->cfg->oauth, w);
+    if (e == EAS_ERR_WOULD_BLOCK) return e;
+    eas_exchange_close(a->cfg->oauth->x); /* the identity platform's connection is not kept */
+    a->xstate = AX_ENTER;
+    return e == EAS_OK ? eas_op_refreshed(a) : e;
+#else
+    (void)a, (void)w;
+    return EAS_ERR_STATE;
+#endif
+}
+
 /* Does what the current phase says: decides the next one, or starts its request, or ends. */
 static eas_err enter_phase(eas_agent *a)
 {
@@ -174,6 +210,8 @@ static eas_err enter_phase(eas_agent *a)
             a->op = EAS_OP_NONE;
             return EAS_OK;
         }
+        if (p->flags & PH_TOKEN) return start_refresh(a);
+        if (!p->decide && eas_op_refresh_due(a)) continue; /* the phase is PH_REFRESH now */
         if (!p->decide) return start_exchange(a, p);
         if (a->xstate == AX_WAIT) return EAS_OK;
         eas_err e = p->decide(a);
@@ -195,6 +233,9 @@ static eas_err on_response(eas_agent *a)
      * Content-Length: 0. */
     if (out.action == EAS_ASHTTP_OK && !a->body_seen) out.action = EAS_ASHTTP_OK_EMPTY;
     a->failure.http_status = out.status;
+#if EAS_ENABLE_OAUTH
+    if (out.action == EAS_ASHTTP_OK || out.action == EAS_ASHTTP_OK_EMPTY) a->refused_401 = 0;
+#endif
     switch (out.action) {
     case EAS_ASHTTP_OK:
         break;
@@ -231,6 +272,7 @@ static eas_err on_response(eas_agent *a)
     }
     case EAS_ASHTTP_FAIL:
     default:
+        if (out.err == EAS_ERR_AUTH) return eas_op_refused_401(a); /* with OAuth: refreshed once */
         return out.err != EAS_OK ? out.err : EAS_ERR_HTTP_STATUS;
     }
     if (p->decoder && (e = eas_wbxml_reader_finish(&a->reader)) != EAS_OK) {
@@ -264,11 +306,17 @@ eas_err eas_agent_init(eas_agent *a, const eas_agent_config *cfg, const eas_pal 
 {
     memset(a, 0, sizeof *a);
     if (!cfg || !pal || !store || !cfg->url || !cfg->user || !cfg->device_id || !cfg->device_type ||
-        (!cfg->password && !cfg->auth.write && !cfg->auth.stream))
+        (!cfg->password && !cfg->auth.write && !cfg->auth.stream && !cfg->oauth))
         return EAS_ERR_CONFIG;
+#if !EAS_ENABLE_OAUTH
+    if (cfg->oauth) return EAS_ERR_CONFIG; /* built without the sign-in */
+#endif
     a->cfg = cfg;
     a->pal = pal;
     a->store = store;
+#if EAS_ENABLE_OAUTH
+    a->bearer.st = store;
+#endif
     eas_exchange_init(&a->x, tls, plain, pal);
     if (events) a->ev = *events;
     /* Hashes of ServerIds in RAM are salted: a server cannot aim collisions at them. */
@@ -294,6 +342,13 @@ eas_err eas_agent_begin(eas_agent *a, eas_op op)
     if (op < EAS_OP_CONNECT || op > EAS_OP_FETCH) return EAS_ERR_ARG;
     if (op == EAS_OP_RESPOND && !a->respond_with) return EAS_ERR_STATE;
     if (EAS_OP_IS_LOOKUP(op) && a->lookup.ready != op) return EAS_ERR_STATE;
+#if EAS_ENABLE_OAUTH
+    if (a->cfg->oauth) { /* the tokens a sign-in (or the last operation's refresh) stored */
+        eas_err e = eas_oauth_tokens_load(a->store, &a->bearer.tokens);
+        if (e != EAS_OK) return e;
+        a->refreshed = a->refused_401 = 0;
+    }
+#endif
     a->lookup.ready = 0; /* a lookup is set up anew for each run */
     if (op == EAS_OP_SYNC_CHANGED) a->sync_only = a->ping_changed;
     a->ping_result = EAS_PING_NONE;
@@ -326,6 +381,11 @@ eas_err eas_agent_step(eas_agent *a, eas_wait *w)
             }
             a->xstate = AX_ENTER;
             continue;
+        case AX_TOKEN:
+            e = step_refresh(a, w);
+            if (e == EAS_ERR_WOULD_BLOCK) return e;
+            if (e != EAS_OK) return fail(a, e);
+            break;
         case AX_EXCHANGE: {
             eas_exchange_outcome o = eas_exchange_step(&a->x, w);
             if (o == EAS_EXCHANGE_PENDING) return EAS_ERR_WOULD_BLOCK;
@@ -353,6 +413,8 @@ eas_err eas_agent_step(eas_agent *a, eas_wait *w)
 }
 
 void eas_agent_close(eas_agent *a) { eas_exchange_close(&a->x); }
+
+eas_exchange *eas_agent_exchange(eas_agent *a) { return &a->x; }
 
 const eas_agent_failure *eas_agent_last_failure(const eas_agent *a) { return &a->failure; }
 

@@ -2,8 +2,9 @@
  *
  * Who calls whom (no circle): agent.c (the public API and the driver of an operation) calls
  * operation.c (the phase table: what each request is and what its answer means), exchange.c (the
- * HTTP exchange, which calls no one back), trace.c, and the records below; operation.c calls the
- * records (account.c: account state and the store transaction), items.c and outbox.c; outbox.c
+ * HTTP exchange, which calls no one back), core/oauth's client (cfg->oauth: PH_REFRESH), trace.c, and
+ * the records below; operation.c calls the records (account.c: account state and the store
+ * transaction), items.c and outbox.c; outbox.c
  * calls items.c and account.c; agent.c and account.c call redirect.c (a server's 451), which, like
  * items.c, calls nothing here; account.c calls nothing else here; trace.c reads the phase
  * table; agenda.c reads items through the public API; event.c builds records on its own. */
@@ -160,6 +161,7 @@ enum {
     PH_GAL_FIND,       /* Find with a GALSearchCriterion (16.1) */
     PH_RESOLVE,        /* ResolveRecipients */
     PH_FETCH,          /* ItemOperations Fetch */
+    PH_REFRESH,        /* OAuth: a new access token from the identity platform, then back to the phase */
     PH_FINISHED,
     PH_COUNT
 };
@@ -167,6 +169,7 @@ enum {
 #define PH_HELD 0x01u         /* the server holds the request (Ping): a timeout or early close is a cut */
 #define PH_EMPTY_ANSWER 0x02u /* an empty 200 is an answer of its own (Sync: nothing new), not quarantine */
 #define PH_NO_POLICY_KEY 0x04u /* sent without X-MS-PolicyKey (Provision) */
+#define PH_TOKEN 0x08u        /* no ActiveSync command: the request of cfg->oauth (eas/oauth_client.h) */
 
 /* A phase either decides (no command: which phase comes next) or sends one request. Every function
  * leaves what comes next in a->phase (PH_FINISHED ends the operation) or returns an error, which ends
@@ -192,13 +195,20 @@ eas_err eas_op_provision_then(eas_agent *a, uint8_t resume);
 /* The server is busy: wait wait_s, then ask the same again (the driver re-enters the phase).
  * EAS_ERR_THROTTLED after EAS_THROTTLE_RETRIES waits, or for a wait over EAS_RETRY_AFTER_MAX_S. */
 eas_err eas_op_wait(eas_agent *a, uint32_t wait_s);
+/* OAuth (cfg->oauth): before a request goes out, whether the access token is within its margin of
+ * expiry (then the phase is PH_REFRESH, back to the one that was to be sent, and 1 is returned); after a
+ * 401, a refresh and the request again, once (a second 401 is EAS_ERR_AUTH); after the refresh, the
+ * tokens' facts and the phase to go back to. */
+int eas_op_refresh_due(eas_agent *a);
+eas_err eas_op_refused_401(eas_agent *a);
+eas_err eas_op_refreshed(eas_agent *a);
 /* Whether the configuration syncs folders of this class (sync_classes, or its default). */
 int eas_op_class_kept(const eas_agent *a, uint8_t cls);
 /* The next wait of a back-off that grows with each (from 5 s, doubling, with jitter). */
 uint32_t eas_op_backoff_s(const eas_agent *a);
 
 /* The driver's states (a->xstate): enter the phase (decide, or start its request), an exchange under
- * way, a wait before the phase is entered again. */
-enum { AX_ENTER, AX_EXCHANGE, AX_WAIT };
+ * way, a wait before the phase is entered again, cfg->oauth's request under way (PH_TOKEN). */
+enum { AX_ENTER, AX_EXCHANGE, AX_WAIT, AX_TOKEN };
 
 #endif

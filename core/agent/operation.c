@@ -80,6 +80,64 @@ eas_err eas_op_wait(eas_agent *a, uint32_t wait_s)
     return EAS_OK;
 }
 
+/* ------------------------------------------------------------------- OAuth: the access token */
+
+#if EAS_ENABLE_OAUTH
+static void refresh_then(eas_agent *a)
+{
+    a->refresh_resume = a->phase;
+    a->phase = PH_REFRESH;
+}
+
+int eas_op_refresh_due(eas_agent *a)
+{
+    int64_t now = a->pal->clock.wall_time ? a->pal->clock.wall_time(a->pal->clock.ctx) : -1;
+    /* Without the time the expiry cannot be judged: the token goes, and a 401 says if it is stale. Just
+     * after a refresh the new token goes whatever its lifetime (one refresh per request, not a loop). */
+    if (!a->cfg->oauth || a->refreshed || now < 0 || eas_oauth_access_fresh(&a->bearer.tokens, (uint64_t)now))
+        return 0;
+    EAS_INFO(LOG(a), "the access token is about to expire: refreshing it");
+    refresh_then(a);
+    return 1;
+}
+
+eas_err eas_op_refused_401(eas_agent *a)
+{
+    if (!a->cfg->oauth || a->refused_401) return EAS_ERR_AUTH;
+    a->refused_401 = 1;
+    EAS_INFO(LOG(a), "HTTP 401 to the access token: refreshing it, then the request once more");
+    refresh_then(a);
+    /* A refused Ping was not held: it goes again at once, not after the pause between Pings. */
+    if (eas_phases[a->refresh_resume].flags & PH_HELD) a->ping_next_ms = 0;
+    return EAS_OK;
+}
+
+eas_err eas_op_refreshed(eas_agent *a)
+{
+    eas_err e = eas_oauth_tokens_load(a->store, &a->bearer.tokens);
+    if (e != EAS_OK) return e;
+    a->refreshed = 1;
+    a->phase = a->refresh_resume;
+    return EAS_OK;
+}
+#else
+int eas_op_refresh_due(eas_agent *a)
+{
+    (void)a;
+    return 0;
+}
+eas_err eas_op_refused_401(eas_agent *a)
+{
+    (void)a;
+    return EAS_ERR_AUTH;
+}
+eas_err eas_op_refreshed(eas_agent *a)
+{
+    (void)a;
+    return EAS_ERR_STATE;
+}
+#endif
+
 /* ------------------------------------------------------------------- deciding what comes next */
 
 static eas_err decide_start(eas_agent *a)
@@ -771,5 +829,6 @@ const eas_phase eas_phases[PH_COUNT] = {
                     PH_START, PH_EMPTY_ANSWER},
     [PH_FETCH] = {EAS_CMD_ITEMOPERATIONS, NULL, &eas_fetch_handler, init_lookup, body_lookup, after_lookup, NULL,
                   PH_START, 0},
+    [PH_REFRESH] = {PH_DECIDES, NULL, NULL, NULL, NULL, NULL, NULL, PH_START, PH_TOKEN},
     [PH_FINISHED] = {PH_DECIDES, NULL, NULL, NULL, NULL, NULL, NULL, PH_START, 0},
 };

@@ -10,6 +10,7 @@
 #include "eas/agenda.h"
 #include "eas/agent.h"
 #include "eas/civil.h"
+#include "eas/oauth_client.h"
 #include "eas/tz.h"
 #include "eas/store.h"
 #include "eas/wbxml.h"
@@ -2096,4 +2097,138 @@ TEST(agent_one_instance_changes_through_its_instance_id_at_16)
         CHECK(!entry_of(&s, "m16", d1 + 2 * 86400 + 9 * 3600)); /* the server's own deleted instance */
         CHECK(entry_of(&s, "m16", d1 + 9 * 3600) && entry_of(&s, "m16", d1 + 4 * 86400 + 9 * 3600));
     }
+}
+
+/* ---- OAuth: the agent refreshes the Bearer token itself (cfg.oauth) ---- */
+
+static eas_oauth_client oauth_c;
+static const eas_oauth_config oauth_cfg = {"9e5f94bc-e8a4-4e73-b8be-63364c29d753", "organizations",
+                                           "https://outlook.office.com/EAS.AccessAsUser.All offline_access", ""};
+
+/* A raw response (the identity platform's JSON). */
+static void add_raw(script *s, int status, const char *body)
+{
+    char *r = (char *)s->resp[s->nresp];
+    int n = snprintf(r, sizeof s->resp[0], "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+                     status, strlen(body), body);
+    if (n < 0 || (size_t)n >= sizeof s->resp[0]) {
+        check_fail(__FILE__, __LINE__, "test response does not fit the script");
+        return;
+    }
+    s->resp_len[s->nresp++] = (size_t)n;
+}
+
+static char oauth_json[2048];
+static const char *token_answer(const char *access, const char *refresh, unsigned expires_in)
+{
+    snprintf(oauth_json, sizeof oauth_json,
+             "{\"token_type\":\"Bearer\",\"scope\":\"EAS.AccessAsUser.All\",\"expires_in\":%u,\"access_token\":\"%s\","
+             "\"refresh_token\":\"%s\"}", expires_in, access, refresh);
+    return oauth_json;
+}
+
+/* An account at K1 (signed in with Basic for its first sync), then on OAuth with the pair stored: access
+ * token access, refresh token "RT-one", lifetime lifetime_s from now. The script is empty. */
+static int oauth_account(const char *access, uint32_t lifetime_s)
+{
+    if (first_sync() != 0) return -1;
+    new_script();
+    R.cfg.password = NULL;
+    R.cfg.oauth = &oauth_c;
+    if (eas_oauth_tokens_save(&R.store, access, strlen(access), "RT-one", 6, (uint64_t)fake_wall, lifetime_s, NULL) != EAS_OK)
+        return -1;
+    if (rig_agent() != EAS_OK) return -1;
+    /* The sign-in's requests go over the agent's own exchange, as on the boards. */
+    return eas_oauth_client_init(&oauth_c, &oauth_cfg, "https://login.test", &R.store, eas_agent_exchange(&R.agent),
+                                 &R.pal) == EAS_OK ? 0 : -1;
+}
+
+static unsigned count_of(const char *hay, const char *needle)
+{
+    unsigned n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle)) n++;
+    return n;
+}
+
+TEST(agent_oauth_401_refreshes_once_and_sends_the_request_again)
+{
+    CHECK(oauth_account("AT-one", 3600) == 0);
+    add_response(&R.conn, 401, "WWW-Authenticate: Bearer error=\"invalid_token\"\r\n", NULL);
+    add_raw(&R.conn, 200, token_answer("AT-two", "RT-two", 3600));
+    add_response(&R.conn, 200, NULL, FOLDERSYNC_K2);
+    CHECK_OK(rig_run(EAS_OP_FOLDER_SYNC));
+    CHECK(!strcmp(R.agent.folder_key, "K2"));
+    /* the FolderSync with the old token, the refresh with the stored refresh token, the FolderSync again */
+    const char *first = strstr(R.conn.requests, "Authorization: Bearer AT-one\r\n");
+    const char *refresh = strstr(R.conn.requests, "POST /organizations/oauth2/v2.0/token HTTP/1.1");
+    const char *again = strstr(R.conn.requests, "Authorization: Bearer AT-two\r\n");
+    CHECK_MSG(first && refresh && again && first < refresh && refresh < again, "%s", R.conn.requests);
+    CHECK(strstr(refresh, "grant_type=refresh_token") && strstr(refresh, "refresh_token=RT-one"));
+    CHECK_EQ(count_of(R.conn.requests, "Cmd=FolderSync"), 2);
+    /* the rotated pair is the stored one; no token in the core's log */
+    eas_oauth_tokens t;
+    CHECK_OK(eas_oauth_tokens_load(&R.store, &t));
+    CHECK_EQ(t.access_len, 6);
+    CHECK(strstr(core_log, "HTTP 401 to the access token: refreshing it") != NULL);
+    CHECK(!strstr(core_log, "AT-") && !strstr(core_log, "RT-"));
+}
+
+TEST(agent_oauth_second_401_is_an_authentication_error)
+{
+    CHECK(oauth_account("AT-one", 3600) == 0);
+    add_response(&R.conn, 401, NULL, NULL);
+    add_raw(&R.conn, 200, token_answer("AT-two", "RT-two", 3600));
+    add_response(&R.conn, 401, NULL, NULL);
+    add_raw(&R.conn, 200, token_answer("AT-three", "RT-three", 3600)); /* never asked for */
+    CHECK_EQ(rig_run(EAS_OP_FOLDER_SYNC), EAS_ERR_AUTH);
+    CHECK_EQ(eas_agent_last_failure(&R.agent)->http_status, 401);
+    CHECK_EQ(count_of(R.conn.requests, "oauth2/v2.0/token"), 1);
+    CHECK_OK(rig_agent());
+    CHECK(!strcmp(R.agent.folder_key, "K1"));
+}
+
+TEST(agent_oauth_refreshes_before_a_request_when_the_token_is_about_to_expire)
+{
+    CHECK(oauth_account("AT-one", 600) == 0); /* margin: min(300 s, a quarter of 600 s) = 150 s */
+    fake_wall += 440;                          /* 160 s left: still fresh */
+    add_response(&R.conn, 200, NULL, FOLDERSYNC_K2);
+    CHECK_OK(rig_run(EAS_OP_FOLDER_SYNC));
+    CHECK_EQ(count_of(R.conn.requests, "oauth2/v2.0/token"), 0);
+    fake_wall += 20; /* 140 s left: refreshed first, then the request with the new token only */
+    new_script();
+    add_raw(&R.conn, 200, token_answer("AT-two", "RT-two", 1)); /* stale at once: still one refresh, then it goes */
+    add_response(&R.conn, 200, NULL, FOLDERSYNC_K2);
+    CHECK_OK(rig_run(EAS_OP_FOLDER_SYNC));
+    const char *refresh = strstr(R.conn.requests, "oauth2/v2.0/token");
+    const char *sent = strstr(R.conn.requests, "Authorization: Bearer AT-two\r\n");
+    CHECK_MSG(refresh && sent && refresh < sent && !strstr(R.conn.requests, "Bearer AT-one"), "%s", R.conn.requests);
+    CHECK_EQ(count_of(R.conn.requests, "oauth2/v2.0/token"), 1);
+    CHECK(strstr(core_log, "the access token is about to expire: refreshing it") != NULL);
+    fake_wall -= 460;
+}
+
+TEST(agent_oauth_revoked_refresh_forgets_the_pair_then_not_signed_in)
+{
+    CHECK(oauth_account("AT-one", 3600) == 0);
+    add_response(&R.conn, 401, NULL, NULL);
+    add_raw(&R.conn, 400, "{\"error\":\"invalid_grant\",\"error_description\":\"AADSTS50173: The provided grant has expired "
+                          "due to it being revoked.\",\"error_codes\":[50173]}");
+    CHECK_EQ(rig_run(EAS_OP_FOLDER_SYNC), EAS_ERR_SIGNIN_REVOKED);
+    eas_oauth_tokens t;
+    CHECK_EQ(eas_oauth_tokens_load(&R.store, &t), EAS_ERR_NOT_SIGNED_IN);
+    CHECK_EQ(eas_agent_begin(&R.agent, EAS_OP_FOLDER_SYNC), EAS_ERR_NOT_SIGNED_IN);
+    CHECK_OK(rig_agent());
+    CHECK(!strcmp(R.agent.folder_key, "K1"));
+}
+
+/* Basic accounts are untouched: a 401 is an authentication error at once, and no token request goes. */
+TEST(agent_basic_401_is_not_refreshed)
+{
+    CHECK(first_sync() == 0);
+    new_script();
+    add_response(&R.conn, 401, NULL, NULL);
+    add_response(&R.conn, 200, NULL, FOLDERSYNC_K2);
+    CHECK_OK(rig_agent());
+    CHECK_EQ(rig_run(EAS_OP_FOLDER_SYNC), EAS_ERR_AUTH);
+    CHECK_EQ(count_of(R.conn.requests, "Cmd=FolderSync"), 1);
 }

@@ -24,6 +24,7 @@
 #include "eas/http.h"
 #include "eas/itemops.h"
 #include "eas/meeting.h"
+#include "eas/oauth.h"
 #include "eas/ping.h"
 #include "eas/provision.h"
 #include "eas/resolve.h"
@@ -50,7 +51,13 @@ typedef struct eas_agent_config {
     const char *url;      /* https://host[:port]/Microsoft-Server-ActiveSync */
     const char *user;     /* as the server knows it: "alice", "alice@example.com", "DOMAIN\\alice" */
     const char *password; /* for Basic authentication when auth.write is NULL; never logged */
-    eas_auth auth;        /* another Authorization scheme (OAuth Bearer): writes the header's value */
+    eas_auth auth;        /* another Authorization scheme: writes the header's value */
+    /* OAuth 2.0 (Exchange Online; eas/oauth_client.h, initialised on this agent's store): every request
+     * carries "Bearer <access token>" streamed from the store; the token is refreshed (the operation's
+     * PH_REFRESH phase) shortly before it expires, and once after a 401, and the request is then sent
+     * again; a second 401 is EAS_ERR_AUTH. Its exchange may be this agent's own (eas_agent_exchange):
+     * the agent's connection is closed before a refresh either way. NULL: password or auth. */
+    struct eas_oauth_client *oauth;
     const char *device_id;   /* letters and digits, at most 32 */
     const char *device_type; /* e.g. "easagent" */
     const char *device_model;
@@ -190,6 +197,13 @@ typedef struct eas_agent {
     uint8_t body_seen;   /* the response being read had body bytes */
     uint8_t redirect_state; /* EAS_REDIRECT_*: a->url is a server's redirect (core/agent/redirect.c) */
     uint8_t yield;          /* a window was committed: give the application the next step */
+#if EAS_ENABLE_OAUTH
+    /* cfg->oauth: the stored tokens' facts (loaded by eas_agent_begin and after each refresh) */
+    eas_oauth_bearer bearer;
+    uint8_t refresh_resume; /* the phase a refresh goes back to */
+    uint8_t refreshed;      /* the phase is entered again after a refresh: no second one before it is sent */
+    uint8_t refused_401;    /* a 401 was answered by a refresh: a second one is EAS_ERR_AUTH */
+#endif
     uint64_t wake_ms;
     eas_agent_failure failure;
     eas_exchange x;      /* the HTTP exchange under way (its buffers) */
@@ -266,11 +280,16 @@ typedef struct eas_agent {
 eas_err eas_agent_init(eas_agent *a, const eas_agent_config *cfg, const eas_pal *pal, eas_transport *tls,
                        eas_transport *plain, eas_store *store, const eas_agent_events *events);
 eas_err eas_agent_begin(eas_agent *a, eas_op op);
-/* EAS_ERR_WOULD_BLOCK: call again after *wait; EAS_OK: the operation is done; any other error: it
- * failed (eas_agent_last_failure says more) and the stored state is what it was before. */
+/* With cfg->oauth, eas_agent_begin is EAS_ERR_NOT_SIGNED_IN while the store holds no tokens.
+ * EAS_ERR_WOULD_BLOCK: call again after *wait; EAS_OK: the operation is done; any other error: it
+ * failed (eas_agent_last_failure says more) and the stored state is what it was before. A refresh
+ * refused by the identity platform fails the operation with its EAS_ERR_SIGNIN_* error. */
 eas_err eas_agent_step(eas_agent *a, eas_wait *wait);
 /* Closes the connection (e.g. before the process ends). */
 void eas_agent_close(eas_agent *a);
+/* The agent's HTTP exchange, for an eas_oauth_client (eas_oauth_client_init): one request buffer
+ * for both on a small device. The application runs that client (a sign-in) between operations only. */
+eas_exchange *eas_agent_exchange(eas_agent *a);
 
 const eas_agent_failure *eas_agent_last_failure(const eas_agent *a);
 /* A header the last response carried (eas/http.h's kept ones, e.g. the X-MS-Credential-Service-Url of a

@@ -67,7 +67,6 @@ static struct {
     eas_transport tls_t, tcp_t;
     eas_agent agent;
     eas_agent_config acfg;
-    eas_oauth_bearer bearer; /* "auth": "oauth2-device": the stored tokens, streamed into each request */
     eas_oauth_config ocfg;
     eas_oauth_client oc;     /* the sign-in and the refreshes, over an exchange of their own */
     eas_exchange idx;
@@ -458,14 +457,14 @@ static int setup(const char *config_path, int offline, int copy)
             return EXIT_USAGE;
         }
         g.oc.flow.show = show_sign_in;
-        g.bearer.st = &g.store;
-        e = eas_oauth_tokens_load(&g.store, &g.bearer.tokens);
+        eas_oauth_tokens t;
+        e = eas_oauth_tokens_load(&g.store, &t);
         if (e != EAS_OK && !g.login) {
             fprintf(stderr, "eas-agent: %s\n", eas_err_str(e));
             return exit_code_of(e);
         }
         c->password = NULL;
-        c->auth = (eas_auth){NULL, &g.bearer, eas_oauth_bearer_stream};
+        c->oauth = &g.oc; /* the agent refreshes the tokens over the same client */
     }
     eas_agent_events ev = {NULL, NULL, g.trace ? trace_out : NULL, on_item, on_progress, on_rejected};
     e = eas_agent_init(&g.agent, c, &g.pal, g.tls_ready ? &g.tls_t : NULL, &g.tcp_t, &g.store, &ev);
@@ -490,14 +489,13 @@ static eas_err wait_for(const eas_wait *w)
     return shared && eas_posix_flash_own(&g.pp.flash) != EAS_OK ? EAS_ERR_FLASH : EAS_OK;
 }
 
-/* A device-code sign-in (login) or a refresh of the stored tokens, on the identity platform's
- * exchange; the agent's connection is closed first (they share the streams). */
-static eas_err oauth_run(int login)
+/* The device-code sign-in, on the identity platform's exchange; the agent's connection is closed first
+ * (they share the streams). */
+static eas_err oauth_login(void)
 {
     eas_err e;
     eas_agent_close(&g.agent);
-    if (login) eas_oauth_client_login(&g.oc);
-    else eas_oauth_client_refresh(&g.oc);
+    eas_oauth_client_login(&g.oc);
     for (;;) {
         eas_wait w;
         e = eas_oauth_client_step(&g.oc, &w);
@@ -505,7 +503,6 @@ static eas_err oauth_run(int login)
         if ((e = wait_for(&w)) != EAS_OK) break;
     }
     eas_exchange_close(&g.idx);
-    if (e == EAS_OK) e = eas_oauth_tokens_load(&g.store, &g.bearer.tokens);
     return e;
 }
 
@@ -523,7 +520,9 @@ static void note_redirect(void)
 /* Monotonic time at which run() gives the operation up (EAS_ERR_ABORTED); 0: none. */
 static uint64_t run_until_ms;
 
-static eas_err run_once(eas_op op)
+/* With OAuth the agent refreshes the access token itself (shortly before it expires, and once on a 401:
+ * cfg.oauth, core/agent). */
+static eas_err run(eas_op op)
 {
     eas_err e = eas_agent_begin(&g.agent, op);
     if (e != EAS_OK) return e;
@@ -545,23 +544,6 @@ static eas_err run_once(eas_op op)
         eas_posix_wait_as(&w, &g.pal.clock, &g.pp.tcp);
         if (shared && eas_posix_flash_own(&g.pp.flash) != EAS_OK) return EAS_ERR_FLASH;
     }
-}
-
-/* With OAuth: the access token refreshed shortly before it expires, and once on a 401 (then the
- * operation runs once more; a second 401 is an authentication error). */
-static eas_err run(eas_op op)
-{
-    eas_err e;
-    if (!g.cfg.oauth) return run_once(op);
-    int64_t now = g.pal.clock.wall_time(g.pal.clock.ctx);
-    if (now < 0 || !eas_oauth_access_fresh(&g.bearer.tokens, (uint64_t)now)) {
-        if ((e = oauth_run(0)) != EAS_OK) return e;
-    }
-    e = run_once(op);
-    if (e != EAS_ERR_AUTH) return e;
-    eas_agent_close(&g.agent);
-    if ((e = oauth_run(0)) != EAS_OK) return e;
-    return run_once(op);
 }
 
 static void report_failure(eas_err e)
@@ -1086,7 +1068,7 @@ static void push_line(eas_class cls, const char *folder_id, eas_item_change chan
 /* The device-code sign-in: the service's message on stdout, the tokens into the store. */
 static int cmd_login(void)
 {
-    eas_err e = oauth_run(1);
+    eas_err e = oauth_login();
     if (e != EAS_OK) {
         report_failure(e);
         return exit_code_of(e);
