@@ -10,6 +10,9 @@ eas-agent over that chain. Run by tests/stages/64-e2e-oauth.sh with the e2e serv
   B. the gateway lets only live Bearer tokens through to SOGo;
   C. eas-agent completes the TLS handshake against the RSA chain (TLS 1.2, ECDHE-RSA, AES-GCM only),
      and refuses it with the wrong root.
+  D. before any sign-in; E. login, then ActiveSync through the gateway: refresh before expiry, one refresh
+     on a 401, revoked, every refusal, no token in any output;
+  F. push across several Pings with tokens that expire in seconds: refreshed before each request.
 """
 import base64
 import json
@@ -18,6 +21,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -316,27 +320,38 @@ def login(cfg, idp, outcome="approve", approve=True):
     return proc.returncode, line, err
 
 
+def gateway(idp, gwlog):
+    """The Bearer gateway in front of the real SOGo, taking the tokens of idp."""
+    return Service("gateway", ["/usr/bin/python3", "tests/standin/bearer_gateway.py", "--identity", idp.base, "--ca",
+                               RSA_CA, "--upstream", ENV["E2E_EAS_URL_DIRECT"], "--user",
+                               "%s:%s" % (ENV["E2E_USER"], ENV["E2E_PASS"]), "--tls-chain", CHAIN, "--tls-key", KEY,
+                               "--log", gwlog])
+
+
+def oauth_config(gw, idp, name, **extra):
+    """An eas-agent configuration on a new device signing in at idp, its ActiveSync through gw."""
+    cfg = os.path.join(OUT, name + ".json")
+    c = {"url": gw.base + "/Microsoft-Server-ActiveSync", "user": ENV["E2E_USER"], "auth": "oauth2-device",
+         "client_id": CLIENT, "authority": idp.base, "device_id": "oauth%s%d" % (name, os.getpid()),
+         "ca_file": RSA_CA, "state_file": fresh_state(name)}
+    c.update(extra)
+    with open(cfg, "w") as f:
+        json.dump(c, f)
+    return cfg
+
+
+def stats(service):
+    return jhttp("GET", service.base + "/__standin__/stats")[1]
+
+
 def part_e():
     print("  -- E. eas-agent login, then ActiveSync with Bearer tokens through the gateway to SOGo")
     idp = Identity("--interval", "1", "--access-ttl", "8", "--log", os.path.join(OUT, "identity.log"))
     gwlog = os.path.join(OUT, "gateway-e.log")
-    gw = Service("gateway", ["/usr/bin/python3", "tests/standin/bearer_gateway.py", "--identity", idp.base, "--ca",
-                             RSA_CA, "--upstream", ENV["E2E_EAS_URL_DIRECT"], "--user",
-                             "%s:%s" % (ENV["E2E_USER"], ENV["E2E_PASS"]), "--tls-chain", CHAIN, "--tls-key", KEY,
-                             "--log", gwlog])
+    gw = gateway(idp, gwlog)
 
     def config(name, **extra):
-        cfg = os.path.join(OUT, name + ".json")
-        c = {"url": gw.base + "/Microsoft-Server-ActiveSync", "user": ENV["E2E_USER"], "auth": "oauth2-device",
-             "client_id": CLIENT, "authority": idp.base, "device_id": "oauth%s%d" % (name, os.getpid()),
-             "ca_file": RSA_CA, "state_file": fresh_state(name)}
-        c.update(extra)
-        with open(cfg, "w") as f:
-            json.dump(c, f)
-        return cfg
-
-    def stats(service):
-        return jhttp("GET", service.base + "/__standin__/stats")[1]
+        return oauth_config(gw, idp, name, **extra)
 
     try:
         cfg = config("e")
@@ -409,8 +424,75 @@ def part_e():
         idp.stop()
 
 
+def caldav_put(name, summary, start):
+    """An event made on the server through CalDAV (SOGo directly), as another client of the mailbox would."""
+    ics = ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//easagent//e2e//EN\r\nBEGIN:VEVENT\r\nUID:%s\r\n"
+           "DTSTAMP:20261201T100000Z\r\nDTSTART:%s\r\nDTEND:%s\r\nSUMMARY:%s\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+           % (name, start, start[:9] + "23" + start[11:], summary))
+    url = "%s/%s/Calendar/personal/%s.ics" % (ENV["E2E_DAV_URL"], ENV["E2E_USER"], name)
+    auth = base64.b64encode(("%s:%s" % (ENV["E2E_USER"], ENV["E2E_PASS"])).encode()).decode()
+    req = urllib.request.Request(url, data=ics.encode(), method="PUT", headers={
+        "Authorization": "Basic " + auth, "Content-Type": "text/calendar; charset=utf-8"})
+    with urllib.request.urlopen(req, timeout=20) as r:
+        return r.status
+
+
+def part_f():
+    print("  -- F. tokens that expire in seconds while push runs across several Pings")
+    idp = Identity("--interval", "1", "--access-ttl", "8", "--log", os.path.join(OUT, "identity-f.log"))
+    gwlog = os.path.join(OUT, "gateway-f.log")
+    gw = gateway(idp, gwlog)
+    push = None
+    try:
+        cfg = oauth_config(gw, idp, "fpush")
+        rc, _, err = login(cfg, idp)
+        r = agent(cfg, "sync")
+        check("signed in and synced (%d, %d)" % (rc, r.returncode), rc == 0 and r.returncode == 0,
+              (err + r.stderr).strip()[-300:])
+        before, gw_before = stats(idp), stats(gw)
+        push = subprocess.Popen(["timeout", "200", "build/host/eas-agent", "--config", cfg, "push", "--max-seconds",
+                                 "180"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        out_lines, tag = [], "fpush%d" % os.getpid()
+        reader = threading.Thread(target=lambda: out_lines.extend(iter(push.stdout.readline, "")), daemon=True)
+        reader.start()
+        # Three changes, each after the token the last request carried has expired (8 s): every Ping answers
+        # early, its Sync follows, the next Ping goes, each with a token refreshed first.
+        for i in range(3):
+            time.sleep(10)
+            caldav_put("%s-%d" % (tag, i), "Pushed %d" % i, "2026121%dT090000Z" % (5 + i))
+            deadline = time.time() + 40
+            while time.time() < deadline and not any('"%s-%d' % (tag, i) in l for l in list(out_lines)):
+                time.sleep(0.5)
+        push.terminate()
+        errs = push.stderr.read()
+        push.wait(20)
+        reader.join(5)
+        OUTPUTS.extend(out_lines + [errs])
+        push = None
+        seen = [i for i in range(3) if any('"%s-%d' % (tag, i) in l for l in out_lines)]
+        after, gw_after = stats(idp), stats(gw)
+        pings = errs.count("waiting for changes")
+        check("push printed the three changes made while it ran (%s)" % seen, seen == [0, 1, 2], errs.strip()[-400:])
+        check("several Pings (%d)" % pings, pings >= 3, errs.strip()[-400:])
+        check("the access token was refreshed while pushing (%d refreshes), before it expired (no 401: %d)" % (
+            after["refreshes"] - before["refreshes"], gw_after["expired"] - gw_before["expired"]),
+              after["refreshes"] - before["refreshes"] >= 3 and gw_after["expired"] == gw_before["expired"],
+              (after, gw_after))
+        check("no error while pushing, no rotated refresh token sent again", "error" not in errs and
+              after["refresh_reused"] == 0, errs.strip()[-300:])
+        issued = open(idp.issued).read().split()
+        leaks = [t[:12] for t in issued for text in out_lines + [errs] if t in text or t[-40:] in text]
+        check("no token in push's output (%d issued)" % len(issued), issued and not leaks, leaks[:3])
+    finally:
+        if push:
+            push.kill()
+            push.communicate()
+        gw.stop()
+        idp.stop()
+
+
 def main():
-    parts = [p for p in (part_a, part_b, part_c, part_d, part_e) if len(sys.argv) < 2 or p.__name__[-1] in sys.argv[1:]]
+    parts = [p for p in (part_a, part_b, part_c, part_d, part_e, part_f) if len(sys.argv) < 2 or p.__name__[-1] in sys.argv[1:]]
     for part in parts:
         try:
             part()
