@@ -40,6 +40,10 @@ typedef struct eas_tls_config {
      * as SNI nor checked (mbedTLS 2.28 matches DNS names only), connect() refuses it with
      * EAS_ERR_TLS_IP_NAME, and so does init for an IP literal here. */
     const char *server_name;
+    /* The one connect host that server_name stands for (compared without case), so that a redirect,
+     * a discovery or a sign-in host is checked against its own name and never against the configured
+     * server's. NULL: every host (a port that only ever talks to one server). Must outlive the eas_tls. */
+    const char *server_name_for;
 } eas_tls_config;
 
 enum { EAS_TLS_IDLE, EAS_TLS_TCP, EAS_TLS_HANDSHAKE, EAS_TLS_OPEN };
@@ -48,6 +52,7 @@ typedef struct eas_tls {
     eas_transport inner;
     eas_entropy entropy;
     const char *server_name;
+    const char *server_name_for;
     mbedtls_ssl_context ssl;
     mbedtls_ssl_config conf;
     mbedtls_x509_crt ca;

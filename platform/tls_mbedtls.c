@@ -10,6 +10,7 @@
 #include <mbedtls/version.h>
 #include <mbedtls/x509.h>
 
+#include "eas/bytes.h"
 #include "tls_policy.h"
 
 /* A TLS 1.2 client handshake takes about 20 state steps; a call that has stepped this often without
@@ -106,6 +107,7 @@ eas_err eas_tls_init(eas_tls *t, const eas_transport *tcp, const eas_entropy *en
     t->inner = *tcp;
     t->entropy = *entropy;
     t->server_name = cfg->server_name;
+    t->server_name_for = cfg->server_name_for;
     mbedtls_ssl_init(&t->ssl);
     mbedtls_ssl_config_init(&t->conf);
     mbedtls_x509_crt_init(&t->ca);
@@ -174,7 +176,14 @@ eas_transport eas_tls_transport(eas_tls *t)
     return tr;
 }
 
-static const char *eas_tls_name(const eas_tls *t) { return t->server_name ? t->server_name : t->host; }
+/* The name to send and check for a connection to host: server_name only for the host it stands for. */
+static const char *tls_name_for(const eas_tls *t, const char *host)
+{
+    if (t->server_name && (!t->server_name_for || eas_ascii_ieq(host, strlen(host), t->server_name_for))) return t->server_name;
+    return host;
+}
+
+static const char *eas_tls_name(const eas_tls *t) { return tls_name_for(t, t->host); }
 
 /* Ends a connection that failed: the inner transport is closed and mbedTLS made ready for a new one. */
 static void eas_tls_abort(eas_tls *t)
@@ -209,7 +218,7 @@ static eas_err eas_tls_begin(eas_tls *t, const char *host, uint16_t port)
     size_t n = strlen(host);
     if (n == 0) return EAS_ERR_ARG;
     if (n >= sizeof t->host) return EAS_ERR_NOSPACE;
-    if (eas_tls_is_ip_literal(t->server_name ? t->server_name : host)) return EAS_ERR_TLS_IP_NAME;
+    if (eas_tls_is_ip_literal(tls_name_for(t, host))) return EAS_ERR_TLS_IP_NAME;
     memcpy(t->host, host, n + 1);
     t->port = port;
     t->resumed = 0;

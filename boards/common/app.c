@@ -634,7 +634,7 @@ static int setup(void)
         report_failure("tls heap", e);
         return EXIT_USAGE;
     }
-    eas_tls_config tc = {acc->ca, acc->ca_len, NULL};
+    eas_tls_config tc = {acc->ca, acc->ca_len, NULL, NULL};
     if ((e = eas_tls_init(&g.tls, &g.pal.tcp, &g.pal.entropy, &tc)) != EAS_OK) {
         report_failure("tls", e);
         return exit_code_of(e);

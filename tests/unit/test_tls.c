@@ -173,6 +173,8 @@ typedef struct {
 
 static uint8_t pem_buf[16384];
 
+static const char *name_for; /* eas_tls_config.server_name_for of the next client_init */
+
 static eas_err client_init(tls_client *c, const char *ca_file, const char *server_name)
 {
     memset(c, 0, sizeof *c);
@@ -180,7 +182,7 @@ static eas_err client_init(tls_client *c, const char *ca_file, const char *serve
     eas_posix_entropy_init(&c->entropy);
     size_t n = tls_load(ca_file, pem_buf, sizeof pem_buf);
     if (n == 0) return EAS_ERR_IO;
-    eas_tls_config cfg = {pem_buf, n, server_name};
+    eas_tls_config cfg = {pem_buf, n, server_name, name_for};
     eas_err e = eas_tls_init(&c->tls, &c->tcp_if, &c->entropy, &cfg);
     c->tr = eas_tls_transport(&c->tls);
     return e;
@@ -425,6 +427,26 @@ TEST(tls_server_name_overrides_connect_host)
     CHECK_EQ(flags, MBEDTLS_X509_BADCERT_CN_MISMATCH);
 }
 
+TEST(tls_server_name_only_for_its_host)
+{
+    uint32_t flags = 0;
+    int me = 0;
+    /* Given for the configured server's address, the name is used there (any case of the host) ... */
+    name_for = "127.0.0.1";
+    CHECK_OK(connect_kind("good", "ca.crt", "127.0.0.1", "eas.test", &flags, &me));
+    name_for = "LocalHost";
+    CHECK_OK(connect_kind("wronghost", "ca.crt", "localhost", "eas.test", &flags, &me));
+    /* ... and nowhere else: a redirect or discovery host is checked against its own name, so the
+     * wrong-host certificate (it carries eas.test, not localhost) fails there. */
+    name_for = "127.0.0.1";
+    CHECK_EQ(connect_kind("wronghost", "ca.crt", "localhost", "eas.test", &flags, &me), EAS_ERR_TLS_VERIFY);
+    CHECK_EQ(flags, MBEDTLS_X509_BADCERT_CN_MISMATCH);
+    /* An address that is not the one the name stands for has no name to send: refused as any literal. */
+    name_for = "eas.test";
+    CHECK_EQ(connect_kind("good", "ca.crt", "127.0.0.1", "eas.test", &flags, &me), EAS_ERR_TLS_IP_NAME);
+    name_for = NULL;
+}
+
 TEST(tls_ca_bundle_with_several_certificates)
 {
     CHECK(tls_certs());
@@ -440,7 +462,7 @@ TEST(tls_ca_bundle_with_several_certificates)
     memset(&c, 0, sizeof c);
     eas_posix_tcp_init(&c.tcp, &c.tcp_if);
     eas_posix_entropy_init(&c.entropy);
-    eas_tls_config cfg = {bundle, na - 1 + nb, NULL};
+    eas_tls_config cfg = {bundle, na - 1 + nb, NULL, NULL};
     eas_err e = eas_tls_init(&c.tls, &c.tcp_if, &c.entropy, &cfg);
     c.tr = eas_tls_transport(&c.tls);
     eas_err ce = e == EAS_OK ? client_connect(&c, "localhost", s.port) : e;
@@ -459,7 +481,7 @@ TEST(tls_config_errors)
     eas_posix_entropy_init(&ent);
     static eas_tls t;
     static const uint8_t junk[] = "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n";
-    eas_tls_config cfg = {junk, sizeof junk, NULL};
+    eas_tls_config cfg = {junk, sizeof junk, NULL, NULL};
     CHECK_EQ(eas_tls_init(&t, &tcp_if, &ent, &cfg), EAS_ERR_TLS_CONFIG);
     cfg.ca = NULL;
     CHECK_EQ(eas_tls_init(&t, &tcp_if, &ent, &cfg), EAS_ERR_ARG);
@@ -474,7 +496,7 @@ TEST(tls_config_errors)
     size_t n = tls_load("ca.crt", pem_buf, sizeof pem_buf);
     CHECK(n > 0);
     eas_entropy bad = {NULL, failing_entropy};
-    eas_tls_config good = {pem_buf, n, NULL};
+    eas_tls_config good = {pem_buf, n, NULL, NULL};
     tls_entropy_fail_calls = 0;
     CHECK_EQ(eas_tls_init(&t, &tcp_if, &bad, &good), EAS_ERR_IO);
     CHECK(tls_entropy_fail_calls > 0);
@@ -585,7 +607,7 @@ static void tls_trickle_body(tls_server *s)
     eas_posix_entropy_init(&c.entropy);
     size_t n = tls_load("ca.crt", pem_buf, sizeof pem_buf);
     CHECK(n > 0);
-    eas_tls_config cfg = {pem_buf, n, NULL};
+    eas_tls_config cfg = {pem_buf, n, NULL, NULL};
     CHECK_OK(eas_tls_init(&c.tls, &shim_if, &c.entropy, &cfg));
     c.tr = eas_tls_transport(&c.tls);
     eas_err e = client_connect(&c, "localhost", s->port);

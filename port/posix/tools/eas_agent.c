@@ -37,6 +37,7 @@
 #include "eas/civil.h"
 #include "eas/discover.h"
 #include "eas/tz.h"
+#include "eas/url.h"
 #include "eas/foldersync.h"
 #include "eas/oauth.h"
 #include "eas/oauth_client.h"
@@ -79,6 +80,7 @@ static struct {
     int discovering;       /* the command is discover */
     const char *address;   /* discover ADDRESS */
     char url[EAS_URL_MAX]; /* the account's URL: configured, or discovered */
+    char tls_name_for[EAS_URL_HOST_MAX]; /* the configured URL's host: the one tls_server_name stands for */
     eas_discovery discovery;
     eas_exchange discovery_x;
 } g;
@@ -413,7 +415,15 @@ static int setup(const char *config_path, int offline, int copy)
             return EXIT_USAGE;
         }
     } else {
-        eas_tls_config tc = {(const uint8_t *)ca, ca_len + 1, g.cfg.tls_server_name[0] ? g.cfg.tls_server_name : NULL};
+        /* tls_server_name is the configured server's certificate name: a redirect, discovery or sign-in
+         * host is checked against its own name. With no URL configured, there is no host it stands for. */
+        eas_url cu;
+        const char *sni = NULL;
+        if (g.cfg.tls_server_name[0] && eas_url_parse(g.cfg.url, strlen(g.cfg.url), &cu) == EAS_OK) {
+            memcpy(g.tls_name_for, cu.host, sizeof g.tls_name_for);
+            sni = g.cfg.tls_server_name;
+        }
+        eas_tls_config tc = {(const uint8_t *)ca, ca_len + 1, sni, g.tls_name_for};
         e = eas_tls_init(&g.tls, &g.pal.tcp, &g.pal.entropy, &tc);
         free(ca);
         if (e != EAS_OK && !plain) {
