@@ -30,6 +30,7 @@ eas_err_kind eas_err_kind_of(eas_err err)
     case EAS_ERR_HTTP_URL:
     case EAS_ERR_DISCOVER_ADDRESS:
     case EAS_ERR_TLS_IP_NAME:
+    case EAS_ERR_ITEM_PARTIAL:
     case EAS_ERR_TLS_CONFIG: return EAS_KIND_CONFIG;
     case EAS_ERR_NET_CONNECT:
     case EAS_ERR_NET_CLOSED:

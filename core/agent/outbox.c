@@ -129,12 +129,32 @@ static eas_err apply_local(eas_agent *a, unsigned slot, uint8_t change, const ui
     return e;
 }
 
+/* Before 16.0 a Change replaces the whole item: what the device's copy lost (attendees that did not
+ * fit, a value cut short) would be lost on the server too. 16.x ghosts what a Change leaves out. */
+static eas_err whole_item_check(const eas_agent *a, const uint8_t *held, size_t len)
+{
+    return a->version < EAS_PROTO_16_0 && (eas_item_flags(held, len) & EAS_ITEM_SENT_CUT) ? EAS_ERR_ITEM_PARTIAL : EAS_OK;
+}
+
 eas_err eas_agent_queue_change(eas_agent *a, const char *folder_id, const uint8_t *rec, size_t len)
 {
     int slot = folder_slot(a, folder_id);
     size_t id_len = 0;
     if (slot < 0) return EAS_ERR_NOT_FOUND;
-    if (!eas_item_id(rec, len, &id_len) || id_len == 0) return EAS_ERR_ARG;
+    const char *id = eas_item_id(rec, len, &id_len);
+    if (!id || id_len == 0 || id_len >= EAS_ITEM_ID_MAX) return EAS_ERR_ARG;
+    if (a->version < EAS_PROTO_16_0) {
+        /* The device's copy decides (the record handed in may have been built afresh). */
+        uint8_t held[EAS_ITEM_RECORD_MAX];
+        char sid[EAS_ITEM_ID_MAX];
+        size_t hlen = 0;
+        memcpy(sid, id, id_len);
+        sid[id_len] = '\0';
+        if (eas_agent_item_get(a, folder_id, sid, held, sizeof held, &hlen) == EAS_OK &&
+            whole_item_check(a, held, hlen) != EAS_OK)
+            return EAS_ERR_ITEM_PARTIAL;
+        if (whole_item_check(a, rec, len) != EAS_OK) return EAS_ERR_ITEM_PARTIAL;
+    }
     eas_err e = put_entry(a, EAS_ITEM_CHANGE, (unsigned)slot, rec, len, NULL);
     return e == EAS_OK ? apply_local(a, (unsigned)slot, EAS_ITEM_CHANGE, rec, len) : e;
 }
@@ -154,6 +174,7 @@ eas_err eas_agent_queue_instance(eas_agent *a, const char *folder_id, const char
     if (!llen) return EAS_ERR_NOSPACE;
     if (a->version < EAS_PROTO_16_0) {
         /* Before 16.0 an instance changes with its series: the whole record, Exceptions included. */
+        if (whole_item_check(a, series, len) != EAS_OK) return EAS_ERR_ITEM_PARTIAL;
         e = put_entry(a, EAS_ITEM_CHANGE, (unsigned)slot, local, llen, NULL);
     } else {
         eas_item_builder b;

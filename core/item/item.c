@@ -142,6 +142,9 @@ static int make_room(eas_item_builder *b, size_t n)
         size_t limit = b->depth || b->field_start ? b->top_start : b->len, at = 0, end = 0;
         if (!find_victim(b, limit, b->top_tier, &at, &end) || end <= at) return 0;
         size_t d = end - at;
+        /* A body never goes back to the server; anything else lost would be lost there by a whole-item
+         * Change (before 16.0). */
+        if ((eas_tag)((b->buf[at] << 8) | b->buf[at + 1]) != EAS_AirSyncBase_Body) b->buf[1] |= EAS_ITEM_SENT_CUT;
         memmove(b->buf + at, b->buf + end, b->len - end);
         b->len -= d;
         if (b->field_start > at) b->field_start -= d;
@@ -156,6 +159,7 @@ static void mark_lost(eas_item_builder *b)
 {
     b->buf[1] |= EAS_ITEM_DROPPED;
     if (b->top_tier == TIER_AGENDA) b->buf[1] |= EAS_ITEM_AGENDA_CUT;
+    if (b->top_tag != EAS_AirSyncBase_Body) b->buf[1] |= EAS_ITEM_SENT_CUT;
 }
 
 void eas_item_begin(eas_item_builder *b, uint8_t *buf, size_t cap, eas_class cls)
@@ -209,7 +213,10 @@ void eas_item_start(eas_item_builder *b, eas_tag tag, int has_content)
         return;
     }
     if (is_group(tag) && !has_content) return;
-    if (b->depth == 0) b->top_tier = tier_of((eas_class)b->cls, tag);
+    if (b->depth == 0) {
+        b->top_tier = tier_of((eas_class)b->cls, tag);
+        b->top_tag = tag;
+    }
     if (is_group(tag)) {
         if (b->depth == 255 || !make_room(b, 3 + 3 * (b->depth + 1u))) { /* the group and every close must fit */
             mark_lost(b);
@@ -302,6 +309,7 @@ void eas_item_text(eas_item_builder *b, const uint8_t *data, size_t len)
             k--;
         }
         b->buf[1] |= EAS_ITEM_TRUNCATED;
+        if (b->top_tag != EAS_AirSyncBase_Body) b->buf[1] |= EAS_ITEM_SENT_CUT;
         if (n < want) mark_lost(b); /* cut by the record's room, not by the value's limit */
         /* Whatever comes later for this field is past the cut: a value stays a prefix of the text. */
         b->field_cut = 1;

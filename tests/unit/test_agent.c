@@ -713,6 +713,44 @@ static eas_err queue_subject_change(const char *id, const char *subject)
     return olen ? eas_agent_queue_change(&R.agent, "cal", out, olen) : EAS_ERR_NOSPACE;
 }
 
+TEST(agent_change_before_16_of_an_item_held_in_part_is_refused)
+{
+    CHECK(first_sync_for(EAS_SYNC_CLASS(EAS_CLASS_CALENDAR)) == 0);
+    new_script();
+    add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K1</SyncKey>"
+                                     "<Changes><Count>0</Count></Changes></FolderSync>");
+    add_response(&R.conn, 200, NULL, SYNC_INIT);
+    /* e1's location is longer than a record keeps: the device holds it cut */
+    char loc[301], inner[1200];
+    memset(loc, 'L', 300);
+    loc[300] = '\0';
+    snprintf(inner, sizeof inner,
+             "<Commands>%s<Add><ServerId>e1</ServerId><ApplicationData><calendar:Subject>Long</calendar:Subject>"
+             "<calendar:Location>%s</calendar:Location><calendar:StartTime>20261201T090000Z</calendar:StartTime>"
+             "<calendar:EndTime>20261201T100000Z</calendar:EndTime></ApplicationData></Add></Commands>",
+             EV("e2", "Two"), loc);
+    add_response(&R.conn, 200, NULL, sync_resp(0, "S2", 1, inner, 0));
+    CHECK_OK(rig_agent());
+    CHECK_OK(rig_run(EAS_OP_SYNC));
+    CHECK_EQ(R.agent.version, EAS_PROTO_14_1);
+    /* 14.1: a Change is the whole item, so the cut location would replace the server's: refused, nothing
+     * queued, the device's copy as it was */
+    CHECK_EQ(queue_subject_change("e1", "Edited"), EAS_ERR_ITEM_PARTIAL);
+    CHECK_EQ(eas_err_kind_of(EAS_ERR_ITEM_PARTIAL), EAS_KIND_CONFIG);
+    CHECK_EQ(eas_agent_pending(&R.agent), 0);
+    CHECK_EQ(eas_agent_queue_instance(&R.agent, "cal", "e1", "20261201T090000Z", NULL, 0, 1), EAS_ERR_ITEM_PARTIAL);
+    CHECK_EQ(eas_agent_pending(&R.agent), 0);
+    items_seen s = items_now();
+    CHECK(strstr(s.subjects, "Long;") && !strstr(s.subjects, "Edited;"));
+    /* a whole item changes as before */
+    CHECK_OK(queue_subject_change("e2", "Two edited"));
+    CHECK_EQ(eas_agent_pending(&R.agent), 1);
+    /* 16.x leaves out of a Change what the device did not touch: allowed */
+    R.agent.version = EAS_PROTO_16_0;
+    CHECK_OK(queue_subject_change("e1", "Edited"));
+    CHECK_EQ(eas_agent_pending(&R.agent), 2);
+}
+
 TEST(agent_server_change_of_a_pending_item_is_a_reported_conflict_server_wins)
 {
     CHECK(synced_two() == 0);

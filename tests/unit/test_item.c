@@ -37,7 +37,25 @@ TEST(item_value_cut_in_pieces_stays_a_prefix)
             }
         CHECK(found);
         CHECK(eas_item_flags(rec, len) & EAS_ITEM_TRUNCATED);
+        /* a body never goes back in a Change: nothing a Change sends was cut */
+        CHECK(!(eas_item_flags(rec, len) & EAS_ITEM_SENT_CUT));
     }
+}
+
+TEST(item_value_cut_that_a_change_sends_back_is_flagged)
+{
+    char loc[300];
+    memset(loc, 'L', sizeof loc);
+    uint8_t rec[EAS_ITEM_RECORD_MAX];
+    eas_item_builder b;
+    eas_item_begin(&b, rec, sizeof rec, EAS_CLASS_CALENDAR);
+    CHECK_OK(eas_item_set_id(&b, "1", 1));
+    eas_item_start(&b, EAS_Calendar_Location, 1);
+    eas_item_text(&b, (const uint8_t *)loc, sizeof loc);
+    eas_item_end(&b, EAS_Calendar_Location);
+    size_t len = eas_item_finish(&b);
+    uint8_t fl = eas_item_flags(rec, len);
+    CHECK((fl & EAS_ITEM_TRUNCATED) && (fl & EAS_ITEM_SENT_CUT));
 }
 
 TEST(item_fields_not_kept_are_skipped_with_their_children)
@@ -222,6 +240,8 @@ TEST(item_agenda_fields_are_kept_whatever_comes_first)
             /* what gave way is said, and it was not the agenda's */
             uint8_t fl = eas_item_flags(rec, len);
             CHECK((fl & EAS_ITEM_DROPPED) && !(fl & EAS_ITEM_AGENDA_CUT));
+            /* attendees a whole-item Change would send back went: a 14.x Change would lose them */
+            CHECK(fl & EAS_ITEM_SENT_CUT);
             unsigned n = count_attendees(rec, len);
             CHECK_MSG(n < 40, "cap %zu: %u attendees", caps[k], n);
             if (caps[k] >= 480) CHECK_MSG(n >= 1, "cap %zu order %d: no attendee kept in the room left", caps[k], order);

@@ -16,6 +16,7 @@
     X(EAS_ERR_IO, 7, "I/O error")                                                              \
     X(EAS_ERR_SINK, 8, "output sink refused data")                                             \
     X(EAS_ERR_ABORTED, 9, "aborted by the application")                                        \
+    X(EAS_ERR_ITEM_PARTIAL, 10, "item held in part: a change before EAS 16.0 would lose the rest") \
     /* WBXML input (MS-ASWBXML, WBXML 1.3) */                                                  \
     X(EAS_ERR_WBXML_TRUNCATED, 20, "WBXML input ends inside a token or element")               \
     X(EAS_ERR_WBXML_VERSION, 21, "unsupported WBXML version")                                  \

@@ -28,6 +28,7 @@ typedef enum { EAS_CLASS_NONE = 0, EAS_CLASS_CALENDAR, EAS_CLASS_CONTACTS, EAS_C
 #define EAS_ITEM_TRUNCATED 0x01u /* a value was cut to its limit */
 #define EAS_ITEM_DROPPED 0x02u   /* fields were left out: the record was full */
 #define EAS_ITEM_AGENDA_CUT 0x04u /* and one of them (or a value cut short) is read by the agenda */
+#define EAS_ITEM_SENT_CUT 0x08u   /* what was lost or cut is sent back in a Change (anything but a body) */
 #define EAS_ITEM_TOMB 0x80u      /* a deleted item's place (the id only), kept for the key's probe sequence */
 #define EAS_ITEM_VALUE_MAX 254u
 #define EAS_ITEM_GROUP 0xFFu
@@ -51,6 +52,7 @@ typedef struct eas_item_builder {
     uint8_t empty_open; /* the last start was of an empty element: its end comes next */
     uint8_t top_tier;   /* keeping priority of the open top-level entry (see core/item/item.c) */
     size_t top_start;   /* offset of the open top-level entry (when depth > 0 or a field is open) */
+    eas_tag top_tag;    /* tag of the open top-level entry */
 } eas_item_builder;
 
 void eas_item_begin(eas_item_builder *b, uint8_t *buf, size_t cap, eas_class cls);
