@@ -375,6 +375,7 @@ static eas_err body_sync(eas_agent *a, eas_wbxml_writer *w)
     r.body_type = 1; /* plain text */
     r.truncation = EAS_SYNC_TRUNCATION;
     r.window_size = EAS_SYNC_WINDOW;
+    r.supported = eas_item_supported((eas_class)a->coll_cls, &r.supported_n);
     if (a->phase == PH_SYNC && eas_outbox_has_commands(a)) {
         r.commands = eas_outbox_write_commands;
         r.commands_ctx = a;

@@ -12,6 +12,12 @@ eas_err eas_sync_request_write(eas_wbxml_writer *w, const eas_sync_request *r)
     eas_wbxml_start(w, EAS_AirSync_Collection);
     eas_wbxml_text_element(w, EAS_AirSync_SyncKey, r->sync_key);
     eas_wbxml_text_element(w, EAS_AirSync_CollectionId, r->collection_id);
+    if (first && r->supported_n) {
+        /* Only the first Sync of a collection says it; the server keeps it for the SyncKeys that follow. */
+        eas_wbxml_start(w, EAS_AirSync_Supported);
+        for (size_t i = 0; i < r->supported_n; i++) eas_wbxml_empty(w, r->supported[i]);
+        eas_wbxml_end(w);
+    }
     if (!first) {
         /* Schema order: GetChanges, WindowSize, Options, Commands. */
         if (r->get_changes) eas_wbxml_empty(w, EAS_AirSync_GetChanges);

@@ -29,6 +29,16 @@ static const eas_tag keep_calendar[] = {
 #endif
 };
 
+/* Of the kept elements, the top-level ones a Change writes (the rest are their children, the body and
+ * what only the server writes), with DtStamp that an edit sets. */
+static const eas_tag supported_calendar[] = {
+    EAS_Calendar_Timezone,      EAS_Calendar_AllDayEvent,   EAS_Calendar_StartTime,     EAS_Calendar_EndTime,
+    EAS_Calendar_Subject,       EAS_Calendar_Location,      EAS_Calendar_OrganizerName, EAS_Calendar_OrganizerEmail,
+    EAS_Calendar_UID,           EAS_Calendar_BusyStatus,    EAS_Calendar_MeetingStatus, EAS_Calendar_Sensitivity,
+    EAS_Calendar_Reminder,      EAS_Calendar_DtStamp,       EAS_Calendar_Recurrence,    EAS_Calendar_Exceptions,
+    EAS_Calendar_Attendees,
+};
+
 /* What a record keeps first. A top-level field or group of a higher tier makes room by pushing out,
  * from the end, whole top-level entries of a lower one, one Attendee at a time; so whatever order a
  * server sends, the agenda's fields stay and the attendees and the body give way (docs/CALENDAR.md). */
@@ -71,6 +81,15 @@ static const eas_tag keep_email[] = {
     EAS_Email_DateReceived, EAS_Email_DisplayTo, EAS_Email_Importance, EAS_Email_Read,
     EAS_Email_MessageClass, EAS_AirSyncBase_Data,
 };
+
+const eas_tag *eas_item_supported(eas_class cls, size_t *n)
+{
+    switch (cls) {
+    case EAS_CLASS_CALENDAR: *n = sizeof supported_calendar / sizeof supported_calendar[0]; return supported_calendar;
+    case EAS_CLASS_CONTACTS: *n = sizeof keep_contacts / sizeof keep_contacts[0] - 1; return keep_contacts; /* not Data */
+    default: *n = 0; return NULL;
+    }
+}
 
 static int in_list(const eas_tag *list, size_t n, eas_tag tag)
 {

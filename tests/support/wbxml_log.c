@@ -108,3 +108,16 @@ eas_err wbxml_decode_log(const uint8_t *doc, size_t len, size_t split, size_t st
     if (offset) *offset = eas_wbxml_reader_error_offset(&r);
     return err;
 }
+
+size_t xml_to_wbxml(const char *xml, uint8_t *out, size_t cap)
+{
+    mem_sink m = {out, cap, 0};
+    eas_wbxml_writer w;
+    size_t off = 0;
+    eas_wbxml_writer_init(&w, (eas_sink){mem_sink_write, &m});
+    if (eas_xml_to_wbxml(xml, strlen(xml), &w, &off) != EAS_OK || eas_wbxml_writer_finish(&w) != EAS_OK) {
+        fprintf(stderr, "bad test XML at %zu\n", off);
+        return 0;
+    }
+    return m.len;
+}

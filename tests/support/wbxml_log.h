@@ -26,6 +26,9 @@ typedef struct {
 
 eas_err mem_sink_write(void *ctx, const uint8_t *data, size_t len);
 
+/* The test XML (eas_xml_to_wbxml's form) as WBXML in out: its length, 0 (said on stderr) when it is bad. */
+size_t xml_to_wbxml(const char *xml, uint8_t *out, size_t cap);
+
 /* Decodes doc[0..len) fed in pieces: split > 0 cuts once at split; step > 0 feeds step bytes at a time.
  * Returns the reader's final result; log receives the events; *offset the error offset. */
 eas_err wbxml_decode_log(const uint8_t *doc, size_t len, size_t split, size_t step, wbxml_log *log,

@@ -16,19 +16,6 @@
 
 /* ---- helpers ---- */
 
-static size_t xml_to_wbxml(const char *xml, uint8_t *out, size_t cap)
-{
-    mem_sink m = {out, cap, 0};
-    eas_wbxml_writer w;
-    size_t off = 0;
-    eas_wbxml_writer_init(&w, (eas_sink){mem_sink_write, &m});
-    if (eas_xml_to_wbxml(xml, strlen(xml), &w, &off) != EAS_OK || eas_wbxml_writer_finish(&w) != EAS_OK) {
-        fprintf(stderr, "bad test XML at %zu\n", off);
-        return 0;
-    }
-    return m.len;
-}
-
 /* Feeds the WBXML of xml to handler, step bytes at a time (0: all at once). */
 static eas_err decode_xml(const char *xml, const eas_wbxml_handler *h, void *user, size_t step)
 {

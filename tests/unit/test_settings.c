@@ -8,16 +8,6 @@
 #include "eas/wbxml.h"
 #include "wbxml_log.h"
 
-static size_t xml_to_wbxml(const char *xml, uint8_t *out, size_t cap)
-{
-    mem_sink m = {out, cap, 0};
-    eas_wbxml_writer w;
-    size_t off = 0;
-    eas_wbxml_writer_init(&w, (eas_sink){mem_sink_write, &m});
-    if (eas_xml_to_wbxml(xml, strlen(xml), &w, &off) != EAS_OK || eas_wbxml_writer_finish(&w) != EAS_OK) return 0;
-    return m.len;
-}
-
 static eas_err decode(const char *xml, size_t step, eas_settings_decoder *d)
 {
     static uint8_t doc[4096];

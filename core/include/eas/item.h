@@ -106,6 +106,12 @@ int eas_item_get_uint(const uint8_t *rec, size_t len, eas_tag tag, uint32_t *out
 /* A copy of rec into out with the top-level fields of the given tags replaced by new values (and added
  * at the end when rec has none); value NULL removes the field. Returns the new length, 0 when it does
  * not fit out. */
+/* The top-level elements of class cls that the record keeps and a whole-item Change sends back: the
+ * Supported list of a collection's first Sync (MS-ASCMD 2.2.3.179), so that what the device does not keep
+ * (categories, a contact's other numbers, ...) is ghosted: the server keeps it when a Change leaves it
+ * out. NULL (*n = 0) for the classes that have no ghosting. */
+const eas_tag *eas_item_supported(eas_class cls, size_t *n);
+
 typedef struct eas_item_override {
     eas_tag tag;
     const char *value;

@@ -44,6 +44,8 @@ typedef struct eas_sync_request {
     uint8_t body_type;         /* AirSyncBase Type: 1 plain text; 0: no BodyPreference */
     uint16_t window_size;      /* 0: none */
     uint32_t truncation;       /* TruncationSize of the body preference */
+    const eas_tag *supported;  /* with SyncKey 0: the elements the device manages (Supported), the rest ghosted */
+    size_t supported_n;
     eas_sync_write_fn commands; /* writes Add/Change/Delete elements of client changes; NULL: none */
     void *commands_ctx;
 } eas_sync_request;
