@@ -42,20 +42,6 @@ void eas_exchange_close(eas_exchange *x)
 
 /* ------------------------------------------------------------------------------ the request */
 
-typedef struct {
-    uint8_t *buf;
-    size_t cap, len;
-} buf_sink;
-
-static eas_err buf_write(void *ctx, const uint8_t *data, size_t len)
-{
-    buf_sink *s = ctx;
-    if (len > s->cap - s->len) return EAS_ERR_NOSPACE;
-    memcpy(s->buf + s->len, data, len);
-    s->len += len;
-    return EAS_OK;
-}
-
 static eas_err count_write(void *ctx, const uint8_t *data, size_t len)
 {
     (void)data;
@@ -101,15 +87,15 @@ static uint32_t peer_of(const eas_url *u)
 
 eas_err eas_exchange_start(eas_exchange *x, const eas_exchange_request *r)
 {
-    buf_sink bs = {x->buf, sizeof x->buf, 0};
+    eas_buf_sink bs = {x->buf, sizeof x->buf, 0};
     uint64_t body_len = 0;
     eas_err e;
     if (!r->url || !r->head) return EAS_ERR_ARG;
     x->state = X_IDLE;
     if (r->body && (e = r->body(r->ctx, (eas_sink){count_write, &body_len})) != EAS_OK) return e;
-    if ((e = r->head(r->ctx, (eas_sink){buf_write, &bs}, body_len)) != EAS_OK) return e;
+    if ((e = r->head(r->ctx, (eas_sink){eas_buf_sink_write, &bs}, body_len)) != EAS_OK) return e;
     x->head_len = (uint16_t)bs.len;
-    if (r->body && (e = r->body(r->ctx, (eas_sink){buf_write, &bs})) != EAS_OK) return e;
+    if (r->body && (e = r->body(r->ctx, (eas_sink){eas_buf_sink_write, &bs})) != EAS_OK) return e;
     x->req_len = (uint16_t)bs.len;
     x->req_sent = 0;
     x->got_bytes = 0;

@@ -195,24 +195,10 @@ eas_err eas_ics_idset_encode(const eas_ics_set *s, eas_sink sink, uint32_t *len)
     return o.err;
 }
 
-typedef struct buf_sink {
-    uint8_t *buf;
-    size_t cap, len;
-} buf_sink;
-
-static eas_err buf_write(void *ctx, const uint8_t *data, size_t n)
-{
-    buf_sink *b = ctx;
-    if (n > b->cap - b->len) return EAS_ERR_NOSPACE;
-    memcpy(b->buf + b->len, data, n);
-    b->len += n;
-    return EAS_OK;
-}
-
 eas_err eas_ics_idset_encode_buf(const eas_ics_set *s, uint8_t *buf, size_t cap, size_t *len)
 {
-    buf_sink b = {buf, cap, 0};
-    eas_sink sink = {buf_write, &b};
+    eas_buf_sink b = {buf, cap, 0};
+    eas_sink sink = {eas_buf_sink_write, &b};
     eas_err e = eas_ics_idset_encode(s, sink, NULL);
     if (len) *len = b.len;
     return e;

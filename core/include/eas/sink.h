@@ -16,4 +16,11 @@ typedef struct eas_sink {
     void *ctx;
 } eas_sink;
 
+/* A sink into a caller's buffer: a piece that does not fit is refused whole with EAS_ERR_NOSPACE. */
+typedef struct eas_buf_sink {
+    uint8_t *buf;
+    size_t cap, len;
+} eas_buf_sink;
+eas_err eas_buf_sink_write(void *ctx, const uint8_t *data, size_t len);
+
 #endif
