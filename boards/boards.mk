@@ -1,6 +1,7 @@
 # Firmware for the boards in boards/ (included by the top Makefile; see docs/EMBEDDED.md).
 #   make fw BOARD=mps2-an385 [ACCOUNT=path.json]   build/BOARD/easagent.elf (and .bin, .map)
 #        [FW_TEST_BOOTS=N FW_PING_ROUNDS=N FW_PING_SECONDS=N]  emulation tests: override the account's keys
+#        [FW_BENCH=1]                            the bench build (boards/common/fw_bench.h), into build/BOARD-bench/
 #   make fw-size BOARD=...                          flash and RAM per component, from the map file
 #   make size                                       also every board in BOARDS (after the core's table)
 #   make qemu-test                                  the firmware against the e2e server, under QEMU
@@ -12,7 +13,8 @@
 BOARD    ?= mps2-an385
 BOARDS   := mps2-an385 lm3s6965evb
 ACCOUNT  ?= boards/common/account.example.json
-FW_DIR   := $(BUILD)/$(BOARD)
+FW_BENCH ?=
+FW_DIR   := $(BUILD)/$(BOARD)$(if $(filter 1,$(FW_BENCH)),-bench)
 FW_ELF   := $(FW_DIR)/easagent.elf
 FW_PKGS  := gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm dpkg-dev xz-utils python3
 FW_TEST_BOOTS ?=
@@ -31,6 +33,7 @@ FW_INC   := -Icore/include -Iplatform -Iport/lwip -Iport/lwip/include -Iboards/c
             -I$(FW_DIR)/gen -I$(LWIP_DIR)/src/include -I$(MBEDTLS_DIR)/include
 FW_DEFS  := -DEAS_CONFIG_FILE='"eas_board_config.h"' -DMBEDTLS_CONFIG_FILE='"mbedtls_config_target.h"' \
             $(BOARD_DEFS)
+FW_DEFS  += $(if $(filter 1,$(FW_BENCH)),-DFW_BENCH=1)
 FW_BASE  := -std=c11 -Os -g $(BOARD_CPU) -ffunction-sections -fdata-sections -fno-common \
             -fno-unwind-tables -fno-asynchronous-unwind-tables
 # Our code: the project's warnings, as errors. lwIP and mbedTLS: their code, not ours to fix.
@@ -51,6 +54,9 @@ FW_LDFLAGS    := $(BOARD_CPU) -nostartfiles --specs=nano.specs -Wl,--gc-sections
 
 FW_OWN_SRCS  := $(CORE_SRCS) platform/tls_mbedtls.c $(sort $(wildcard port/lwip/*.c)) \
                 $(sort $(wildcard boards/common/*.c)) $(BOARD_SRCS)
+ifeq ($(FW_BENCH),1)
+FW_OWN_SRCS  += boards/common/bench/fw_bench.c
+endif
 LWIP_SRCS    := $(addprefix $(LWIP_DIR)/src/, core/init.c core/def.c core/dns.c core/inet_chksum.c core/ip.c \
                 core/mem.c core/memp.c core/netif.c core/pbuf.c core/stats.c core/sys.c core/tcp.c core/tcp_in.c \
                 core/tcp_out.c core/timeouts.c core/udp.c core/ipv4/dhcp.c core/ipv4/etharp.c core/ipv4/icmp.c \
@@ -71,7 +77,7 @@ FW_CORE_OBJS := $(patsubst %.c,$(FW_DIR)/obj/%.o,$(CORE_SRCS))
 # The packages and sources first, then a fresh make that sees them.
 fw: fw-deps
 	@$(MAKE) --no-print-directory fw-build BOARD=$(BOARD) ACCOUNT=$(ACCOUNT) FW_TEST_BOOTS=$(FW_TEST_BOOTS) \
-	    FW_PING_ROUNDS=$(FW_PING_ROUNDS) FW_PING_SECONDS=$(FW_PING_SECONDS)
+	    FW_PING_ROUNDS=$(FW_PING_ROUNDS) FW_PING_SECONDS=$(FW_PING_SECONDS) FW_BENCH=$(FW_BENCH)
 fw-deps:
 	@scripts/ensure-deps.sh $(FW_PKGS)
 	@scripts/fetch-sources.sh lwip mbedtls

@@ -46,6 +46,7 @@
 #include "eas/store.h"
 #include "eas/tz.h"
 #include "eas_lwip.h"
+#include "fw_bench.h"
 #include "lwip/ip4_addr.h"
 #include "lwip/netif.h"
 #include "tls.h"
@@ -124,6 +125,8 @@ _Noreturn static void finish(int code)
     con_puts("exit: ");
     con_putu((uint64_t)code);
     con_puts("\n");
+    FW_BENCH_HOOK(fw_bench_report("exit", "-"));
+    FW_BENCH_HOOK(fw_bench_store(&g.store));
     board_exit(code);
 }
 
@@ -617,6 +620,8 @@ static int setup(void)
     g.pal.entropy = board_entropy();
     g.pal.flash = *board_flash();
     g.pal.log = con_log(&g.log_level);
+    FW_BENCH_HOOK(fw_bench_attach(&g.pal));
+    FW_BENCH_HOOK(fw_bench_attach_netif(&g.net.netif));
 
     e = eas_store_mount(&g.store, &g.pal.flash);
     if (e == EAS_ERR_STORE_EMPTY) {
@@ -640,6 +645,7 @@ static int setup(void)
         return exit_code_of(e);
     }
     g.tls_t = eas_tls_transport(&g.tls);
+    FW_BENCH_HOOK(fw_bench_attach_tls(&g.tls_t));
 
     eas_agent_config *c = &g.acfg;
     c->url = acc->url;
@@ -663,6 +669,7 @@ static int setup(void)
     }
     show_ram();
     show_state();
+    FW_BENCH_HOOK(fw_bench_report("boot", "-"));
     return EXIT_OK;
 }
 
@@ -757,7 +764,10 @@ int main(void)
                 cap_heartbeat(now - push_start);
             }
             eas_err e = schedule[op].prepare ? schedule[op].prepare() : EAS_OK;
+            FW_BENCH_HOOK(fw_bench_report("begin", schedule[op].name));
+            FW_BENCH_HOOK(fw_bench_step_begin());
             if (e == EAS_OK) e = eas_agent_begin(&g.agent, schedule[op].op);
+            FW_BENCH_HOOK(fw_bench_step_end(1));
             if (e != EAS_OK && schedule[op].prepare) {
                 report_failure(schedule[op].name, e);
                 op = next_step(op, rounds);
@@ -789,7 +799,10 @@ int main(void)
             if (act == seen_activity && !ready_now && now < wake_ms) break;
             seen_activity = act;
             eas_wait w;
+            FW_BENCH_HOOK(fw_bench_step_begin());
             eas_err e = eas_agent_step(&g.agent, &w);
+            FW_BENCH_HOOK(fw_bench_step_end(e != EAS_ERR_WOULD_BLOCK));
+            FW_BENCH_HOOK(e != EAS_ERR_WOULD_BLOCK ? fw_bench_report("end", schedule[op].name) : (void)0);
             if (e == EAS_ERR_WOULD_BLOCK) {
                 wake_ms = w.until_ms;
                 ready_now = (w.what & EAS_WAIT_NOW) != 0;
