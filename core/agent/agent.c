@@ -210,7 +210,7 @@ static eas_err enter_phase(eas_agent *a)
             a->op = EAS_OP_NONE;
             return EAS_OK;
         }
-        if (p->flags & PH_TOKEN) return start_refresh(a);
+        if (EAS_ENABLE_OAUTH && (p->flags & PH_TOKEN)) return start_refresh(a);
         if (!p->decide && eas_op_refresh_due(a)) continue; /* the phase is PH_REFRESH now */
         if (!p->decide) return start_exchange(a, p);
         if (a->xstate == AX_WAIT) return EAS_OK;
@@ -305,12 +305,14 @@ eas_err eas_agent_init(eas_agent *a, const eas_agent_config *cfg, const eas_pal 
                        eas_transport *plain, eas_store *store, const eas_agent_events *events)
 {
     memset(a, 0, sizeof *a);
-    if (!cfg || !pal || !store || !cfg->url || !cfg->user || !cfg->device_id || !cfg->device_type ||
-        (!cfg->password && !cfg->auth.write && !cfg->auth.stream && !cfg->oauth))
-        return EAS_ERR_CONFIG;
-#if !EAS_ENABLE_OAUTH
-    if (cfg->oauth) return EAS_ERR_CONFIG; /* built without the sign-in */
+#if EAS_ENABLE_OAUTH
+    const int oauth = cfg && cfg->oauth;
+#else
+    const int oauth = 0;
 #endif
+    if (!cfg || !pal || !store || !cfg->url || !cfg->user || !cfg->device_id || !cfg->device_type ||
+        (!cfg->password && !cfg->auth.write && !cfg->auth.stream && !oauth))
+        return EAS_ERR_CONFIG;
     a->cfg = cfg;
     a->pal = pal;
     a->store = store;

@@ -199,9 +199,14 @@ eas_err eas_op_wait(eas_agent *a, uint32_t wait_s);
  * expiry (then the phase is PH_REFRESH, back to the one that was to be sent, and 1 is returned); after a
  * 401, a refresh and the request again, once (a second 401 is EAS_ERR_AUTH); after the refresh, the
  * tokens' facts and the phase to go back to. */
+#if EAS_ENABLE_OAUTH
 int eas_op_refresh_due(eas_agent *a);
 eas_err eas_op_refused_401(eas_agent *a);
 eas_err eas_op_refreshed(eas_agent *a);
+#else /* a board without the sign-in pays nothing for it */
+#define eas_op_refresh_due(a) ((void)(a), 0)
+#define eas_op_refused_401(a) ((void)(a), EAS_ERR_AUTH)
+#endif
 /* Whether the configuration syncs folders of this class (sync_classes, or its default). */
 int eas_op_class_kept(const eas_agent *a, uint8_t cls);
 /* The next wait of a back-off that grows with each (from 5 s, doubling, with jitter). */

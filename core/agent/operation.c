@@ -120,22 +120,6 @@ eas_err eas_op_refreshed(eas_agent *a)
     a->phase = a->refresh_resume;
     return EAS_OK;
 }
-#else
-int eas_op_refresh_due(eas_agent *a)
-{
-    (void)a;
-    return 0;
-}
-eas_err eas_op_refused_401(eas_agent *a)
-{
-    (void)a;
-    return EAS_ERR_AUTH;
-}
-eas_err eas_op_refreshed(eas_agent *a)
-{
-    (void)a;
-    return EAS_ERR_STATE;
-}
 #endif
 
 /* ------------------------------------------------------------------- deciding what comes next */

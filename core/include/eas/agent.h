@@ -57,7 +57,9 @@ typedef struct eas_agent_config {
      * PH_REFRESH phase) shortly before it expires, and once after a 401, and the request is then sent
      * again; a second 401 is EAS_ERR_AUTH. Its exchange may be this agent's own (eas_agent_exchange):
      * the agent's connection is closed before a refresh either way. NULL: password or auth. */
+#if EAS_ENABLE_OAUTH
     struct eas_oauth_client *oauth;
+#endif
     const char *device_id;   /* letters and digits, at most 32 */
     const char *device_type; /* e.g. "easagent" */
     const char *device_model;
