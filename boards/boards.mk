@@ -6,8 +6,9 @@
 #   make size                                       also every board in BOARDS (after the core's table)
 #   make qemu-test                                  the firmware against the e2e server, under QEMU
 #   make fw-riscv                                   the core alone for riscv64-unknown-elf (a second ISA)
-# The core (core/**/*.c) is compiled unchanged with the board's config header; lwIP 2.1.3 and mbedTLS
-# 2.28 come from Debian's source packages (scripts/fetch-sources.sh, into build/src/, never committed).
+# The core (core/**/*.c) is compiled unchanged with the board's config header; lwIP 2.1.3, mbedTLS
+# 2.28 and cJSON 1.7 (boards with the OAuth sign-in) come from Debian's source packages
+# (scripts/fetch-sources.sh, into build/src/, never committed).
 # The toolchain is Debian's arm-none-eabi GCC with newlib-nano.
 
 BOARD    ?= mps2-an385
@@ -67,7 +68,16 @@ MBEDTLS_SRCS := $(addprefix $(MBEDTLS_DIR)/library/, aes.c asn1parse.c asn1write
                 platform_util.c poly1305.c rsa.c rsa_internal.c sha256.c sha512.c ssl_ciphersuites.c ssl_cli.c \
                 ssl_msg.c ssl_tls.c x509.c x509_crt.c)
 
-FW_OWN_OBJS  := $(patsubst %.c,$(FW_DIR)/obj/%.o,$(FW_OWN_SRCS)) $(FW_DIR)/obj/gen/account.o
+# The OAuth sign-in (a board with BOARD_OAUTH := 1 and EAS_ENABLE_OAUTH 1): the identity platform's JSON
+# through platform/oauth_json.c, with Debian's cJSON on the static arena (boards/common/cjson_port.c
+# keeps newlib's malloc and strtod out of the image).
+CJSON_DIR    := $(BUILD)/src/cjson
+ifeq ($(BOARD_OAUTH),1)
+FW_OWN_SRCS  += platform/json_arena.c platform/oauth_json.c
+FW_CJSON_OBJ := $(FW_DIR)/obj/cjson/cJSON.o
+endif
+
+FW_OWN_OBJS  := $(patsubst %.c,$(FW_DIR)/obj/%.o,$(FW_OWN_SRCS)) $(FW_DIR)/obj/gen/account.o $(FW_CJSON_OBJ)
 FW_LWIP_OBJS := $(patsubst $(LWIP_DIR)/src/%.c,$(FW_DIR)/obj/lwip/%.o,$(LWIP_SRCS))
 FW_TLS_OBJS  := $(patsubst $(MBEDTLS_DIR)/library/%.c,$(FW_DIR)/obj/mbedtls/%.o,$(MBEDTLS_SRCS))
 FW_CORE_OBJS := $(patsubst %.c,$(FW_DIR)/obj/%.o,$(CORE_SRCS))
@@ -80,7 +90,7 @@ fw: fw-deps
 	    FW_PING_ROUNDS=$(FW_PING_ROUNDS) FW_PING_SECONDS=$(FW_PING_SECONDS) FW_BENCH=$(FW_BENCH)
 fw-deps:
 	@scripts/ensure-deps.sh $(FW_PKGS)
-	@scripts/fetch-sources.sh lwip mbedtls
+	@scripts/fetch-sources.sh lwip mbedtls cjson
 
 ifeq ($(BOARD_LDSCRIPT),)
 fw-build:
@@ -99,6 +109,16 @@ FORCE:
 $(FW_DIR)/obj/gen/account.o: $(FW_DIR)/gen/account.c
 	@mkdir -p $(dir $@)
 	$(FW_CC) $(FW_CFLAGS) -MMD -MP -c $< -o $@
+
+# <cjson/cJSON.h>, as Debian's libcjson-dev installs it on the host.
+$(FW_DIR)/gen/cjson/cJSON.h: $(CJSON_DIR)/cJSON.h
+	@mkdir -p $(dir $@); cp $< $@
+$(FW_DIR)/obj/platform/json_arena.o $(FW_DIR)/obj/platform/oauth_json.o $(FW_DIR)/obj/boards/common/signin.o: \
+    | $(FW_DIR)/gen/cjson/cJSON.h
+$(FW_DIR)/obj/cjson/cJSON.o: $(CJSON_DIR)/cJSON.c
+	@mkdir -p $(dir $@)
+	@$(FW_CC) $(FW_EXT_CFLAGS) -Dmalloc=fw_cjson_malloc -Dfree=fw_cjson_free -Drealloc=fw_cjson_realloc \
+	    -Dstrtod=fw_cjson_strtod -MMD -MP -c $< -o $@
 
 $(FW_DIR)/obj/lwip/%.o: $(LWIP_DIR)/src/%.c
 	@mkdir -p $(dir $@)

@@ -15,12 +15,13 @@ import re
 import subprocess
 import sys
 
-COMPONENTS = ["core", "platform", "port", "board", "lwIP", "mbedTLS", "libc"]
+COMPONENTS = ["core", "platform", "port", "board", "lwIP", "mbedTLS", "cJSON", "libc"]
 ALLOCATORS = {"malloc", "free", "calloc", "realloc", "_malloc_r", "_free_r", "_calloc_r", "_realloc_r",
               "memalign", "_memalign_r", "reallocf", "_sbrk", "_sbrk_r", "sbrk"}
 ARENAS = [  # (label, section-name pattern): static arenas, shown apart from their component's RAM
     ("mbedTLS heap arena", re.compile(r"^\.bss\.tls_heap$")),
     ("lwIP heap and pools", re.compile(r"^\.bss\.(ram_heap|memp_memory_.*)$")),
+    ("cJSON arena (sign-in)", re.compile(r"^\.bss\.json_arena$")),
     ("state region (emulated)", re.compile(r"^\.noinit")),
 ]
 
@@ -38,6 +39,8 @@ def component(obj):
         return "lwIP"
     if "libmbedtls.a" in obj:
         return "mbedTLS"
+    if "/obj/cjson/" in obj:
+        return "cJSON"
     if re.search(r"lib(c|c_nano|g|g_nano|m|gcc|nosys)\.a", obj) or "crt" in obj:
         return "libc"
     return None

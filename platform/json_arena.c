@@ -8,7 +8,7 @@
 /* Every block is aligned for any type: cJSON allocates both nodes (pointers, doubles) and strings. */
 #define ARENA_ALIGN alignof(max_align_t)
 
-static alignas(max_align_t) unsigned char arena[EAS_JSON_ARENA_SIZE];
+static alignas(max_align_t) unsigned char json_arena[EAS_JSON_ARENA_SIZE];
 static size_t arena_used;
 static size_t arena_peak;
 static int arena_exhausted;
@@ -17,13 +17,13 @@ static void *CJSON_CDECL arena_malloc(size_t size)
 {
     size_t start = (arena_used + (ARENA_ALIGN - 1)) & ~(size_t)(ARENA_ALIGN - 1);
     if (size == 0) size = 1;
-    if (start > sizeof arena || size > sizeof arena - start) {
+    if (start > sizeof json_arena || size > sizeof json_arena - start) {
         arena_exhausted = 1;
         return NULL;
     }
     arena_used = start + size;
     if (arena_used > arena_peak) arena_peak = arena_used;
-    return arena + start;
+    return json_arena + start;
 }
 
 static void CJSON_CDECL arena_free(void *p) { (void)p; }
@@ -43,7 +43,7 @@ void eas_json_arena_reset(void)
 
 void eas_json_arena_wipe(void)
 {
-    volatile unsigned char *p = arena;
+    volatile unsigned char *p = json_arena;
     for (size_t i = 0; i < arena_used; i++) p[i] = 0;
     eas_json_arena_reset();
 }

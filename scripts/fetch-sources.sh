@@ -1,6 +1,6 @@
 #!/bin/sh
 # fetch-sources.sh [PACKAGE...] : Debian source packages for the cross builds, into build/src/.
-#   default: lwip mbedtls. Each is unpacked by dpkg-source (Debian's patches applied) and reachable
+#   default: lwip mbedtls cjson. Each is unpacked by dpkg-source (Debian's patches applied) and reachable
 #   through a stable link build/src/NAME -> build/src/NAME-VERSION.
 #
 # The machine's apt configuration is not edited: a project-local sources list with deb-src entries is
@@ -10,7 +10,7 @@
 # Nothing fetched here is committed (build/ is ignored by git).
 set -eu
 cd "$(dirname "$0")/.."
-[ $# -gt 0 ] || set -- lwip mbedtls
+[ $# -gt 0 ] || set -- lwip mbedtls cjson
 SUITE=${EAS_SRC_SUITE:-bookworm}
 SRC=build/src
 APT=build/apt

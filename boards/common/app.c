@@ -25,6 +25,8 @@
  * At the first round, when the account names one ("gal_lookup"), a look-up in the Global Address List:
  *   GAL <email> <display name>   (at most APP_GAL_MAX), then GAL-END <shown> <server's total>
  * A lookup that fails prints its error line and the display goes on.
+ * With "auth": "oauth2-device" (docs/OAUTH.md) the display signs in on its console first when the store
+ * holds no tokens, and again after a sign-in the service refused or revoked (signin.h has those lines).
  *
  * One superloop, nothing blocks: lwIP is polled, the agent is stepped when something it may be waiting
  * for happened (a network callback fired, mbedTLS holds bytes, or its deadline came), and the CPU
@@ -49,6 +51,7 @@
 #include "fw_bench.h"
 #include "lwip/ip4_addr.h"
 #include "lwip/netif.h"
+#include "signin.h"
 #include "tls.h"
 
 #ifndef APP_NET_TIMEOUT_MS
@@ -93,6 +96,9 @@ static struct {
     unsigned fb_runs;
     eas_gal_query gal_q;
     unsigned gal_shown;
+#if EAS_ENABLE_OAUTH
+    fw_signin signin; /* "auth": "oauth2-device": the device-code sign-in, and the agent's refreshes */
+#endif
 } g;
 
 /* ------------------------------------------------------------------------------ reporting */
@@ -661,6 +667,16 @@ static int setup(void)
     c->allow_plain_http = acc->allow_plain_http;
     c->sync_classes = EAS_SYNC_CLASS(EAS_CLASS_CALENDAR); /* a meeting-room display: meetings only */
     c->calendar_filter = acc->calendar_filter; /* how far back; everything ahead */
+#if EAS_ENABLE_OAUTH
+    if (acc->oauth) { /* Bearer tokens from the store; the sign-in shares the agent's exchange */
+        c->password = NULL;
+        c->oauth = &g.signin.client;
+        if ((e = fw_signin_init(&g.signin, acc, &g.store, eas_agent_exchange(&g.agent), &g.pal)) != EAS_OK) {
+            con_puts("error: key \"authority\": not an https URL\n");
+            return EXIT_USAGE;
+        }
+    }
+#endif
     static const eas_agent_events events = {NULL, NULL, NULL, on_item, NULL, NULL};
     e = eas_agent_init(&g.agent, c, &g.pal, &g.tls_t, &g.pal.tcp, &g.store, &events);
     if (e != EAS_OK) {
@@ -668,6 +684,13 @@ static int setup(void)
         return exit_code_of(e);
     }
     show_ram();
+#if EAS_ENABLE_OAUTH
+    if (acc->oauth) {
+        con_puts("ram: signin ");
+        con_putu(sizeof g.signin);
+        con_puts("\n");
+    }
+#endif
     show_state();
     FW_BENCH_HOOK(fw_bench_report("boot", "-"));
     return EXIT_OK;
@@ -675,7 +698,24 @@ static int setup(void)
 
 /* ------------------------------------------------------------------------------ the loop */
 
-enum { APP_NET, APP_TIME, APP_START_OP, APP_RUN_OP, APP_ROUND_DONE, APP_IDLE };
+enum { APP_NET, APP_TIME, APP_START_OP, APP_RUN_OP, APP_ROUND_DONE, APP_IDLE, APP_SIGNIN };
+
+/* With OAuth: a sign-in error of an operation (not signed in, revoked) is a new device-code round after
+ * the back-off, whatever the round was doing; 1 when it is (the phase is then APP_SIGNIN). */
+static int signin_again(eas_err e, uint8_t *phase)
+{
+#if EAS_ENABLE_OAUTH
+    if (!fw_account_cfg.oauth || !fw_signin_error(e)) return 0;
+    eas_agent_close(&g.agent);
+    g.pushing = 0;
+    fw_signin_start(&g.signin, e);
+    *phase = APP_SIGNIN;
+    return 1;
+#else
+    (void)e, (void)phase;
+    return 0;
+#endif
+}
 
 /* Emulation tests end the Ping phase after ping_rounds rounds or ping_seconds seconds. */
 static int push_over(uint32_t rounds, uint64_t elapsed_ms)
@@ -751,6 +791,12 @@ int main(void)
                 con_time(wall);
                 con_puts(g.net.time_source == EAS_LWIP_TIME_SNTP ? " (SNTP)\n" : " (RTC)\n");
                 phase = APP_START_OP;
+#if EAS_ENABLE_OAUTH
+                if (acc->oauth && !fw_signin_signed_in(&g.signin, 1)) {
+                    fw_signin_start(&g.signin, EAS_OK);
+                    phase = APP_SIGNIN;
+                }
+#endif
                 busy = 1;
             } else if (now - phase_start > APP_TIME_TIMEOUT_MS) {
                 con_puts("error: no time (no RTC, no SNTP answer): certificates cannot be checked\n");
@@ -777,6 +823,11 @@ int main(void)
             }
             if (e != EAS_OK) {
                 report_failure(schedule[op].name, e);
+                if (signin_again(e, &phase)) {
+                    op = STEP_SYNC;
+                    busy = 1;
+                    break;
+                }
                 finish(exit_code_of(e));
             }
             if (op == STEP_PING) {
@@ -816,6 +867,11 @@ int main(void)
                 e = EAS_OK;
             } else if (e != EAS_OK) {
                 report_failure(schedule[op].name, e);
+                if (signin_again(e, &phase)) { /* then the whole round again */
+                    op = STEP_SYNC;
+                    busy = 1;
+                    break;
+                }
                 if (acc->test_boots) finish(exit_code_of(e));
                 /* A device keeps trying: the whole round again after the interval. */
                 eas_agent_close(&g.agent);
@@ -866,6 +922,33 @@ int main(void)
             }
             break;
         }
+#if EAS_ENABLE_OAUTH
+        case APP_SIGNIN: {
+            uint32_t act = eas_lwip_activity(&g.net);
+            if (act == seen_activity && !ready_now && now < wake_ms) break;
+            seen_activity = act;
+            eas_wait w;
+            eas_err e = fw_signin_step(&g.signin, &w);
+            if (e == EAS_ERR_WOULD_BLOCK) {
+                wake_ms = w.until_ms;
+                ready_now = (w.what & EAS_WAIT_NOW) != 0;
+                busy = ready_now;
+                break;
+            }
+            ready_now = 0;
+            wake_ms = 0;
+            if (e != EAS_OK) { /* the identity platform unreachable */
+                report_failure("sign-in", e);
+                if (acc->test_boots) finish(exit_code_of(e));
+                fw_signin_start(&g.signin, e);
+                break;
+            }
+            op = STEP_SYNC;
+            phase = APP_START_OP;
+            busy = 1;
+            break;
+        }
+#endif
         default: finish(EXIT_PROTOCOL);
         }
         if (!busy) board_wait_for_interrupt();

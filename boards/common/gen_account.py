@@ -19,7 +19,8 @@ Keys (unknown keys are an error naming them):
                                           "1 week", "2 weeks" (default), "1 month", "3 months", "6 months"
   timezone                                the device's zone as a POSIX TZ string (default "UTC0"); the
                                           agenda's day and local times (checked again by the firmware)
-  sync_interval_s                         seconds between rounds when Ping cannot be used (default 300)
+  sync_interval_s                         seconds between rounds when Ping cannot be used, and the first
+                                          back-off before a new sign-in after a refused one (default 300)
   heartbeat_max_s                         keep every Ping's heartbeat at most this (0: the adaptive one)
   test_boots                              emulation tests: the N-th boot goes on to Ping; earlier
                                           boots reset the board after their Sync (default 0: one boot)

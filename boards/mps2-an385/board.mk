@@ -7,3 +7,4 @@ BOARD_QEMU       := qemu-system-arm -M mps2-an385 -nographic -nic user,model=lan
                     -semihosting-config enable=on,target=native
 BOARD_FLASH_SIZE := 0x400000
 BOARD_RAM_SIZE   := 0x400000
+BOARD_OAUTH      := 1

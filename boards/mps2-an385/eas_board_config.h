@@ -11,7 +11,8 @@
 #define EAS_WBXML_XML_OUTBUF 128u
 #define EAS_LOG_LEVEL 2
 #define EAS_TLS_HOST_MAX 64u
-#define EAS_JSON_ARENA_SIZE 0u /* no JSON on the board */
+/* cJSON's arena: one token response (both tokens, up to EAS_OAUTH_BODY_MAX of JSON) and its tree */
+#define EAS_JSON_ARENA_SIZE (16u * 1024u)
 #define EAS_URL_MAX 256u
 #define EAS_URL_HOST_MAX 64u
 #define EAS_URL_PATH_MAX 128u
@@ -28,7 +29,7 @@
 #define EAS_STORE_SCRATCH 64u
 #define EAS_CRC32_TABLE 2048 /* slicing-by-8: 8 KiB of its 4 MiB of ROM */
 #define EAS_MAX_FOLDERS 16u
-#define EAS_REQUEST_MAX 2048u
+#define EAS_REQUEST_MAX 8192u /* a request of 2 KiB beside an Authorization value of a 4 KiB token */
 #define EAS_RX_CHUNK 1024u
 #define EAS_NET_TIMEOUT_MS 60000u
 #define EAS_RETRY_AFTER_MAX_S 600u
@@ -48,12 +49,13 @@
 #define EAS_SYNC_TRUNCATION 256u
 #define EAS_SYNC_MAX_WINDOWS 500u     /* per collection and operation: a server answering MoreAvailable */
 #define EAS_SYNC_MAX_IDLE_WINDOWS 3u  /* for ever cannot wear the flash out */
-/* OAuth sign-in: off until the firmware flow lands (it needs cJSON in the image: 10 KiB response + arena) */
-#define EAS_ENABLE_OAUTH 0
+/* OAuth sign-in (boards/common/signin.c; cJSON in the image, board.mk BOARD_OAUTH): tokens of 4 KiB each,
+ * streamed from the store into requests; a token response of both is received whole and parsed */
+#define EAS_ENABLE_OAUTH 1
 #define EAS_OAUTH_TOKEN_MAX 4096u
 #define EAS_OAUTH_CHUNK EAS_STORE_MAX_VALUE
 #define EAS_OAUTH_DEVICE_CODE_MAX 512u
-#define EAS_OAUTH_BODY_MAX 8192u
+#define EAS_OAUTH_BODY_MAX 10240u
 #define EAS_OAUTH_REFRESH_MARGIN_S 300u
 /* Ping: the heartbeat adapts between these (seconds); the display watches its calendar only */
 #define EAS_PING_START_S 480u
