@@ -11,7 +11,8 @@
 # after it; then the firmware exits 0 through semihosting (bounded by ping_rounds / ping_seconds).
 # The reference is the host CLI on the same account: `eas-agent folders` for the folders,
 # `eas-agent agenda --json --from DAY` for every agenda the firmware printed (tests/qemu/agenda_check.py).
-# Then the TLS refusals (wrong host, expired, untrusted CA) and a wrong password on the target, the same
+# Then the TLS refusals (wrong host, expired, untrusted CA), the OAuth sign-in on mps2-an385
+# (tests/qemu/oauth.py) and a wrong password on the target, the same
 # run on the 64 KiB board (lm3s6965evb, Stellaris Ethernet) in another zone (+05:30), the size reports
 # with their allocator check, and the core for RV32.
 #
@@ -29,8 +30,8 @@ skip() { echo "qemu: SKIPPED: $*"; echo "qemu: 0 passed, 0 failed"; exit 0; }
 
 PKGS="gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm dpkg-dev xz-utils python3"
 scripts/ensure-deps.sh $PKGS > "$T/deps.log" 2>&1 || skip "cannot install $PKGS: $(tail -2 "$T/deps.log" | tr '\n' ' ')"
-scripts/fetch-sources.sh lwip mbedtls > "$T/sources.log" 2>&1 \
-    || skip "cannot fetch the lwip and mbedtls sources: $(tail -2 "$T/sources.log" | tr '\n' ' ')"
+scripts/fetch-sources.sh lwip mbedtls cjson > "$T/sources.log" 2>&1 \
+    || skip "cannot fetch the lwip, mbedtls and cjson sources: $(tail -2 "$T/sources.log" | tr '\n' ' ')"
 
 # start is idempotent (~0.4 s when up) and brings the fronts this checkout expects (the RSA one on 8447).
 rc=0; bash tests/e2e/server.sh start sogo > "$T/server.log" 2>&1 || rc=$?
@@ -353,6 +354,14 @@ JSON
 firmware oauthfw 1 lm3s6965evb
 check "lm3s6965evb: an oauth2-device account says the firmware has no sign-in, exit 1 (got $(rc_of oauthfw))" \
     bash -c "[ '$(rc_of oauthfw)' = 1 ] && grep -q '^error: auth oauth2-device: this firmware has no OAuth sign-in' '$T/oauthfw.uart'"
+
+# ---- 2c. The OAuth device-code sign-in on mps2-an385 against the identity stand-in and the Bearer gateway
+# in front of SOGo: message and code on the UART, polling, a reset that keeps the sign-in, revoked -> said,
+# a new round after the back-off, token expiry, no token on the UART (tests/qemu/oauth.py) ----
+timeout 420 python3 tests/qemu/oauth.py > "$T/signin.out" 2>&1
+sed 's/^/  /' "$T/signin.out" | grep -E '^  +(ok|FAIL) ' || true
+grep -q '^qemu-oauth: [0-9]* passed' "$T/signin.out" || bad "the sign-in run ended early: $(tail -3 "$T/signin.out" | tr '\n' ' ')"
+pass=$((pass + $(grep -c '^  ok ' "$T/signin.out"))); fail=$((fail + $(grep -c '^  FAIL ' "$T/signin.out")))
 
 # ---- 3. Wrong password: exit 3 with HTTP 401; a bad zone: exit 1 ----
 account wrongpw "$E2E_EAS_URL"
