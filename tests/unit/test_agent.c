@@ -2167,9 +2167,9 @@ static const char *token_answer(const char *access, const char *refresh, unsigne
 
 /* An account at K1 (signed in with Basic for its first sync), then on OAuth with the pair stored: access
  * token access, refresh token "RT-one", lifetime lifetime_s from now. The script is empty. */
-static int oauth_account(const char *access, uint32_t lifetime_s)
+static int oauth_account_after(int (*setup)(void), const char *access, uint32_t lifetime_s)
 {
-    if (first_sync() != 0) return -1;
+    if (setup() != 0) return -1;
     new_script();
     R.cfg.password = NULL;
     R.cfg.oauth = &oauth_c;
@@ -2179,6 +2179,11 @@ static int oauth_account(const char *access, uint32_t lifetime_s)
     /* The sign-in's requests go over the agent's own exchange, as on the boards. */
     return eas_oauth_client_init(&oauth_c, &oauth_cfg, "https://login.test", &R.store, eas_agent_exchange(&R.agent),
                                  &R.pal) == EAS_OK ? 0 : -1;
+}
+
+static int oauth_account(const char *access, uint32_t lifetime_s)
+{
+    return oauth_account_after(first_sync, access, lifetime_s);
 }
 
 static unsigned count_of(const char *hay, const char *needle)
@@ -2257,6 +2262,22 @@ TEST(agent_oauth_revoked_refresh_forgets_the_pair_then_not_signed_in)
     CHECK_EQ(eas_agent_begin(&R.agent, EAS_OP_FOLDER_SYNC), EAS_ERR_NOT_SIGNED_IN);
     CHECK_OK(rig_agent());
     CHECK(!strcmp(R.agent.folder_key, "K1"));
+}
+
+/* A Ping refused with 401 was never held: after the refresh it goes again at once, not after the pause
+ * between Pings. */
+TEST(agent_oauth_ping_refused_401_goes_again_at_once)
+{
+    CHECK(oauth_account_after(synced_two, "AT-one", 3600) == 0);
+    add_response(&R.conn, 401, NULL, NULL);
+    add_raw(&R.conn, 200, token_answer("AT-two", "RT-two", 3600));
+    add_response(&R.conn, 200, NULL, "<Ping xmlns=\"Ping:\"><Status>2</Status><Folders><Folder>cal</Folder></Folders></Ping>");
+    uint64_t t0 = fake_ms;
+    CHECK_OK(rig_run(EAS_OP_PING));
+    CHECK_EQ(eas_agent_ping_result(&R.agent), EAS_PING_CHANGED);
+    CHECK_EQ(count_of(R.conn.requests, "Cmd=Ping"), 2);
+    CHECK(strstr(R.conn.requests, "Bearer AT-two") != NULL);
+    CHECK_MSG(fake_ms - t0 < EAS_PING_MIN_INTERVAL_S * 1000u, "%llu ms", (unsigned long long)(fake_ms - t0));
 }
 
 /* Basic accounts are untouched: a 401 is an authentication error at once, and no token request goes. */
