@@ -136,26 +136,80 @@ static eas_err whole_item_check(const eas_agent *a, const uint8_t *held, size_t 
     return a->version < EAS_PROTO_16_0 && (eas_item_flags(held, len) & EAS_ITEM_SENT_CUT) ? EAS_ERR_ITEM_PARTIAL : EAS_OK;
 }
 
+/* The next top-level entry of a record (a field, or a group with all it holds): [*at, *end) of rec. */
+static int next_entry(eas_item_cursor *c, size_t *at, size_t *end, eas_tag *tag)
+{
+    eas_item_field f;
+    *at = c->pos;
+    if (!eas_item_next(c, &f)) return 0;
+    *tag = f.tag;
+    if (f.kind == 1) /* bounded by the record: each step moves on */
+        while (eas_item_next(c, &f) && !(f.kind == 2 && f.depth == 0)) {}
+    *end = c->pos;
+    return 1;
+}
+
+static int holds_entry(const uint8_t *held, size_t hlen, eas_tag tag, const uint8_t *bytes, size_t n)
+{
+    eas_item_cursor c;
+    size_t at = 0, end = 0;
+    eas_tag t = 0;
+    if (eas_item_open(&c, held, hlen) != EAS_OK) return 0;
+    while (next_entry(&c, &at, &end, &t))
+        if (t == tag && end - at == n && memcmp(held + at, bytes, n) == 0) return 1;
+    return 0;
+}
+
+/* At 16.x what a Change leaves out stays as it is on the server (ghosted), so it carries only the
+ * top-level entries the edit made or changed: never a value the device holds cut short, which would cut
+ * it on the server too. 0 when it does not fit. */
+static size_t edits_only(const uint8_t *held, size_t hlen, const uint8_t *rec, size_t len, uint8_t *out, size_t cap)
+{
+    eas_item_cursor c, d;
+    eas_item_builder b;
+    eas_item_field f;
+    size_t id_len = 0, at = 0, end = 0;
+    eas_tag tag = 0;
+    const char *id = eas_item_id(rec, len, &id_len);
+    if (!id || eas_item_open(&c, rec, len) != EAS_OK) return 0;
+    eas_item_begin(&b, out, cap, eas_item_class(rec, len));
+    if (eas_item_set_id(&b, id, id_len) != EAS_OK) return 0;
+    while (next_entry(&c, &at, &end, &tag)) {
+        if (holds_entry(held, hlen, tag, rec + at, end - at)) continue;
+        d = c;
+        d.pos = at;
+        d.depth = 0;
+        while (d.pos < end && eas_item_next(&d, &f)) {
+            eas_err e = f.kind == 1   ? eas_item_put_group(&b, f.tag)
+                        : f.kind == 2 ? eas_item_put_group_end(&b)
+                                      : eas_item_put_field(&b, f.tag, (const char *)f.value, f.len);
+            if (e != EAS_OK) return 0;
+        }
+    }
+    return eas_item_finish(&b);
+}
+
 eas_err eas_agent_queue_change(eas_agent *a, const char *folder_id, const uint8_t *rec, size_t len)
 {
     int slot = folder_slot(a, folder_id);
-    size_t id_len = 0;
+    size_t id_len = 0, hlen = 0, elen = 0;
     if (slot < 0) return EAS_ERR_NOT_FOUND;
     const char *id = eas_item_id(rec, len, &id_len);
     if (!id || id_len == 0 || id_len >= EAS_ITEM_ID_MAX) return EAS_ERR_ARG;
+    /* The device's copy decides what may go (the record handed in may have been built afresh). */
+    uint8_t held[EAS_ITEM_RECORD_MAX], edits[EAS_ITEM_RECORD_MAX];
+    char sid[EAS_ITEM_ID_MAX];
+    memcpy(sid, id, id_len);
+    sid[id_len] = '\0';
+    int have = eas_agent_item_get(a, folder_id, sid, held, sizeof held, &hlen) == EAS_OK;
     if (a->version < EAS_PROTO_16_0) {
-        /* The device's copy decides (the record handed in may have been built afresh). */
-        uint8_t held[EAS_ITEM_RECORD_MAX];
-        char sid[EAS_ITEM_ID_MAX];
-        size_t hlen = 0;
-        memcpy(sid, id, id_len);
-        sid[id_len] = '\0';
-        if (eas_agent_item_get(a, folder_id, sid, held, sizeof held, &hlen) == EAS_OK &&
-            whole_item_check(a, held, hlen) != EAS_OK)
+        if ((have && whole_item_check(a, held, hlen) != EAS_OK) || whole_item_check(a, rec, len) != EAS_OK)
             return EAS_ERR_ITEM_PARTIAL;
-        if (whole_item_check(a, rec, len) != EAS_OK) return EAS_ERR_ITEM_PARTIAL;
+    } else if (have) {
+        elen = edits_only(held, hlen, rec, len, edits, sizeof edits);
     }
-    eas_err e = put_entry(a, EAS_ITEM_CHANGE, (unsigned)slot, rec, len, NULL);
+    eas_err e = elen ? put_entry(a, EAS_ITEM_CHANGE, (unsigned)slot, edits, elen, NULL)
+                     : put_entry(a, EAS_ITEM_CHANGE, (unsigned)slot, rec, len, NULL);
     return e == EAS_OK ? apply_local(a, (unsigned)slot, EAS_ITEM_CHANGE, rec, len) : e;
 }
 

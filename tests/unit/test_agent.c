@@ -749,6 +749,17 @@ TEST(agent_change_before_16_of_an_item_held_in_part_is_refused)
     R.agent.version = EAS_PROTO_16_0;
     CHECK_OK(queue_subject_change("e1", "Edited"));
     CHECK_EQ(eas_agent_pending(&R.agent), 2);
+    /* and it carries only the edit: the location the device holds cut short does not go back */
+    new_script();
+    add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K1</SyncKey>"
+                                     "<Changes><Count>0</Count></Changes></FolderSync>");
+    add_response(&R.conn, 200, NULL, sync_resp(0, "S3", 1, NULL, 0));
+    R.agent.version = EAS_PROTO_16_0;
+    (void)rig_run(EAS_OP_SYNC);
+    const char *edited = strstr(R.conn.requests, "Edited");
+    CHECK(edited != NULL);
+    CHECK(strstr(R.conn.requests, "LLLLLLLL") == NULL);
+    CHECK(strstr(R.conn.requests, "Two edited") != NULL);
 }
 
 TEST(agent_server_change_of_a_pending_item_is_a_reported_conflict_server_wins)
