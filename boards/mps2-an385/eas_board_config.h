@@ -35,6 +35,7 @@
 #define EAS_RETRY_AFTER_MAX_S 600u
 #define EAS_THROTTLE_RETRIES 3u
 #define EAS_REDIRECT_TTL_S 86400u /* a server's redirect, once confirmed over TLS, holds a day */
+#define EAS_REDISCOVER_FAILURES 3u /* rounds in a row that cannot reach a discovered URL: discover again */
 #define EAS_ENABLE_TRACE 0
 #define EAS_SYNC_KEY_MAX 65u
 #define EAS_FOLDER_ID_MAX 65u

@@ -49,6 +49,20 @@ static uint32_t policy_key_value(const eas_agent *a)
     return v;
 }
 
+eas_auth eas_agent_auth(const eas_agent *a)
+{
+    eas_auth auth = a->cfg->auth;
+#if EAS_ENABLE_OAUTH
+    /* the stream only reads the stored tokens' facts */
+    if (a->cfg->oauth) auth = (eas_auth){NULL, (void *)(uintptr_t)&a->bearer, eas_oauth_bearer_stream};
+#endif
+    if (!auth.write && !auth.stream) {
+        auth.write = basic_auth;
+        auth.ctx = (void *)(uintptr_t)a; /* basic_auth only reads */
+    }
+    return auth;
+}
+
 /* The ActiveSync head of the phase's command (MS-ASHTTP), the Authorization value written straight in. */
 static eas_err ashttp_head(void *ctx, eas_sink out, uint64_t content_length)
 {
@@ -56,7 +70,7 @@ static eas_err ashttp_head(void *ctx, eas_sink out, uint64_t content_length)
     const eas_phase *p = &eas_phases[a->phase];
     eas_ashttp_request r;
     eas_http_writer hw;
-    eas_auth auth = a->cfg->auth;
+    eas_auth auth = eas_agent_auth(a);
     char scratch[EAS_HTTP_TARGET_MAX + 1];
     memset(&r, 0, sizeof r);
     r.cmd = p->cmd;
@@ -70,13 +84,6 @@ static eas_err ashttp_head(void *ctx, eas_sink out, uint64_t content_length)
     /* The policy key goes with every command but Provision. */
     r.policy_key = (p->flags & PH_NO_POLICY_KEY) ? 0 : policy_key_value(a);
     r.content_length = content_length;
-#if EAS_ENABLE_OAUTH
-    if (a->cfg->oauth) auth = (eas_auth){NULL, &a->bearer, eas_oauth_bearer_stream};
-#endif
-    if (!auth.write && !auth.stream) {
-        auth.write = basic_auth;
-        auth.ctx = a;
-    }
     eas_err e = eas_ashttp_write_head(&hw, out, &a->url, &r, &auth, scratch, sizeof scratch);
     memset(scratch, 0, sizeof scratch);
     return e;
@@ -125,6 +132,8 @@ static eas_err on_head(void *ctx, const eas_http_parser *p)
     eas_agent *a = ctx;
     uint16_t status = eas_http_parser_status(p);
     eas_trace_status(a, status);
+    /* The account's own URL answered: it is not out of reach (home.c). */
+    if (status != 404 && a->redirect_state == EAS_REDIRECT_NONE) a->home_answered = 1;
     /* A redirect is stored once its URL has answered (before the body: no transaction is open yet). */
     if (status == 200 && a->redirect_state == EAS_REDIRECT_UNCONFIRMED && !a->txn_open) {
         eas_err e = eas_redirect_confirmed(a);
@@ -249,7 +258,9 @@ static eas_err on_response(eas_agent *a)
         return eas_op_provision_then(a, p->resume_449);
     case EAS_ASHTTP_REDIRECT:
         eas_txn_abort(a);
-        if (!out.location || a->redirects++ >= MAX_REDIRECTS) return EAS_ERR_HTTP_REDIRECT;
+        /* Without X-MS-Location the client discovers the URL again (MS-ASHTTP), when it was discovered. */
+        if (!out.location) return eas_home_moved(a);
+        if (a->redirects++ >= MAX_REDIRECTS) return EAS_ERR_HTTP_REDIRECT;
         eas_exchange_close(&a->x);
         /* Checked (scheme, transport, domain) and used; stored only once it answers: redirect.c. */
         return eas_redirect_follow(a, out.location, strlen(out.location)); /* the same phase, at the new place */
@@ -310,8 +321,8 @@ eas_err eas_agent_init(eas_agent *a, const eas_agent_config *cfg, const eas_pal 
 #else
     const int oauth = 0;
 #endif
-    if (!cfg || !pal || !store || !cfg->url || !cfg->user || !cfg->device_id || !cfg->device_type ||
-        (!cfg->password && !cfg->auth.write && !cfg->auth.stream && !oauth))
+    if (!cfg || !pal || !store || (!cfg->url && !(cfg->discovery && cfg->discovery_work)) || !cfg->user ||
+        !cfg->device_id || !cfg->device_type || (!cfg->password && !cfg->auth.write && !cfg->auth.stream && !oauth))
         return EAS_ERR_CONFIG;
     a->cfg = cfg;
     a->pal = pal;
@@ -323,15 +334,20 @@ eas_err eas_agent_init(eas_agent *a, const eas_agent_config *cfg, const eas_pal 
     if (events) a->ev = *events;
     /* Hashes of ServerIds in RAM are salted: a server cannot aim collisions at them. */
     if (pal->entropy.fill) pal->entropy.fill(pal->entropy.ctx, (uint8_t *)&a->hash_salt, sizeof a->hash_salt);
-    eas_err e = eas_url_parse(cfg->url, strlen(cfg->url), &a->url);
-    if (e != EAS_OK) return e;
-    if (a->url.scheme == EAS_URL_HTTP && (!cfg->allow_plain_http || !plain)) return EAS_ERR_PLAIN_HTTP_REFUSED;
-    if (a->url.scheme == EAS_URL_HTTPS && !tls) return EAS_ERR_CONFIG;
+    eas_err e;
+    if (cfg->url) {
+        if ((e = eas_url_parse(cfg->url, strlen(cfg->url), &a->url)) != EAS_OK) return e;
+        if (a->url.scheme == EAS_URL_HTTP && (!cfg->allow_plain_http || !plain)) return EAS_ERR_PLAIN_HTTP_REFUSED;
+        if (a->url.scheme == EAS_URL_HTTPS && !tls) return EAS_ERR_CONFIG;
+    } else if ((e = eas_home_load(a)) != EAS_OK) { /* the discovered URL, or none yet */
+        return e;
+    }
     e = eas_account_load(a);
     if (e == EAS_OK) e = eas_outbox_load(a);
     if (e != EAS_OK) return e;
     /* A stored redirect must obey the same rule as the configured URL. */
-    if (a->url.scheme == EAS_URL_HTTP && (!cfg->allow_plain_http || !plain)) return EAS_ERR_PLAIN_HTTP_REFUSED;
+    if (eas_home_url(a)[0] && a->url.scheme == EAS_URL_HTTP && (!cfg->allow_plain_http || !plain))
+        return EAS_ERR_PLAIN_HTTP_REFUSED;
     a->heartbeat = EAS_PING_START_S;
     /* A configured fixed version wins over what was negotiated before. */
     if (cfg->protocol_version) a->version = cfg->protocol_version;
@@ -341,7 +357,7 @@ eas_err eas_agent_init(eas_agent *a, const eas_agent_config *cfg, const eas_pal 
 eas_err eas_agent_begin(eas_agent *a, eas_op op)
 {
     if (a->op != EAS_OP_NONE) return EAS_ERR_STATE;
-    if (op < EAS_OP_CONNECT || op > EAS_OP_FETCH) return EAS_ERR_ARG;
+    if (op < EAS_OP_CONNECT || op > EAS_OP_DISCOVER) return EAS_ERR_ARG;
     if (op == EAS_OP_RESPOND && !a->respond_with) return EAS_ERR_STATE;
     if (EAS_OP_IS_LOOKUP(op) && a->lookup.ready != op) return EAS_ERR_STATE;
 #if EAS_ENABLE_OAUTH
@@ -361,7 +377,10 @@ eas_err eas_agent_begin(eas_agent *a, eas_op op)
     a->coll_slot = 0;
     memset(&a->failure, 0, sizeof a->failure);
     a->xstate = AX_ENTER;
-    return EAS_OK;
+    /* Without a URL yet, discovery first (home.c). */
+    eas_err e = eas_home_begin(a);
+    if (e != EAS_OK) a->op = EAS_OP_NONE;
+    return e;
 }
 
 eas_err eas_agent_step(eas_agent *a, eas_wait *w)
@@ -388,12 +407,18 @@ eas_err eas_agent_step(eas_agent *a, eas_wait *w)
             if (e == EAS_ERR_WOULD_BLOCK) return e;
             if (e != EAS_OK) return fail(a, e);
             break;
+        case AX_DISCOVER:
+            e = eas_home_step(a, w);
+            if (e == EAS_ERR_WOULD_BLOCK) return e;
+            if (e != EAS_OK) return fail(a, e);
+            break;
         case AX_EXCHANGE: {
             eas_exchange_outcome o = eas_exchange_step(&a->x, w);
             if (o == EAS_EXCHANGE_PENDING) return EAS_ERR_WOULD_BLOCK;
             e = on_outcome(a, o);
+            if (e != EAS_OK && eas_home_failed(a, e)) continue; /* unreachable for long: discovered again */
             if (e != EAS_OK) return fail(a, e);
-            if (a->xstate == AX_WAIT) continue;
+            if (a->xstate == AX_WAIT || a->xstate == AX_DISCOVER) continue;
             if (a->yield && a->phase != PH_FINISHED) { /* a window is on flash: the application's turn */
                 a->yield = 0;
                 w->what = EAS_WAIT_TIME | EAS_WAIT_NOW;
@@ -406,8 +431,12 @@ eas_err eas_agent_step(eas_agent *a, eas_wait *w)
             break;
         }
         e = enter_phase(a);
+        if (e != EAS_OK && eas_home_failed(a, e)) continue;
         if (e != EAS_OK) return fail(a, e);
-        if (a->op == EAS_OP_NONE) return EAS_OK;
+        if (a->op == EAS_OP_NONE) {
+            eas_home_succeeded(a);
+            return EAS_OK;
+        }
     }
     w->what = EAS_WAIT_TIME | EAS_WAIT_NOW;
     w->until_ms = now_ms(a);
@@ -524,7 +553,8 @@ void eas_agent_get_info(eas_agent *a, eas_agent_info *out)
     out->pending = eas_agent_pending(a);
     out->folder_sync_key = a->folder_key;
     out->url = &a->url;
-    out->redirected = eas_url_parse(a->cfg->url, strlen(a->cfg->url), &configured) == EAS_OK &&
+    out->discovered_url = !a->cfg->url && a->home[0] ? a->home : NULL;
+    out->redirected = eas_url_parse(eas_home_url(a), strlen(eas_home_url(a)), &configured) == EAS_OK &&
                       (strcmp(configured.host, a->url.host) != 0 || strcmp(configured.path, a->url.path) != 0 ||
                        configured.port != a->url.port || configured.scheme != a->url.scheme);
 }

@@ -6,7 +6,8 @@
  * the records below; operation.c calls the records (account.c: account state and the store
  * transaction), items.c and outbox.c; outbox.c
  * calls items.c and account.c; agent.c and account.c call redirect.c (a server's 451), which, like
- * items.c, calls nothing here; account.c calls nothing else here; trace.c reads the phase
+ * items.c, calls nothing here; agent.c calls home.c (the URL from discovery), which calls redirect.c
+ * (its policy) and core/discover; account.c calls nothing else here; trace.c reads the phase
  * table; agenda.c reads items through the public API; event.c builds records on its own. */
 #ifndef EAS_AGENT_INT_H
 #define EAS_AGENT_INT_H
@@ -16,6 +17,7 @@
 /* ---- the store keys of an account ----
  * 0x00000001..7  account state (account.c, outbox.c)
  * 0x00000010     EAS_KEY_DISCOVERED: the URL discovery found (core/discover, eas/discover.h)
+ * 0x00000011     EAS_KEY_HOME_DEAD: operations in a row that could not reach it (home.c)
  * 0x0001xxxx     one record per folder slot
  * 0x0002xxxx     a collection's SyncKey, 0x0003xxxx its in-flight mark (items.c, operation.c)
  * 0x001xxxxx     the outbox, by sequence number (outbox.c)
@@ -27,6 +29,7 @@
 #define EAS_KEY_OUTBOX_SEQ 0x00000005u
 #define EAS_KEY_HIERARCHY_CLASSES 0x00000006u /* the classes the stored hierarchy was kept for */
 #define EAS_KEY_FOLDERS_SKIPPED 0x00000007u   /* eas_agent_folders_skipped, when not 0 */
+#define EAS_KEY_HOME_DEAD 0x00000011u         /* count and the first one's wall time, while not 0 */
 #define EAS_KEY_FOLDER(slot) (0x00010000u + (uint32_t)(slot))
 #define EAS_KEY_COLL_SYNC_KEY(slot) (0x00020000u + (uint32_t)(slot))
 /* Set while a Sync window's answer is awaited, removed with the commit of that answer (operation.c). */
@@ -93,6 +96,33 @@ eas_err eas_redirect_confirmed(eas_agent *a);
 void eas_redirect_failed(eas_agent *a);
 /* The stored record (NUL-terminated, modified): a->url when it holds, else the record is dropped. */
 void eas_redirect_load(eas_agent *a, char *rec);
+/* Whether the account may move from a->url to moved (logged when not): never from https to http, only
+ * with a transport for its scheme, only to the account's host, its registrable domain, also_domain
+ * (may be NULL) or a host of redirect_hosts. EAS_ERR_HTTP_REDIRECT or EAS_ERR_PLAIN_HTTP_REFUSED. */
+eas_err eas_redirect_check(const eas_agent *a, const eas_url *moved, const char *also_domain);
+
+/* ---- the account's URL from discovery (core/agent/home.c) ---- */
+/* The URL the account starts from: the configured one, or the discovered one ("" before it is found). */
+static inline const char *eas_home_url(const eas_agent *a) { return a->cfg->url ? a->cfg->url : a->home; }
+/* The Authorization the agent sends (the configured scheme, or Basic from user and password). */
+eas_auth eas_agent_auth(const eas_agent *a);
+/* At init, before the account's records: without a configured URL, the discovered one from the store
+ * (a->url), or none yet (the first operation discovers it). EAS_ERR_CONFIG without discovery. */
+eas_err eas_home_load(eas_agent *a);
+/* At the start of an operation: discovery first when there is no URL yet (or op is EAS_OP_DISCOVER);
+ * sets a->xstate to AX_DISCOVER then. */
+eas_err eas_home_begin(eas_agent *a);
+/* A 451 without X-MS-Location: discovery again (AX_DISCOVER), the phase then sent to what it finds;
+ * EAS_ERR_HTTP_REDIRECT when the URL was configured, or once per operation. */
+eas_err eas_home_moved(eas_agent *a);
+/* The operation failed with e: counts a discovered URL that could not be reached; 1 when that made the
+ * failure persistent and discovery runs again now (the operation goes on), 0 when it fails as it is. */
+int eas_home_failed(eas_agent *a, eas_err e);
+/* The operation ended well: the count of failures is forgotten. */
+void eas_home_succeeded(eas_agent *a);
+/* Steps the discovery under way (AX_DISCOVER): EAS_ERR_WOULD_BLOCK while it runs; EAS_OK when the
+ * operation goes on (a->xstate AX_ENTER) at the URL found; an error ends the operation. */
+eas_err eas_home_step(eas_agent *a, eas_wait *w);
 
 /* ---- collections and their items (core/agent/items.c) ---- */
 
@@ -213,7 +243,8 @@ int eas_op_class_kept(const eas_agent *a, uint8_t cls);
 uint32_t eas_op_backoff_s(const eas_agent *a);
 
 /* The driver's states (a->xstate): enter the phase (decide, or start its request), an exchange under
- * way, a wait before the phase is entered again, cfg->oauth's request under way (PH_TOKEN). */
-enum { AX_ENTER, AX_EXCHANGE, AX_WAIT, AX_TOKEN };
+ * way, a wait before the phase is entered again, cfg->oauth's request under way (PH_TOKEN), a discovery
+ * under way (home.c). */
+enum { AX_ENTER, AX_EXCHANGE, AX_WAIT, AX_TOKEN, AX_DISCOVER };
 
 #endif

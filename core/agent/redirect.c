@@ -76,27 +76,32 @@ static size_t url_text(const eas_url *u, char *out, size_t cap)
 }
 
 
-static eas_err check(const eas_agent *a, const eas_url *moved)
+/* The policy of a move (a 451's X-MS-Location, or what discovery finds again for a discovered URL):
+ * from the URL in use, to the account's host, its registrable domain, also_domain (discovery: the
+ * address's) or a host of redirect_hosts. */
+eas_err eas_redirect_check(const eas_agent *a, const eas_url *moved, const char *also_domain)
 {
     eas_url configured;
+    const char *home = eas_home_url(a);
     if (moved->scheme == EAS_URL_HTTP && a->url.scheme == EAS_URL_HTTPS) {
-        EAS_WARN(LOG(a), "HTTP 451 refused: a redirect from https to http");
+        EAS_WARN(LOG(a), "a move of the account refused: from https to http");
         return EAS_ERR_HTTP_REDIRECT;
     }
     if (moved->scheme == EAS_URL_HTTP && !a->cfg->allow_plain_http) return EAS_ERR_PLAIN_HTTP_REFUSED;
     if ((moved->scheme == EAS_URL_HTTPS && !a->x.tls) || (moved->scheme == EAS_URL_HTTP && !a->x.plain)) {
-        EAS_WARN(LOG(a), "HTTP 451 refused: no transport for the new URL's scheme");
+        EAS_WARN(LOG(a), "a move of the account refused: no transport for the new URL's scheme");
         return EAS_ERR_HTTP_REDIRECT;
     }
-    if (eas_url_parse(a->cfg->url, strlen(a->cfg->url), &configured) != EAS_OK) return EAS_ERR_HTTP_REDIRECT;
+    if (eas_url_parse(home, strlen(home), &configured) != EAS_OK) return EAS_ERR_HTTP_REDIRECT;
     int allowed = same_ci(moved->host, configured.host);
     const char *domain = registrable(configured.host);
     if (!allowed && domain && !configured.ipv6 && !is_ipv4(configured.host))
         allowed = in_domain(moved->host, domain);
+    if (!allowed && also_domain && also_domain[0]) allowed = in_domain(moved->host, also_domain);
     for (unsigned i = 0; !allowed && i < a->cfg->redirect_host_count; i++)
         allowed = same_ci(moved->host, a->cfg->redirect_hosts[i]);
     if (!allowed) {
-        EAS_WARN(LOG(a), "HTTP 451 refused: a host outside the configured domain and redirect_hosts");
+        EAS_WARN(LOG(a), "a move of the account refused: a host outside the configured domain and redirect_hosts");
         return EAS_ERR_HTTP_REDIRECT;
     }
     return EAS_OK;
@@ -106,7 +111,7 @@ eas_err eas_redirect_follow(eas_agent *a, const char *location, size_t len)
 {
     eas_url moved;
     if (eas_url_parse(location, len, &moved) != EAS_OK) return EAS_ERR_HTTP_REDIRECT;
-    eas_err e = check(a, &moved);
+    eas_err e = eas_redirect_check(a, &moved, NULL);
     if (e != EAS_OK) return e;
     EAS_WARN(LOG(a), "HTTP 451: the account moved; the new URL is used, stored once it answers");
     a->url = moved;
@@ -122,7 +127,8 @@ eas_err eas_redirect_confirmed(eas_agent *a)
      * never sent again once an answer has begun). */
     char *b = (char *)a->x.buf;
     size_t cap = sizeof a->x.buf < EAS_STORE_MAX_VALUE ? sizeof a->x.buf : EAS_STORE_MAX_VALUE;
-    size_t cfg_len = strlen(a->cfg->url), n;
+    const char *home = eas_home_url(a);
+    size_t cfg_len = strlen(home), n;
     char digits[21];
     size_t k = sizeof digits;
     int64_t now = a->pal->clock.wall_time ? a->pal->clock.wall_time(a->pal->clock.ctx) : -1;
@@ -135,7 +141,7 @@ eas_err eas_redirect_confirmed(eas_agent *a)
         t /= 10u;
     } while (t && k > 0);
     if (cfg_len + 2 + (sizeof digits - k) >= cap) return EAS_OK;
-    memcpy(b, a->cfg->url, cfg_len);
+    memcpy(b, home, cfg_len);
     b[cfg_len] = '\n';
     if ((n = url_text(&a->url, b + cfg_len + 1, cap - cfg_len - 2 - (sizeof digits - k))) == 0) return EAS_OK;
     b[cfg_len + 1 + n] = '\n';
@@ -150,18 +156,19 @@ void eas_redirect_failed(eas_agent *a)
     EAS_WARN(LOG(a), "the redirected URL failed: back to the configured URL");
     if (a->redirect_state == EAS_REDIRECT_STORED) (void)eas_store_del(a->store, EAS_KEY_URL);
     a->redirect_state = EAS_REDIRECT_NONE;
-    (void)eas_url_parse(a->cfg->url, strlen(a->cfg->url), &a->url);
+    (void)eas_url_parse(eas_home_url(a), strlen(eas_home_url(a)), &a->url);
 }
 
 void eas_redirect_load(eas_agent *a, char *rec)
 {
-    size_t cfg_len = strlen(a->cfg->url);
+    const char *home = eas_home_url(a);
+    size_t cfg_len = strlen(home);
     char *sep = strchr(rec, '\n');
     char *when = sep ? strchr(sep + 1, '\n') : NULL;
     int64_t now = a->pal->clock.wall_time ? a->pal->clock.wall_time(a->pal->clock.ctx) : -1;
     eas_url moved;
     uint64_t t = 0;
-    if (!sep || (size_t)(sep - rec) != cfg_len || memcmp(rec, a->cfg->url, cfg_len) != 0) return;
+    if (!sep || (size_t)(sep - rec) != cfg_len || memcmp(rec, home, cfg_len) != 0) return;
     if (!when || !when[1]) goto drop; /* an older record, stored before it had been confirmed */
     for (const char *p = when + 1; *p; p++) {
         if (*p < '0' || *p > '9' || t > UINT64_C(1) << 60) goto drop;
@@ -172,7 +179,7 @@ void eas_redirect_load(eas_agent *a, char *rec)
     if (eas_url_parse(sep + 1, strlen(sep + 1), &moved) != EAS_OK) goto drop;
     /* The same rules as when it was taken: a state written by an older version, or a transport this
      * run does not have, falls back to the configured URL instead of failing every run. */
-    if (check(a, &moved) != EAS_OK) goto drop;
+    if (eas_redirect_check(a, &moved, NULL) != EAS_OK) goto drop;
     a->url = moved;
     a->redirect_state = EAS_REDIRECT_STORED;
     return;

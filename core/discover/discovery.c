@@ -12,6 +12,7 @@ eas_err eas_discovery_start(eas_discovery *d, const eas_discovery_config *cfg)
     if (!d || !cfg || !cfg->address) return EAS_ERR_ARG;
     memset(d, 0, sizeof *d);
     d->cfg = cfg;
+    d->auth = cfg->auth;
     flags = cfg->flags | (cfg->srv ? 0u : (unsigned)EAS_DISCOVER_NO_SRV);
     return eas_discover_init(&d->m, cfg->address, cfg->base, flags);
 }
@@ -87,7 +88,7 @@ static eas_err start_candidate(eas_discovery *d, eas_exchange *x)
     d->head.url = &d->url;
     d->head.content_type = post ? "text/xml; charset=utf-8" : NULL;
     /* Credentials only where they are asked for and over TLS: the v1 POST. */
-    if (post && d->url.scheme == EAS_URL_HTTPS) d->head.auth = d->cfg->auth;
+    if (post && d->url.scheme == EAS_URL_HTTPS) d->head.auth = d->auth;
     d->headers[0] = d->cfg->user_agent ? "User-Agent" : NULL;
     d->headers[1] = d->cfg->user_agent;
     d->headers[2] = NULL;

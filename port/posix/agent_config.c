@@ -11,7 +11,7 @@
 #include "json_arena.h"
 #include "tls.h"
 
-typedef enum { T_STRING, T_BOOL, T_ARRAY } key_type;
+typedef enum { T_STRING, T_BOOL, T_ARRAY, T_SECONDS } key_type;
 
 typedef struct {
     const char *name;
@@ -40,6 +40,7 @@ static const key_spec keys[] = {
     {"allow_plain_http", T_BOOL, offsetof(eas_cli_config, allow_plain_http), 0},
     {"anchor_mailbox", T_BOOL, offsetof(eas_cli_config, anchor_mailbox), 0},
     {"autodiscover_public", T_BOOL, offsetof(eas_cli_config, autodiscover_public), 0},
+    {"rediscover_after_s", T_SECONDS, offsetof(eas_cli_config, rediscover_after_s), 0},
     STR_KEY("state_file", state_file),
     STR_KEY("timezone", timezone),
     {"classes", T_ARRAY, 0, 0},
@@ -220,6 +221,7 @@ eas_err eas_cli_config_parse(const char *text, size_t len, const char *config_pa
     memset(out, 0, sizeof *out);
     out->calendar_filter = 4; /* two weeks back */
     out->autodiscover_public = 1;
+    out->rediscover_after_s = EAS_CLI_REDISCOVER_AFTER_S;
     eas_json_arena_install();
     e = eas_json_parse(text, len, &root, &err_at);
     if (e != EAS_OK) {
@@ -237,6 +239,13 @@ eas_err eas_cli_config_parse(const char *text, size_t len, const char *config_pa
         if (!k) return bad(msg, cap, "unknown key \"%s\"", item->string ? item->string : "");
         if (k->type == T_STRING && !cJSON_IsString(item)) return bad(msg, cap, "key \"%s\" must be a string", k->name);
         if (k->type == T_BOOL && !cJSON_IsBool(item)) return bad(msg, cap, "key \"%s\" must be true or false", k->name);
+        if (k->type == T_SECONDS) {
+            double v = cJSON_IsNumber(item) ? item->valuedouble : -1;
+            if (v < 0 || v > 86400.0 * 365 || v != (double)(uint32_t)v)
+                return bad(msg, cap, "key \"%s\" must be a whole number of seconds (at most a year)", k->name);
+            *(uint32_t *)(void *)((char *)out + k->offset) = (uint32_t)v;
+            continue;
+        }
         if (k->type == T_ARRAY && !strcmp(k->name, "redirect_hosts")) {
             if (!cJSON_IsArray(item)) return bad(msg, cap, "key \"%s\" must be a list", k->name);
             if ((e = parse_redirect_hosts(item, out, msg, cap)) != EAS_OK) return e;

@@ -38,6 +38,7 @@ typedef struct eas_cli_config {
     uint8_t allow_plain_http;
     uint8_t anchor_mailbox;      /* "anchor_mailbox": true: Cookie: DefaultAnchorMailbox=address */
     uint8_t autodiscover_public; /* 0: discovery asks autodiscover_url only ("autodiscover_public": false) */
+    uint32_t rediscover_after_s; /* a discovered URL out of reach this long (and EAS_REDISCOVER_FAILURES runs) */
     uint8_t sync_classes; /* from "classes": EAS_SYNC_CLASS bits; 0: the agent's default */
     uint8_t client_wins;  /* "conflicts": "client-wins" */
     uint8_t calendar_filter; /* "calendar_filter" as MS-ASCMD FilterType: 0 all, 1 one day ... 7 six months back (4) */
@@ -51,6 +52,7 @@ typedef struct eas_cli_config {
     char scope[EAS_CLI_STR_MAX];     /* default EAS_CLI_DEFAULT_SCOPE */
 } eas_cli_config;
 
+#define EAS_CLI_REDISCOVER_AFTER_S 600u /* ten minutes: three failed runs of a device retrying every 5 */
 #define EAS_CLI_DEFAULT_AUTHORITY "https://login.microsoftonline.com"
 #define EAS_CLI_DEFAULT_TENANT "organizations"
 #define EAS_CLI_DEFAULT_SCOPE "https://outlook.office.com/EAS.AccessAsUser.All offline_access"

@@ -171,11 +171,8 @@ eas_err eas_posix_srv_lookup(const char *name, char *host, size_t cap, uint16_t 
  * most 60 s at a time (the caller steps again), not at all for EAS_WAIT_NOW. */
 void eas_posix_wait_as(const eas_wait *w, const eas_clock *clock, const eas_posix_tcp *tcp);
 
-/* Runs an Autodiscover (eas/discovery.h) to its end on an exchange of its own (x) over tls (https
- * candidates) and plain (the one http-redirect probe), waiting in poll() on tcp's socket. Fills in
- * cfg's v2 reader (cJSON) and SRV lookup (res_query) when they are NULL. EAS_OK: the result is
- * eas_discovery_result(d). */
-eas_err eas_posix_discover(eas_discovery_config *cfg, const eas_pal *pal, eas_transport *tls, eas_transport *plain,
-                           const eas_posix_tcp *tcp, eas_discovery *d, eas_exchange *x);
+/* Fills in cfg's v2 reader (cJSON) and SRV lookup (res_query) when they are NULL: the platform's part
+ * of an Autodiscover (eas/discovery.h), which the agent runs (eas_agent_config.discovery). */
+void eas_posix_discovery_hooks(eas_discovery_config *cfg);
 
 #endif

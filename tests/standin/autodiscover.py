@@ -7,7 +7,7 @@ addresses below, and points the discovered URL at the real SOGo front of the e2e
 on 127.0.0.1 only, on an ephemeral port, with the certificate it is given (the e2e test CA's leaf).
 
     autodiscover.py --cert C --key K --eas-url URL --user U --password P --log LOG.jsonl --port-file F
-                    [--max-seconds N]
+                    [--first-url LOCAL=URL ...] [--max-seconds N]
 
 Every response carries "Server: easagent test stand-in, not a real Exchange server". The log has one
 JSON object per request: method, path, query, whether an Authorization header came (never its value),
@@ -21,6 +21,9 @@ request body):
   POST /autodiscover/autodiscover.xml and /second/autodiscover/autodiscover.xml  (v1)
        no or wrong credentials   401 with WWW-Authenticate: Basic (before anything else)
        v1             Action/Settings: a CertEnroll server, then MobileSync with URL (white space around)
+       LOCAL of a --first-url LOCAL=URL: the first answer for each such address, Settings with that URL
+                      (where the mailbox was, or a dead one); every later one, Settings with URL (where it
+                      moved: rediscovery after a 451 without X-MS-Location, or once the first stays dead)
        moved          Action/Redirect v1@<the same domain>  (a new address: start over)
        elsewhere      Action/Redirect v1@moved.<domain>
        redirurl       Account/Action redirectUrl to https://HOST:PORT/second/autodiscover/autodiscover.xml
@@ -144,7 +147,11 @@ class Handler(BaseHTTPRequestHandler):
             second = self.base() + "/second/autodiscover/autodiscover.xml"
             if path.lower().startswith("/second/") and local in ("redirurl", "found302"):
                 local = "v1"  # the place they were sent to knows the mailbox
-            if local == "v1":
+            if local in self.server.first_url and addr.lower() not in self.server.answered:
+                self.server.answered.add(addr.lower())
+                inner = ("<Action><Settings><Server><Type>MobileSync</Type><Url>%s</Url></Server></Settings></Action>"
+                         % self.server.first_url[local])
+            elif local == "v1" or local in self.server.first_url:
                 inner = ("<Action><Settings><Server><Type>CertEnroll</Type><Url>https://cert.invalid/CertEnroll</Url>"
                          "<Name /><ServerData>CertEnrollTemplate</ServerData></Server>\r\n<Server><Type>MobileSync</Type>"
                          "<Url>\r\n   %s\r\n</Url><Name>%s</Name></Server></Settings></Action>"
@@ -187,6 +194,8 @@ class Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
 
     def __init__(self, args):
         self.eas_url = args.eas_url
+        self.first_url = dict(x.split("=", 1) for x in args.first_url)
+        self.answered = set()  # the addresses answered with their first_url
         self.user = args.user
         self.password = args.password
         self.log_path = args.log
@@ -215,6 +224,7 @@ def main():
     ap.add_argument("--password", required=True)
     ap.add_argument("--log", required=True)
     ap.add_argument("--port-file")
+    ap.add_argument("--first-url", action="append", default=[])
     ap.add_argument("--max-seconds", type=float, default=600)
     args = ap.parse_args()
     server = Server(args)

@@ -46,6 +46,7 @@ typedef struct {
     int big_at;
     uint64_t answer_delay_ms; /* each answer comes this long after its request (fake clock) */
     uint64_t hold_until;
+    int refuse;               /* the next this many connects fail (a server out of reach) */
 } script;
 
 /* The bytes of response i. */
@@ -64,6 +65,10 @@ static eas_err s_connect(void *ctx, const char *host, uint16_t port)
     script *s = ctx;
     (void)host, (void)port;
     if (s->blocky && (s->calls++ & 1)) return EAS_ERR_WOULD_BLOCK;
+    if (s->refuse > 0) {
+        s->refuse--;
+        return EAS_ERR_NET_CONNECT;
+    }
     s->open = 1;
     s->peer_closed = 0;
     s->connects++;
@@ -2301,4 +2306,179 @@ TEST(agent_basic_401_is_not_refreshed)
     CHECK_OK(rig_agent());
     CHECK_EQ(rig_run(EAS_OP_FOLDER_SYNC), EAS_ERR_AUTH);
     CHECK_EQ(count_of(R.conn.requests, "Cmd=FolderSync"), 1);
+}
+
+/* ---- the account's URL from Autodiscover (core/agent/home.c) ---- */
+
+static eas_discovery_config home_dc;
+static eas_discovery home_work;
+
+/* A v1 Autodiscover answer (MS-ASCMD 2.2.1.1) naming url as the MobileSync server. */
+static void add_pox(script *s, const char *url)
+{
+    char *r = (char *)s->resp[s->nresp];
+    char body[768];
+    int b = snprintf(body, sizeof body,
+                     "<?xml version=\"1.0\" encoding=\"utf-8\"?><Autodiscover xmlns=\"http://schemas.microsoft.com/"
+                     "exchange/autodiscover/responseschema/2006\"><Response xmlns=\"http://schemas.microsoft.com/exchange/"
+                     "autodiscover/mobilesync/responseschema/2006\"><Action><Settings><Server><Type>MobileSync</Type>"
+                     "<Url>%s</Url></Server></Settings></Action></Response></Autodiscover>",
+                     url);
+    int n = snprintf(r, sizeof s->resp[0], "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n%s", b,
+                     body);
+    s->resp_len[s->nresp++] = (size_t)n;
+}
+
+static void home_rig(void)
+{
+    rig_init();
+    R.cfg.url = NULL;
+    memset(&home_dc, 0, sizeof home_dc);
+    home_dc.address = "alice@example.test";
+    home_dc.base = "https://ad.example.test";
+    home_dc.flags = EAS_DISCOVER_ONLY_CONFIGURED;
+    R.cfg.discovery = &home_dc;
+    R.cfg.discovery_work = &home_work;
+    R.cfg.rediscover_after_s = 600;
+}
+
+/* A new account with no URL: discovered first (one v1 POST), then OPTIONS, Provision, FolderSync there. */
+static int home_first(void)
+{
+    home_rig();
+    if (rig_flash() != 0) return -1;
+    add_pox(&R.conn, "https://mail.example.test/Microsoft-Server-ActiveSync");
+    add_response(&R.conn, 200, "MS-ASProtocolVersions: 14.1\r\n", NULL);
+    add_response(&R.conn, 200, NULL, PROVISION_NO_KEY);
+    add_response(&R.conn, 200, NULL, FOLDERSYNC_K1);
+    if (rig_agent() != EAS_OK) return -1;
+    return rig_run(EAS_OP_FOLDER_SYNC) == EAS_OK ? 0 : -1;
+}
+
+static const char *discovered_url(void)
+{
+    eas_agent_info info;
+    eas_agent_get_info(&R.agent, &info);
+    return info.discovered_url ? info.discovered_url : "";
+}
+
+TEST(home_discovers_a_new_account_first_and_keeps_the_url)
+{
+    eas_discover_source src = EAS_DISCOVER_SRC_COUNT;
+    CHECK(home_first() == 0);
+    CHECK(strstr(R.conn.requests, "POST /autodiscover/autodiscover.xml HTTP/1.1\r\nHost: ad.example.test") != NULL);
+    CHECK(strstr(R.conn.requests, "Authorization: Basic ") != NULL); /* the agent's own credentials */
+    CHECK(strstr(R.conn.requests, "OPTIONS /Microsoft-Server-ActiveSync HTTP/1.1\r\nHost: mail.example.test") != NULL);
+    CHECK_STR(eas_agent_discovered(&R.agent, &src), "https://mail.example.test/Microsoft-Server-ActiveSync");
+    CHECK_EQ(src, EAS_DISCOVER_SRC_CONFIG_V1);
+    CHECK_EQ(eas_agent_folder_count(&R.agent), 3);
+    /* After a restart: the stored URL, no discovery. */
+    new_script();
+    add_response(&R.conn, 200, NULL, FOLDERSYNC_K2);
+    CHECK_OK(rig_agent());
+    CHECK_STR(discovered_url(), "https://mail.example.test/Microsoft-Server-ActiveSync");
+    CHECK(eas_agent_discovered(&R.agent, NULL) == NULL);
+    CHECK_OK(rig_run(EAS_OP_FOLDER_SYNC));
+    CHECK(strstr(R.conn.requests, "autodiscover") == NULL);
+    CHECK(strstr(R.conn.requests, "Host: mail.example.test") != NULL);
+    /* Without discovery there must be a URL. */
+    R.cfg.discovery = NULL;
+    CHECK_EQ(rig_agent(), EAS_ERR_CONFIG);
+}
+
+TEST(home_451_without_location_discovers_again_within_the_policy)
+{
+    CHECK(home_first() == 0);
+    /* The server says the mailbox moved without saying where: Autodiscover names mail2, the same
+     * FolderSync goes there, and the new URL is stored. */
+    new_script();
+    add_response(&R.conn, 451, NULL, NULL);
+    add_pox(&R.conn, "https://mail2.example.test/Microsoft-Server-ActiveSync");
+    add_response(&R.conn, 200, NULL, FOLDERSYNC_K2);
+    CHECK_OK(rig_agent());
+    CHECK_OK(rig_run(EAS_OP_FOLDER_SYNC));
+    const char *moved = strstr(R.conn.requests, "POST /autodiscover/autodiscover.xml");
+    CHECK(moved && strstr(moved, "Cmd=FolderSync") && strstr(strstr(moved, "Cmd=FolderSync"), "Host: mail2.example.test"));
+    CHECK(has_folder("work", "Work"));
+    CHECK_OK(rig_agent());
+    CHECK_STR(discovered_url(), "https://mail2.example.test/Microsoft-Server-ActiveSync");
+    /* Found again somewhere outside the account's domain and redirect_hosts: refused, the URL kept. */
+    new_script();
+    add_response(&R.conn, 451, NULL, NULL);
+    add_pox(&R.conn, "https://mail.evil.test/Microsoft-Server-ActiveSync");
+    CHECK_EQ(rig_run(EAS_OP_FOLDER_SYNC), EAS_ERR_HTTP_REDIRECT);
+    CHECK(strstr(R.conn.requests, "evil") == NULL);
+    CHECK_OK(rig_agent());
+    CHECK_STR(discovered_url(), "https://mail2.example.test/Microsoft-Server-ActiveSync");
+    /* A second 451 without a location in the same operation: not a second discovery. */
+    new_script();
+    add_response(&R.conn, 451, NULL, NULL);
+    add_pox(&R.conn, "https://mail3.example.test/Microsoft-Server-ActiveSync");
+    add_response(&R.conn, 451, NULL, NULL);
+    add_pox(&R.conn, "https://mail4.example.test/Microsoft-Server-ActiveSync");
+    CHECK_EQ(rig_run(EAS_OP_FOLDER_SYNC), EAS_ERR_HTTP_REDIRECT);
+    CHECK(strstr(R.conn.requests, "mail4") == NULL);
+    /* On a configured URL a 451 without a location is the error it always was. */
+    rig_init();
+    CHECK(rig_flash() == 0);
+    R.cfg.discovery = &home_dc;
+    R.cfg.discovery_work = &home_work;
+    add_response(&R.conn, 200, "MS-ASProtocolVersions: 14.1\r\n", NULL);
+    add_response(&R.conn, 451, NULL, NULL);
+    CHECK_OK(rig_agent());
+    CHECK_EQ(rig_run(EAS_OP_FOLDER_SYNC), EAS_ERR_HTTP_REDIRECT);
+    CHECK(strstr(R.conn.requests, "autodiscover") == NULL);
+}
+
+TEST(home_url_out_of_reach_for_long_is_discovered_again)
+{
+    CHECK(home_first() == 0);
+    /* Three operations in a row cannot connect, within a minute: not persistent yet (600 s). */
+    for (int i = 0; i < 3; i++) {
+        new_script();
+        R.conn.refuse = 1;
+        fake_wall += 20;
+        CHECK_OK(rig_agent()); /* each a new run: the count is in the store */
+        CHECK_EQ(rig_run(EAS_OP_FOLDER_SYNC), EAS_ERR_NET_CONNECT);
+        CHECK(strstr(R.conn.requests, "autodiscover") == NULL);
+    }
+    /* Any answer, even a 500, forgets the count. */
+    new_script();
+    add_response(&R.conn, 500, NULL, NULL);
+    CHECK_OK(rig_agent());
+    CHECK_EQ(rig_run(EAS_OP_FOLDER_SYNC), EAS_ERR_SERVER);
+    /* Again three failures, now over ten minutes: the third discovers again and the FolderSync goes on
+     * at the URL found. */
+    for (int i = 0; i < 3; i++) {
+        new_script();
+        R.conn.refuse = 1;
+        fake_wall += 301;
+        if (i == 2) {
+            add_pox(&R.conn, "https://mail5.example.test/Microsoft-Server-ActiveSync");
+            add_response(&R.conn, 200, NULL, FOLDERSYNC_K2);
+        }
+        CHECK_OK(rig_agent());
+        eas_err e = rig_run(EAS_OP_FOLDER_SYNC);
+        CHECK_EQ(e, i == 2 ? EAS_OK : EAS_ERR_NET_CONNECT);
+        CHECK_EQ(strstr(R.conn.requests, "POST /autodiscover/autodiscover.xml") != NULL, i == 2);
+    }
+    CHECK(has_folder("work", "Work"));
+    CHECK_OK(rig_agent());
+    CHECK_STR(discovered_url(), "https://mail5.example.test/Microsoft-Server-ActiveSync");
+    /* Found the same again: the operation fails as it did, and the count starts over. */
+    for (int i = 0; i < 3; i++) {
+        new_script();
+        R.conn.refuse = 1;
+        fake_wall += 301;
+        if (i == 2) add_pox(&R.conn, "https://mail5.example.test/Microsoft-Server-ActiveSync");
+        CHECK_OK(rig_agent());
+        CHECK_EQ(rig_run(EAS_OP_FOLDER_SYNC), EAS_ERR_NET_CONNECT);
+    }
+    CHECK(strstr(R.conn.requests, "POST /autodiscover/autodiscover.xml") != NULL);
+    new_script();
+    R.conn.refuse = 1;
+    fake_wall += 301;
+    CHECK_OK(rig_agent());
+    CHECK_EQ(rig_run(EAS_OP_FOLDER_SYNC), EAS_ERR_NET_CONNECT);
+    CHECK(strstr(R.conn.requests, "autodiscover") == NULL);
 }

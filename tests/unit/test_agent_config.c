@@ -1,5 +1,5 @@
-/* The eas-agent configuration's sign-in keys (port/posix/agent_config.c): "auth", "client_id",
- * "tenant", "authority", "scope"; defaults, and every inconsistent combination an error naming its key. */
+/* The eas-agent configuration (port/posix/agent_config.c): the sign-in keys "auth", "client_id",
+ * "tenant", "authority", "scope" and "rediscover_after_s": defaults, and every bad value an error naming its key. */
 #include <stdio.h>
 #include <string.h>
 
@@ -76,4 +76,22 @@ TEST(config_oauth_errors_name_the_key)
     /* plain http for the authority only with allow_plain_http (the tests' stand-in may be plain) */
     CHECK_OK(parse("{" BASE ", \"auth\": \"oauth2-device\", \"client_id\": \"c\", \"authority\": "
                    "\"http://127.0.0.1:8\", \"allow_plain_http\": true}"));
+}
+
+TEST(config_rediscover_after)
+{
+    CHECK_OK(parse("{" BASE ", \"password\": \"p\"}"));
+    CHECK_EQ(cfg.rediscover_after_s, EAS_CLI_REDISCOVER_AFTER_S);
+    CHECK_OK(parse("{" BASE ", \"password\": \"p\", \"rediscover_after_s\": 0}"));
+    CHECK_EQ(cfg.rediscover_after_s, 0);
+    CHECK_OK(parse("{" BASE ", \"password\": \"p\", \"rediscover_after_s\": 3600}"));
+    CHECK_EQ(cfg.rediscover_after_s, 3600);
+    static const char *const bad_values[] = {"-1", "1.5", "\"600\"", "true", "99999999999"};
+    for (size_t i = 0; i < sizeof bad_values / sizeof bad_values[0]; i++) {
+        char json[256];
+        snprintf(json, sizeof json, "{" BASE ", \"password\": \"p\", \"rediscover_after_s\": %s}", bad_values[i]);
+        eas_err e = parse(json);
+        CHECK_MSG(e == EAS_ERR_CONFIG && strstr(msg, "rediscover_after_s"), "%s -> %s \"%s\"", bad_values[i],
+                  eas_err_str(e), msg);
+    }
 }

@@ -17,6 +17,7 @@
 
 #include "eas/ashttp.h"
 #include "eas/config.h"
+#include "eas/discovery.h"
 #include "eas/err.h"
 #include "eas/exchange.h"
 #include "eas/foldersync.h"
@@ -48,7 +49,7 @@
 #endif
 
 typedef struct eas_agent_config {
-    const char *url;      /* https://host[:port]/Microsoft-Server-ActiveSync */
+    const char *url;      /* https://host[:port]/Microsoft-Server-ActiveSync; NULL: found by discovery */
     const char *user;     /* as the server knows it: "alice", "alice@example.com", "DOMAIN\\alice" */
     const char *password; /* for Basic authentication when auth.write is NULL; never logged */
     eas_auth auth;        /* another Authorization scheme: writes the header's value */
@@ -79,6 +80,16 @@ typedef struct eas_agent_config {
     uint8_t redirect_host_count;
     const char *const *redirect_hosts; /* hosts a 451 may move the account to besides the configured
                                         * host's domain (core/agent/redirect.c) */
+    /* Autodiscover (docs/DISCOVER.md, core/agent/home.c). With url NULL the account's URL is the one
+     * discovery found for discovery->address, kept in the store: an operation that finds none discovers
+     * it first, and a 451 without X-MS-Location or a URL that EAS_REDISCOVER_FAILURES operations in a
+     * row could not reach (the first at least rediscover_after_s before the last) is discovered again.
+     * discovery_work is discovery's RAM, used only inside eas_agent_step while one runs (between steps
+     * of other operations the application may use it for something else). An empty discovery->auth:
+     * the agent's own credentials. NULL discovery: url is required. */
+    const eas_discovery_config *discovery;
+    eas_discovery *discovery_work;
+    uint32_t rediscover_after_s;
 } eas_agent_config;
 
 #define EAS_SYNC_CLASS(cls) (1u << (cls)) /* cls: eas_class */
@@ -94,7 +105,8 @@ typedef enum {
     EAS_OP_RESPOND,      /* MeetingResponse set up by eas_agent_respond, then Sync of that calendar */
     EAS_OP_GAL_SEARCH,   /* a lookup set up by eas_agent_gal_search (Find at 16.1, else Search) */
     EAS_OP_RESOLVE,      /* ResolveRecipients set up by eas_agent_resolve */
-    EAS_OP_FETCH         /* ItemOperations Fetch set up by eas_agent_fetch */
+    EAS_OP_FETCH,        /* ItemOperations Fetch set up by eas_agent_fetch */
+    EAS_OP_DISCOVER      /* Autodiscover now for discovery->address: the result stored (and used without url) */
 } eas_op;
 
 /* What the last EAS_OP_PING found. */
@@ -206,6 +218,16 @@ typedef struct eas_agent {
     uint8_t refreshed;      /* the phase is entered again after a refresh: no second one before it is sent */
     uint8_t refused_401;    /* a 401 was answered by a refresh: a second one is EAS_ERR_AUTH */
 #endif
+    /* the account's URL from discovery (core/agent/home.c) */
+    char home[EAS_URL_MAX];  /* the discovered URL when cfg->url is NULL ("" until found) */
+    uint8_t home_why;        /* why the discovery under way runs (0: none) */
+    uint8_t home_err;        /* the operation's error that a rediscovery may make good (eas_err) */
+    uint8_t home_found;      /* a discovery of this agent found home_source's URL */
+    uint8_t home_source;     /* eas_discover_source */
+    uint8_t home_answered;   /* the account's URL answered in this operation */
+    uint8_t rediscoveries;   /* in this operation */
+    uint8_t dead_count;      /* operations in a row that could not reach the discovered URL (stored) */
+    int64_t dead_since;      /* the wall time of the first of them (-1: unknown) */
     uint64_t wake_ms;
     eas_agent_failure failure;
     eas_exchange x;      /* the HTTP exchange under way (its buffers) */
@@ -303,6 +325,8 @@ uint32_t eas_agent_heartbeat(const eas_agent *a);
 /* The monotonic time before which the next Ping will not start (EAS_PING_MIN_INTERVAL_S, and the
  * pause after Pings cut or answered early); 0 or past: at once. */
 uint64_t eas_agent_next_ping_ms(const eas_agent *a);
+/* The URL a discovery of this agent found (the last one), and from which step; NULL when none did. */
+const char *eas_agent_discovered(const eas_agent *a, eas_discover_source *source);
 /* The host a server's redirect (451) moved the account to, while it is in use; NULL otherwise. */
 const char *eas_agent_redirected_host(const eas_agent *a);
 /* Keeps the next Ping's heartbeat at most s seconds (not below EAS_PING_MIN_S), e.g. to end a push
@@ -321,6 +345,7 @@ typedef struct eas_agent_info {
     unsigned pending;          /* changes of the device's still queued */
     const char *folder_sync_key; /* the hierarchy's SyncKey ("0": never synced) */
     const eas_url *url;        /* where requests go */
+    const char *discovered_url; /* without a configured url: the one discovery found (stored); NULL: none yet */
 } eas_agent_info;
 void eas_agent_get_info(eas_agent *a, eas_agent_info *out);
 

@@ -174,6 +174,12 @@
 #ifndef EAS_REDIRECT_TTL_S
 #define EAS_REDIRECT_TTL_S 86400u
 #endif
+/* A discovered URL that this many operations in a row could not reach (connect, name, TLS, timeout, or
+ * an HTTP 404), the first of them at least eas_agent_config.rediscover_after_s before the last, is discovered
+ * again (docs/DISCOVER.md). */
+#ifndef EAS_REDISCOVER_FAILURES
+#define EAS_REDISCOVER_FAILURES 3u
+#endif
 /* Request/response traces as XML (the CLI's --trace). Off on boards unless wanted: it adds the XML
  * printer and the tag names. */
 #ifndef EAS_ENABLE_TRACE

@@ -53,6 +53,7 @@ typedef struct eas_discovery {
     eas_exchange_head head;
     const char *headers[3];
     const eas_discovery_config *cfg;
+    eas_auth auth; /* the v1 POSTs' credentials: cfg->auth, or what the caller puts here after start */
     char location[EAS_URL_MAX];
     char body[EAS_DISCOVER_JSON_MAX];
     uint16_t body_len;

@@ -79,10 +79,10 @@ static struct {
     int login; /* the command is login: no tokens needed yet */
     int discovering;       /* the command is discover */
     const char *address;   /* discover ADDRESS */
-    char url[EAS_URL_MAX]; /* the account's URL: configured, or discovered */
     char tls_name_for[EAS_URL_HOST_MAX]; /* the configured URL's host: the one tls_server_name stands for */
+    eas_basic_credentials cred;  /* discovery's v1 POSTs: Basic, also with oauth2-device (no token there) */
+    eas_discovery_config dc;     /* Autodiscover, run by the agent (no url, a 451 without a location, discover) */
     eas_discovery discovery;
-    eas_exchange discovery_x;
 } g;
 
 static int usage(void)
@@ -232,29 +232,6 @@ static void discover_trace(void *ctx, const eas_discover_candidate *c, int statu
     fprintf(stderr, ": %s\n", result == EAS_OK ? "ok" : eas_err_str(result));
 }
 
-/* Runs Autodiscover for address; the result goes to g.url and into the state. */
-static eas_err discover(const char *address, eas_discover_source *source)
-{
-    eas_basic_credentials cred = {g.cfg.user, strlen(g.cfg.user), g.cfg.password, strlen(g.cfg.password)};
-    eas_discovery_config dc;
-    eas_err e;
-    memset(&dc, 0, sizeof dc);
-    dc.address = address;
-    dc.base = g.cfg.autodiscover_url[0] ? g.cfg.autodiscover_url : NULL;
-    dc.flags = (g.cfg.allow_plain_http ? EAS_DISCOVER_ALLOW_PLAIN_HTTP : 0u) |
-               (g.cfg.autodiscover_public ? 0u : EAS_DISCOVER_ONLY_CONFIGURED);
-    dc.auth = (eas_auth){eas_auth_basic, &cred, NULL};
-    dc.user_agent = g.cfg.user_agent;
-    dc.trace = discover_trace;
-    e = eas_posix_discover(&dc, &g.pal, g.tls_ready ? &g.tls_t : NULL, &g.tcp_t, &g.pp.tcp, &g.discovery,
-                           &g.discovery_x);
-    if (e != EAS_OK) return e;
-    const char *url = eas_discovery_result(&g.discovery, source);
-    if (strlen(url) >= sizeof g.url) return EAS_ERR_NOSPACE;
-    memcpy(g.url, url, strlen(url) + 1);
-    return eas_discovered_save(&g.store, address, *source, url);
-}
-
 static void discover_failed(const char *address, eas_err e)
 {
     fprintf(stderr, "eas-agent: error: discover %s: %s", address, eas_err_str(e));
@@ -265,55 +242,56 @@ static void discover_failed(const char *address, eas_err e)
     fputc('\n', stderr);
 }
 
-/* The account's URL: the configured one; without it, the one discovered for the user's address
- * (found now when the state holds none and the command may use the network). */
-static eas_err account_url(const char *config_path, int offline)
+/* Autodiscover for address, as the agent runs it: first of all when there is no url and nothing stored,
+ * again after a 451 without a location or when the discovered URL stays out of reach. */
+static void discovery_setup(const char *address)
 {
-    eas_discover_source src;
-    eas_err e;
-    if (g.cfg.url[0]) {
-        memcpy(g.url, g.cfg.url, strlen(g.cfg.url) + 1);
-        return EAS_OK;
-    }
-    e = eas_discovered_load(&g.store, g.cfg.address, g.url, sizeof g.url, &src);
-    if (e != EAS_ERR_NOT_FOUND) {
-        if (e != EAS_OK) fprintf(stderr, "eas-agent: state file %s: %s\n", g.cfg.state_file, eas_err_str(e));
-        return e;
-    }
-    if (offline) {
+    g.cred = (eas_basic_credentials){g.cfg.user, strlen(g.cfg.user), g.cfg.password, strlen(g.cfg.password)};
+    memset(&g.dc, 0, sizeof g.dc);
+    g.dc.address = address;
+    g.dc.base = g.cfg.autodiscover_url[0] ? g.cfg.autodiscover_url : NULL;
+    g.dc.flags = (g.cfg.allow_plain_http ? EAS_DISCOVER_ALLOW_PLAIN_HTTP : 0u) |
+                 (g.cfg.autodiscover_public ? 0u : EAS_DISCOVER_ONLY_CONFIGURED);
+    g.dc.auth = (eas_auth){eas_auth_basic, &g.cred, NULL};
+    g.dc.user_agent = g.cfg.user_agent;
+    g.dc.trace = discover_trace;
+    eas_posix_discovery_hooks(&g.dc);
+}
+
+/* Without url, commands that need no network use what discovery stored; none yet is an error. */
+static eas_err offline_url(const char *config_path)
+{
+    char url[EAS_URL_MAX];
+    eas_err e = eas_discovered_load(&g.store, g.cfg.address, url, sizeof url, NULL);
+    if (e == EAS_ERR_NOT_FOUND) {
         fprintf(stderr, "eas-agent: %s: no \"url\" and none discovered yet for %s (eas-agent discover)\n", config_path,
                 g.cfg.address);
         return EAS_ERR_CONFIG;
     }
-    if ((e = discover(g.cfg.address, &src)) != EAS_OK) {
-        discover_failed(g.cfg.address, e);
-        return e;
-    }
-    fprintf(stderr, "eas-agent: discovered %s (%s)\n", g.url, eas_discover_source_name(src));
-    return EAS_OK;
+    if (e != EAS_OK) fprintf(stderr, "eas-agent: state file %s: %s\n", g.cfg.state_file, eas_err_str(e));
+    return e;
 }
+
+static eas_err run(eas_op op);
 
 static int cmd_discover(void)
 {
     eas_discover_source src;
-    const char *address = g.address ? g.address : g.cfg.address;
-    if (!address[0]) {
-        fprintf(stderr, "eas-agent: discover: no address (give one, or an e-mail address in \"user\" or \"address\")\n");
-        return EXIT_USAGE;
-    }
-    eas_err e = discover(address, &src);
-    if (e != EAS_OK) {
-        discover_failed(address, e);
-        return exit_code_of(e);
+    eas_err e = run(EAS_OP_DISCOVER);
+    eas_agent_close(&g.agent);
+    const char *url = eas_agent_discovered(&g.agent, &src);
+    if (e != EAS_OK || !url) {
+        discover_failed(g.dc.address, e != EAS_OK ? e : EAS_ERR_DISCOVER_NONE);
+        return exit_code_of(e != EAS_OK ? e : EAS_ERR_DISCOVER_NONE);
     }
     if (g.json) {
         printf("{\"url\": ");
-        json_string(g.url);
+        json_string(url);
         printf(", \"source\": ");
         json_string(eas_discover_source_name(src));
         printf("}\n");
     } else {
-        printf("%s\n", g.url);
+        printf("%s\n", url);
         fprintf(stderr, "eas-agent: found by %s\n", eas_discover_source_name(src));
     }
     return 0;
@@ -436,11 +414,22 @@ static int setup(const char *config_path, int offline, int copy)
         }
     }
 
-    if (g.discovering) return 0; /* discover needs no agent, and may have no URL yet */
-    if ((e = account_url(config_path, offline)) != EAS_OK) return exit_code_of(e) ? exit_code_of(e) : EXIT_USAGE;
+    const char *address = g.discovering && g.address ? g.address : g.cfg.address;
+    if (g.discovering && !address[0]) {
+        fprintf(stderr, "eas-agent: discover: no address (give one, or an e-mail address in \"user\" or \"address\")\n");
+        return EXIT_USAGE;
+    }
+    if (!g.cfg.url[0] && offline && (e = offline_url(config_path)) != EAS_OK)
+        return exit_code_of(e) ? exit_code_of(e) : EXIT_USAGE;
 
     eas_agent_config *c = &g.acfg;
-    c->url = g.url;
+    c->url = g.cfg.url[0] ? g.cfg.url : NULL;
+    if (address[0]) {
+        discovery_setup(address);
+        c->discovery = &g.dc;
+        c->discovery_work = &g.discovery;
+        c->rediscover_after_s = g.cfg.rediscover_after_s;
+    }
     c->user = g.cfg.user;
     c->password = g.cfg.password;
     c->device_id = g.cfg.device_id;
@@ -457,7 +446,7 @@ static int setup(const char *config_path, int offline, int copy)
     c->client_wins = g.cfg.client_wins;
     c->redirect_hosts = g.cfg.redirect_host_list;
     c->redirect_host_count = g.cfg.redirect_host_count;
-    if (g.cfg.oauth && !offline) {
+    if (g.cfg.oauth && !offline && !g.discovering) {
         /* Exchange Online: Bearer tokens from the store (`login` put them there), never a password.
          * The identity platform is reached over the same streams and trust, by an exchange of its own. */
         g.ocfg = (eas_oauth_config){g.cfg.client_id, g.cfg.tenant, g.cfg.scope, ""};
@@ -530,6 +519,17 @@ static void note_redirect(void)
 /* Monotonic time at which run() gives the operation up (EAS_ERR_ABORTED); 0: none. */
 static uint64_t run_until_ms;
 
+/* What discovery found while an operation ran (not for the discover command, which prints it). */
+static void note_discovered(void)
+{
+    static char shown[EAS_URL_MAX];
+    eas_discover_source src;
+    const char *url = eas_agent_discovered(&g.agent, &src);
+    if (!url || g.discovering || !strcmp(url, shown)) return;
+    snprintf(shown, sizeof shown, "%s", url);
+    fprintf(stderr, "eas-agent: discovered %s (%s)\n", url, eas_discover_source_name(src));
+}
+
 /* With OAuth the agent refreshes the access token itself (shortly before it expires, and once on a 401:
  * cfg.oauth, core/agent). */
 static eas_err run(eas_op op)
@@ -540,6 +540,7 @@ static eas_err run(eas_op op)
         eas_wait w;
         e = eas_agent_step(&g.agent, &w);
         note_redirect();
+        note_discovered();
         if (e != EAS_ERR_WOULD_BLOCK) return e;
         if (w.what & EAS_WAIT_NOW) continue; /* TLS holds bytes already: no sleep on the socket */
         uint64_t now = g.pal.clock.monotonic_ms(g.pal.clock.ctx);

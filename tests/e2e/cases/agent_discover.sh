@@ -20,11 +20,26 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; }
 trap cleanup EXIT
 
+# An ActiveSync server the mailbox has left: the scripted stand-in (tests/standin/server.py) over TLS
+# with the e2e leaf, answering every request with a 451 that names no new place. And a port nobody
+# listens on: a discovered URL that is dead.
+echo '{"steps": [{"forever": true, "status": 451}]}' > "$T/gone.script"
+/usr/bin/python3 tests/standin/server.py --wbxml build/host/eas-wbxml --log "$T/gone.jsonl" --port-file "$T/gone.port" \
+    --script "$T/gone.script" --tls-cert "$PKI/server.pem" --tls-key "$PKI/server.key" --max-seconds 600 \
+    > /dev/null 2> "$T/gone.err" &
+pids+=($!)
+for _ in $(seq 50); do [ -s "$T/gone.port" ] && break; sleep 0.1; done
+GONE_URL=https://$E2E_HOST:$(cat "$T/gone.port" 2>/dev/null)/Microsoft-Server-ActiveSync
+DEAD_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+DEAD_URL=https://$E2E_HOST:$DEAD_PORT/Microsoft-Server-ActiveSync
+
 # standin NAME CERT KEY: an Autodiscover stand-in on an ephemeral port; sets PORT_NAME and LOG_NAME.
+# Its first answer for moved451@ is the left server, for dead@ and dead600@ the dead URL; then SOGo's.
 standin() {
     local name=$1
     /usr/bin/python3 tests/standin/autodiscover.py --cert "$2" --key "$3" --eas-url "$E2E_EAS_URL" \
         --user "$E2E_USER" --password "$E2E_PASS" --log "$T/$name.jsonl" --port-file "$T/$name.port" \
+        --first-url "moved451=$GONE_URL" --first-url "dead=$DEAD_URL" --first-url "dead600=$DEAD_URL" \
         --max-seconds 600 > /dev/null 2> "$T/$name.err" &
     pids+=($!)
     for _ in $(seq 50); do [ -s "$T/$name.port" ] && break; sleep 0.1; done
@@ -138,7 +153,44 @@ agent untrusted discover > /dev/null 2> "$T/untrusted.err"; rc=$?
 check "untrusted certificate: discover exits 2 naming TLS (rc $rc)" bash -c "[ $rc = 2 ] && grep -qi 'TLS' '$T/untrusted.err'"
 check "the untrusted stand-in got no request" [ "$(wc -l < "$T/bad.jsonl")" = 0 ]
 
-# 7. The command line: --help lists discover; no address at all is a usage error.
+# 7. Discovered again (MS-ASHTTP): the discovered server answers 451 without X-MS-Location. The agent
+#    asks Autodiscover again, which now names SOGo, and the sync goes on there; the new URL is stored.
+posts() { grep -c "\"address\": \"$1\".*\"method\": \"POST\"" "$T/ad.jsonl"; }
+config moved451 moved451@example.test
+agent moved451 --verbose sync > "$T/moved451.out" 2> "$T/moved451.err"; rc=$?
+check "451 without X-MS-Location: sync exits 0 at the URL found again (rc $rc)" \
+    bash -c "[ $rc = 0 ] && grep -q 'discovered $GONE_URL (config-v1)' '$T/moved451.err' && grep -q 'discovered $E2E_EAS_URL (config-v1)' '$T/moved451.err'"
+check "451 without X-MS-Location: the left server was asked, then Autodiscover twice (POSTs $(posts moved451@example.test))" \
+    bash -c "[ \$(wc -l < '$T/gone.jsonl') -ge 1 ] && [ $(posts moved451@example.test) = 2 ]"
+n_gone=$(wc -l < "$T/gone.jsonl")
+mark
+agent moved451 folders > /dev/null 2> "$T/moved451-folders.err"; rc=$?
+n_ad=$(since | wc -l)
+check "451 without X-MS-Location: the next run uses the stored new URL (rc $rc, $n_ad Autodiscover requests, none to the left server)" \
+    bash -c "[ $rc = 0 ] && [ $n_ad = 0 ] && [ \$(wc -l < '$T/gone.jsonl') = $n_gone ]"
+
+# 8. A discovered URL that stays dead: three runs in a row that cannot connect. With
+#    "rediscover_after_s": 0 the third discovers again and syncs at SOGo; with the default (600 s) three
+#    quick failures are not persistent yet and nothing is asked.
+config dead dead@example.test ', "rediscover_after_s": 0'
+agent dead sync > /dev/null 2> "$T/dead1.err"; rc1=$?
+agent dead sync > /dev/null 2> "$T/dead2.err"; rc2=$?
+p2=$(posts dead@example.test)
+agent dead --verbose sync > /dev/null 2> "$T/dead3.err"; rc3=$?
+check "dead URL: runs 1 and 2 fail to connect (exit 2: $rc1 $rc2), Autodiscover asked once (POSTs $p2)" \
+    bash -c "[ $rc1 = 2 ] && [ $rc2 = 2 ] && [ $p2 = 1 ] && grep -q 'connection failed' '$T/dead2.err'"
+check "dead URL: the third failure in a row discovers again, the sync goes on at SOGo (rc $rc3, POSTs $(posts dead@example.test))" \
+    bash -c "[ $rc3 = 0 ] && [ $(posts dead@example.test) = 2 ] && grep -q 'discovered $E2E_EAS_URL (config-v1)' '$T/dead3.err'"
+mark
+agent dead folders > /dev/null 2>&1; rc=$?
+n_ad=$(since | wc -l)
+check "dead URL: the next run uses the URL found again (rc $rc, $n_ad Autodiscover requests)" bash -c "[ $rc = 0 ] && [ $n_ad = 0 ]"
+config dead600 dead600@example.test
+for i in 1 2 3; do agent dead600 sync > /dev/null 2> "$T/dead600-$i.err"; echo $? >> "$T/dead600.rc"; done
+check "dead URL, rediscover_after_s 600: three quick failures (exit 2 each: $(tr '\n' ' ' < "$T/dead600.rc")) ask Autodiscover nothing more" \
+    bash -c "[ \"\$(sort -u '$T/dead600.rc')\" = 2 ] && [ $(posts dead600@example.test) = 1 ]"
+
+# 9. The command line: --help lists discover; no address at all is a usage error.
 "$AGENT" --help 2> "$T/help.err"
 check "--help lists discover" grep -q '^  discover' "$T/help.err"
 echo "{\"user\": \"alice\", \"password\": \"x\", \"device_id\": \"d1\"}" > "$T/nourl.json"
