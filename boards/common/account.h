@@ -10,7 +10,11 @@
 #include "eas_lwip.h"
 
 typedef struct fw_account {
-    const char *url;
+    const char *url;          /* NULL: found by Autodiscover for discover_address (docs/DISCOVER.md) */
+    const char *discover_address; /* without url: "address", or "user" when it is an e-mail address */
+    const char *autodiscover_url; /* a base discovery tries first, or NULL */
+    uint8_t autodiscover_public;  /* 0: that base only ("autodiscover_public": false) */
+    uint32_t rediscover_after_s;  /* a discovered URL out of reach this long (3 rounds at least): again */
     const char *user;
     const char *password;     /* "" with oauth */
     uint8_t oauth;            /* "auth": "oauth2-device" (docs/OAUTH.md) */

@@ -80,8 +80,13 @@ static struct {
     eas_log_level log_level;
     uint32_t boot;
     eas_tz_rule zone;
-    /* The agenda's work space and the now/next pair: static, not on the (small) stack. */
-    eas_agenda_work agenda;
+    /* The agenda's work space and Autodiscover's share their RAM: the agenda is walked only between
+     * operations, discovery runs only inside one (eas_agent_step). */
+    union {
+        eas_agenda_work agenda;
+        eas_discovery discovery;
+    } work;
+    eas_discovery_config dc;
     eas_agenda_entry current, next;
     int64_t agenda_day; /* the local day the agenda was last shown for */
     int64_t day_end;    /* its end (UTC) */
@@ -313,7 +318,7 @@ static eas_err print_occurrence(void *ctx, const eas_agenda_entry *e)
 static eas_err show_now_next(int64_t now)
 {
     int has_current = 0, has_next = 0;
-    eas_err e = eas_agent_now_next(&g.agent, &g.agenda, &g.zone, now, g.day_end - now, &g.current, &has_current,
+    eas_err e = eas_agent_now_next(&g.agent, &g.work.agenda, &g.zone, now, g.day_end - now, &g.current, &has_current,
                                    &g.next, &has_next);
     if (e != EAS_OK) return e;
     g.refresh_at = g.day_end;
@@ -353,7 +358,7 @@ static eas_err show_agenda(void)
     con_puts(fw_account_cfg.timezone);
     con_puts("\n");
     unsigned n = 0, skipped = 0;
-    e = eas_agent_agenda(&g.agent, &g.agenda, &g.zone, from, to, print_occurrence, &n, &skipped);
+    e = eas_agent_agenda(&g.agent, &g.work.agenda, &g.zone, from, to, print_occurrence, &n, &skipped);
     if (e != EAS_OK) return e;
     con_puts("AGENDA-END ");
     con_putu(n);
@@ -551,6 +556,24 @@ static size_t next_step(size_t step, uint32_t rounds)
     }
 }
 
+/* What Autodiscover found while an operation ran, said once per URL. */
+static void note_discovered(void)
+{
+    static uint32_t shown; /* FNV-1a of the URL last said: 4 bytes, not a copy */
+    eas_discover_source src;
+    const char *url = eas_agent_discovered(&g.agent, &src);
+    uint32_t h = 2166136261u;
+    if (!url) return;
+    for (const char *p = url; *p; p++) h = (h ^ (uint8_t)*p) * 16777619u;
+    if (h == shown) return;
+    shown = h;
+    con_puts("discovered: ");
+    con_puts(url);
+    con_puts(" (");
+    con_puts(eas_discover_source_name(src));
+    con_puts(")\n");
+}
+
 /* ------------------------------------------------------------------------------ setup */
 
 /* The RAM the core's objects take on this board (they live in this file's static struct). */
@@ -565,7 +588,7 @@ static void show_ram(void)
     con_puts(", lwip port ");
     con_putu(sizeof g.net);
     con_puts(", agenda ");
-    con_putu(sizeof g.agenda + sizeof g.current + sizeof g.next);
+    con_putu(sizeof g.work + sizeof g.current + sizeof g.next);
     con_puts(", lookups ");
     con_putu(sizeof g.agent.lookup + sizeof g.fb_to + sizeof g.fb_req + sizeof g.gal_q + 16u);
     con_puts(", all ");
@@ -655,6 +678,18 @@ static int setup(void)
 
     eas_agent_config *c = &g.acfg;
     c->url = acc->url;
+    if (!acc->url) {
+        /* From the address alone (docs/DISCOVER.md): the v1 steps; no JSON reader for v2, no SRV
+         * lookups in lwIP's DNS. The agent uses its own credentials for the v1 POSTs. */
+        g.dc.address = acc->discover_address;
+        g.dc.base = acc->autodiscover_url;
+        g.dc.flags = EAS_DISCOVER_NO_SRV | (acc->autodiscover_public ? 0u : (unsigned)EAS_DISCOVER_ONLY_CONFIGURED) |
+                     (acc->allow_plain_http ? (unsigned)EAS_DISCOVER_ALLOW_PLAIN_HTTP : 0u);
+        g.dc.user_agent = acc->user_agent;
+        c->discovery = &g.dc;
+        c->discovery_work = &g.work.discovery;
+        c->rediscover_after_s = acc->rediscover_after_s;
+    }
     c->user = acc->user;
     c->password = acc->password;
     c->device_id = acc->device_id;
@@ -693,6 +728,14 @@ static int setup(void)
 #endif
     show_state();
     FW_BENCH_HOOK(fw_bench_report("boot", "-"));
+    if (!acc->url) {
+        eas_agent_info info;
+        eas_agent_get_info(&g.agent, &info);
+        con_puts("url: ");
+        con_puts(info.discovered_url ? info.discovered_url : "none yet: Autodiscover for ");
+        con_puts(info.discovered_url ? " (discovered, stored)\n" : acc->discover_address);
+        if (!info.discovered_url) con_puts("\n");
+    }
     return EXIT_OK;
 }
 
@@ -854,6 +897,7 @@ int main(void)
             eas_err e = eas_agent_step(&g.agent, &w);
             FW_BENCH_HOOK(fw_bench_step_end(e != EAS_ERR_WOULD_BLOCK));
             FW_BENCH_HOOK(e != EAS_ERR_WOULD_BLOCK ? fw_bench_report("end", schedule[op].name) : (void)0);
+            note_discovered();
             if (e == EAS_ERR_WOULD_BLOCK) {
                 wake_ms = w.until_ms;
                 ready_now = (w.what & EAS_WAIT_NOW) != 0;

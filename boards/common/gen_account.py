@@ -6,7 +6,13 @@ firmware's own) into a C file defining `fw_account_cfg` (boards/common/account.h
 rewritten only when its content changes, so that make rebuilds only what depends on it.
 
 Keys (unknown keys are an error naming them):
-  url, user, device_id                    required
+  user, device_id                         required
+  url                                     required unless there is an address to discover it from
+                                          ("address", or "user" when it is an e-mail address)
+  autodiscover_url                        without url: a base Autodiscover tries first (docs/DISCOVER.md)
+  autodiscover_public                     true (default); false: that base only (a private deployment)
+  rediscover_after_s                      a discovered URL out of reach this long (and three rounds in a
+                                          row) is discovered again (default 600)
   password | password_env                 one of them (password_env: read from the build's environment)
   ca_file | ca_pem                        the trusted CA(s), PEM (a file path, relative to the JSON file's
                                           directory or the working directory, or the PEM text itself)
@@ -44,7 +50,7 @@ import re
 import sys
 
 VERSIONS = {"auto": 0, "12.1": 121, "14.0": 140, "14.1": 141, "16.0": 160, "16.1": 161}
-STRINGS = ("url", "user", "password", "password_env", "device_id", "device_type", "device_model",
+STRINGS = ("url", "autodiscover_url", "user", "password", "password_env", "device_id", "device_type", "device_model",
            "user_agent", "ca_file", "ca_pem", "sntp_server", "protocol_version", "timezone", "calendar_filter",
            "address", "gal_lookup", "auth", "client_id", "tenant", "authority",
            "scope")
@@ -54,7 +60,7 @@ OAUTH_KEYS = ("client_id", "tenant", "authority", "scope")
 OAUTH_DEFAULTS = {"tenant": "organizations", "authority": "https://login.microsoftonline.com",
                   "scope": "https://outlook.office.com/EAS.AccessAsUser.All offline_access"}
 IGNORED = ("state_file", "classes")
-NUMBERS = ("sync_interval_s", "test_boots", "heartbeat_max_s", "ping_rounds", "ping_seconds", "freebusy_hours")
+NUMBERS = ("rediscover_after_s", "sync_interval_s", "test_boots", "heartbeat_max_s", "ping_rounds", "ping_seconds", "freebusy_hours")
 
 
 def die(msg):
@@ -100,15 +106,27 @@ def main(argv):
     if not isinstance(cfg, dict):
         die("%s: must be a JSON object" % path)
 
-    known = set(STRINGS) | set(IGNORED) | set(NUMBERS) | {"allow_plain_http", "hosts"}
+    known = set(STRINGS) | set(IGNORED) | set(NUMBERS) | {"allow_plain_http", "autodiscover_public", "hosts"}
     for k, v in cfg.items():
         if k not in known:
             die('%s: unknown key "%s"' % (path, k))
         if k in STRINGS and not isinstance(v, str):
             die('%s: key "%s" must be a string' % (path, k))
-    for k in ("url", "user", "device_id"):
+    for k in ("user", "device_id"):
         if not cfg.get(k):
             die('%s: missing key "%s"' % (path, k))
+    # Without a url, Autodiscover finds it from the mailbox's address, as in the CLI.
+    discover_address = None
+    if not cfg.get("url"):
+        discover_address = cfg.get("address") or (cfg["user"] if "@" in cfg["user"] else None)
+        if not discover_address or not re.fullmatch(r"[^@\s]+@[A-Za-z0-9.-]+\.[A-Za-z0-9-]+", discover_address):
+            die('%s: missing key "url" (or an e-mail address in "user" or "address" to discover it from)' % path)
+    base = cfg.get("autodiscover_url") or ""
+    if base and not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d+)?(/[!-~]*)?", base):
+        die('%s: key "autodiscover_url" must be a URL such as https://autodiscover.example.com' % path)
+    ad_public = cfg.get("autodiscover_public", True)
+    if not isinstance(ad_public, bool):
+        die('%s: key "autodiscover_public" must be true or false' % path)
     if not re.fullmatch(r"[A-Za-z0-9]{1,32}", cfg["device_id"]):
         die('%s: key "device_id" must be 1 to 32 letters and digits' % path)
 
@@ -192,6 +210,7 @@ def main(argv):
 
     cfg.update(overrides)
     sync_interval = number("sync_interval_s", 300)
+    rediscover_after = number("rediscover_after_s", 600)
     test_boots = number("test_boots", 0)
     heartbeat_max = number("heartbeat_max_s", 0)
     ping_rounds = number("ping_rounds", 0)
@@ -230,6 +249,10 @@ static const eas_lwip_host hosts[] = {
 
 const fw_account fw_account_cfg = {
     .url = %(url)s,
+    .discover_address = %(discover_address)s,
+    .autodiscover_url = %(autodiscover_url)s,
+    .autodiscover_public = %(autodiscover_public)d,
+    .rediscover_after_s = %(rediscover_after_s)du,
     .user = %(user)s,
     .password = %(password)s,
     .oauth = %(oauth)d,
@@ -263,7 +286,11 @@ const fw_account fw_account_cfg = {
         "src": os.path.basename(path),
         "pem": c_pem(pem),
         "hosts": host_rows,
-        "url": c_string(cfg["url"]),
+        "url": c_string(cfg["url"]) if cfg.get("url") else "NULL",
+        "discover_address": c_string(discover_address) if discover_address else "NULL",
+        "autodiscover_url": c_string(base) if base else "NULL",
+        "autodiscover_public": 1 if ad_public else 0,
+        "rediscover_after_s": rediscover_after,
         "user": c_string(cfg["user"]),
         "password": c_string(password or ""),
         "oauth": 1 if oauth else 0,

@@ -162,7 +162,7 @@ static eas_err judge(eas_discovery *d, eas_exchange *x, eas_exchange_outcome o, 
     }
     if (d->c.method == EAS_DISCOVER_GET_JSON) {
         char url[EAS_URL_MAX];
-        eas_err e = d->body_over || !d->cfg->v2 ? EAS_ERR_UNSUPPORTED
+        eas_err e = EAS_DISCOVER_JSON_MAX == 0 || d->body_over || !d->cfg->v2 ? EAS_ERR_UNSUPPORTED
                                                : d->cfg->v2(d->body, d->body_len, url, sizeof url);
         if (e != EAS_OK) {
             (void)eas_discover_report(&d->m, EAS_DISCOVER_FAILED, NULL);

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # The firmware under QEMU against the e2e harness's SOGo (make qemu-test, stage 70-qemu).
 #
+# First (part 0; QEMU_ONLY=discover runs it alone), both boards from an account with no url: Autodiscover
+# v1 against the stand-in on the host, the URL stored, a reset, boot 2 from the stored URL.
+#
 # mps2-an385 (Cortex-M3, LAN9118) boots, gets an address from QEMU's user network by DHCP, the time
 # through semihosting (emulation only), and runs the calendar Sync (OPTIONS, Provision, FolderSync
 # first) over TLS with verification required against https://eas.test:8443, the name mapped to the
@@ -106,6 +109,48 @@ utc() { date -u -d "@$1" +%Y%m%dT%H%M%SZ; }   # compact UTC of a second count
 rfc() { date -u -d "@$1" +%Y-%m-%dT%H:%M:%SZ; } # as the agenda lines give it
 ymd() { date -u -d "@$1" +%Y%m%d; }
 dashed() { date -u -d "@$1" +%Y-%m-%d; }
+
+# ---- 0. From an address alone (docs/DISCOVER.md): no url in the account; Autodiscover v1 at the
+# configured base, the stand-in (tests/standin/autodiscover.py: no Autodiscover service runs here) on the
+# host, reached as eas.test over verified TLS through the firmware's host table. It names the real SOGo
+# URL; the firmware stores it, syncs, resets, and boot 2 syncs from the stored URL without asking again.
+# QEMU_ONLY=discover runs this part alone (development: the rest of the stage takes minutes).
+discover_case() {
+    local board=$1 name=disc${1%%-*} port
+    rm -f "$T/$name.port"
+    /usr/bin/python3 tests/standin/autodiscover.py --cert "$E2E_DIR/pki/server.pem" --key "$E2E_DIR/pki/server.key" \
+        --eas-url "$E2E_EAS_URL" --user "$E2E_USER" --password "$E2E_PASS" --log "$T/$name.ad.jsonl" \
+        --port-file "$T/$name.port" --max-seconds 300 > /dev/null 2> "$T/$name.ad.err" &
+    local ad_pid=$!
+    for _ in $(seq 50); do [ -s "$T/$name.port" ] && break; sleep 0.1; done
+    port=$(cat "$T/$name.port" 2>/dev/null)
+    cat > "$T/$name.json" <<JSON
+{"user": "$E2E_USER", "address": "v1@example.test", "freebusy_hours": 0, "password_env": "E2E_TEST_PASSWORD",
+ "device_id": "qemu$name$RUN", "ca_file": "$E2E_CA", "hosts": {"$E2E_HOST": "10.0.2.2"},
+ "autodiscover_url": "https://$E2E_HOST:$port", "autodiscover_public": false}
+JSON
+    firmware "$name" 2 "$board"
+    kill "$ad_pid" 2> /dev/null; wait "$ad_pid" 2> /dev/null
+    echo "  --- UART of the $board discovery run:"; sed 's/^/  | /' "$T/$name.uart"
+    local posts ok_posts others
+    posts=$(grep -c '"method": "POST"' "$T/$name.ad.jsonl" 2> /dev/null || true)
+    ok_posts=$(grep '"method": "POST"' "$T/$name.ad.jsonl" 2> /dev/null | grep -c '"auth_ok": true' || true)
+    others=$(grep -vc '"method": "POST"' "$T/$name.ad.jsonl" 2> /dev/null || true)
+    check "$board, address only: exits 0 (got $(rc_of "$name"))" [ "$(rc_of "$name")" = 0 ]
+    check "$board: boot 1 had no URL and discovered SOGo's by config-v1" bash -c \
+        "grep -q '^url: none yet: Autodiscover for v1@example.test' '$T/$name.uart' && grep -q '^discovered: $E2E_EAS_URL (config-v1)$' '$T/$name.uart'"
+    check "$board: one v1 POST with the right credentials over verified TLS, no v2 GET (POSTs $posts, with credentials $ok_posts, other requests $others)" \
+        bash -c "[ '$posts' = 1 ] && [ '$ok_posts' = 1 ] && [ '$others' = 0 ]"
+    check "$board: boot 2 starts from the stored URL and discovers nothing" bash -c \
+        "grep -q '^url: $E2E_EAS_URL (discovered, stored)$' '$T/$name.uart' && [ \$(grep -c '^discovered: ' '$T/$name.uart') = 1 ]"
+    local n_fs n_sync
+    n_fs=$(grep -c "Cmd=FolderSync&User=$E2E_USER&DeviceId=qemu$name$RUN&" "$E2E_LOGS/nginx-access.log" || true)
+    n_sync=$(grep -c "Cmd=Sync&User=$E2E_USER&DeviceId=qemu$name$RUN&" "$E2E_LOGS/nginx-access.log" || true)
+    check "$board: synced at SOGo on both boots (FolderSync $n_fs, Sync $n_sync)" bash -c "[ '$n_fs' = 2 ] && [ '$n_sync' -ge 2 ]"
+}
+discover_case mps2-an385
+discover_case lm3s6965evb
+if [ "${QEMU_ONLY:-}" = discover ]; then echo "qemu: $pass passed, $fail failed"; [ $fail = 0 ]; exit; fi
 
 # The two Ping runs' firmware first: a fresh machine compiles lwIP and mbedTLS here, and the meetings
 # below are placed relative to the time the runs start.

@@ -12,7 +12,8 @@
 #include "eas/discover.h"
 #include "eas/exchange.h"
 
-/* Longest v2 JSON answer kept (they are a few hundred bytes); a longer one counts as failed. */
+/* Longest v2 JSON answer kept (they are a few hundred bytes); a longer one counts as failed. 0: no
+ * buffer (a port without a v2 reader: its v2 steps fail without a request). */
 #ifndef EAS_DISCOVER_JSON_MAX
 #define EAS_DISCOVER_JSON_MAX 1024u
 #endif
@@ -55,7 +56,7 @@ typedef struct eas_discovery {
     const eas_discovery_config *cfg;
     eas_auth auth; /* the v1 POSTs' credentials: cfg->auth, or what the caller puts here after start */
     char location[EAS_URL_MAX];
-    char body[EAS_DISCOVER_JSON_MAX];
+    char body[EAS_DISCOVER_JSON_MAX > 0 ? EAS_DISCOVER_JSON_MAX : 1];
     uint16_t body_len;
     uint8_t running, body_over, location_over, err;
     uint8_t saw_auth_failure, answered, net_err;
