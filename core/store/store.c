@@ -271,6 +271,7 @@ static void idx_dropped(eas_store *st, uint32_t key, uint32_t old)
 static void idx_forget_sector(eas_store *st, uint32_t s)
 {
     if (st->idx_mode == STI_OFF) return;
+    if (st->idx_counted && *sti_count(st, s) == 0) return; /* exact: nothing points there */
     uint32_t lo = gloc(st, s, 0), hi = lo + stf_nslots(st);
     for (uint32_t p = 0; p < st->idx_slots; p++) {
         uint32_t v = st->idx[p].loc;
@@ -457,9 +458,10 @@ static eas_err advance(eas_store *st)
     uint32_t vgen, vbase;
     eas_err err = stf_read_header(st, victim, &vkind, &vgen, &vbase);
     vvalid = err == EAS_OK && vkind == STF_SEC_VALID && vgen <= st->head_gen;
-    /* The index points into the spare only if the compaction that erased it did not move its records
-     * (its headers were damaged by then): only that case costs a pass over the index. */
-    idx_forget_sector(st, n); /* always: the fuzz_store regression index-points-into-reused-sector fails when skipped */
+    /* Whatever the last compaction saw of the spare (a slot damaged since it was indexed is not copied,
+     * and the fuzz_store regression index-points-into-reused-sector is such a case), no index slot may
+     * point into it once it is reused: asked every time, O(1) with the per-sector counts. */
+    idx_forget_sector(st, n);
     if (err == EAS_OK) err = stf_ensure_erased(st, n);
     if (err == EAS_OK) err = stf_write_header(st, n, st->head_gen + 1u, st->next_seq);
     if (err != EAS_OK) return err;
@@ -472,8 +474,6 @@ static eas_err advance(eas_store *st)
     if (err == EAS_ERR_STORE_FULL) err = EAS_ERR_FLASH; /* only read-back failures can waste that room */
     if (err == EAS_OK && vvalid) err = stf_erase(st, victim);
     if (err != EAS_OK) return err;
-    /* The victim is the next spare: clean if its records were moved, or if it held none (blank). */
-    st->spare_unsure = !vvalid && vkind != STF_SEC_ERASED;
     st->compactions++;
     return EAS_OK;
 }
@@ -564,12 +564,22 @@ static void attach_index(eas_store *st, eas_store_index_slot *index, uint32_t sl
     }
 }
 
+/* Once the geometry is known: a large enough index gives its tail to the per-sector counts. */
+static void count_index(eas_store *st)
+{
+    uint32_t n = st->flash->sector_count;
+    if (!st->idx || st->idx_slots / STI_COUNT_RATIO < n) return;
+    st->idx_slots -= sti_count_slots(n);
+    st->idx_counted = 1;
+}
+
 static eas_err mount(eas_store *st, const eas_flash *flash)
 {
     eas_err err = stf_check_geometry(flash);
     if (err != EAS_OK) return err;
     st->flash = flash;
     st->slot = flash->prog_size > STF_ENT_BYTES ? flash->prog_size : STF_ENT_BYTES;
+    count_index(st);
 
     /* Each round either settles the head or erases one sector: bounded by the sector count. */
     uint32_t round;
@@ -612,8 +622,6 @@ static eas_err mount(eas_store *st, const eas_flash *flash)
         err = append_open(st);
         if (err != EAS_OK) return lost(st, err == EAS_ERR_STORE_FULL ? EAS_ERR_FLASH : err);
     }
-    /* A fresh index points only into valid sectors, and the spare is not one. */
-    st->spare_unsure = 0;
     if (st->idx) {
         err = idx_build(st);
         if (err != EAS_OK) return lost(st, err);
@@ -1000,7 +1008,7 @@ eas_err eas_store_stats(eas_store *st, eas_store_info *out)
     out->head_sector = st->head;
     out->compactions = st->compactions;
     if (st->idx_mode != STI_OFF) {
-        out->index_slots = st->idx_slots;
+        out->index_slots = st->idx_slots + (st->idx_counted ? sti_count_slots(st->flash->sector_count) : 0u);
         out->index_used = st->idx_used;
         out->index_complete = st->idx_mode == STI_FULL;
     }
@@ -1078,6 +1086,12 @@ eas_err eas_store_index_check(eas_store *st)
         if (err != EAS_OK) return err;
     }
     if (used != st->idx_used || live != st->idx_live || used >= st->idx_slots) return EAS_ERR_STORE_CORRUPT;
+    /* the per-sector counts are exact */
+    for (uint32_t s = 0; st->idx_counted && s < st->flash->sector_count; s++) {
+        uint32_t in = 0;
+        for (uint32_t p = 0; p < st->idx_slots; p++) in += (uint32_t)(sti_sector(st, st->idx[p].loc) == s);
+        if (in != *sti_count(st, s)) return EAS_ERR_STORE_CORRUPT;
+    }
     if (st->idx_mode != STI_FULL) return EAS_OK;
     /* complete: every key on flash reads the same through the index */
     rec_walk w;

@@ -37,9 +37,22 @@ uint32_t sti_find(const eas_store *st, uint32_t key)
     return STI_NONE;
 }
 
+uint32_t sti_sector(const eas_store *st, uint32_t loc)
+{
+    if (!sti_holds(loc) || (loc & STI_LOC_MASK) == STI_UNKNOWN) return UINT32_MAX;
+    return (loc & STI_LOC_MASK) / stf_nslots(st);
+}
+
 void sti_set(eas_store *st, uint32_t pos, uint32_t loc)
 {
     uint32_t old = st->idx[pos].loc;
+    if (st->idx_counted) {
+        uint32_t so = sti_sector(st, old), sn = sti_sector(st, loc);
+        if (so != sn) {
+            if (so != UINT32_MAX) (*sti_count(st, so))--;
+            if (sn != UINT32_MAX) (*sti_count(st, sn))++;
+        }
+    }
     if (old == STI_EMPTY && loc != STI_EMPTY) st->idx_used++;
     if (old != STI_EMPTY && loc == STI_EMPTY) st->idx_used--;
     if (sti_holds(old) && !sti_holds(loc)) st->idx_live--;
@@ -55,6 +68,8 @@ void sti_clear(eas_store *st)
     }
     st->idx_used = 0;
     st->idx_live = 0;
+    if (st->idx_counted)
+        for (uint32_t s = 0; s < st->flash->sector_count; s++) *sti_count(st, s) = 0;
 }
 
 /* Drops the deleted keys and places every other key again, in place: keys still to be placed carry

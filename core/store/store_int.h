@@ -111,6 +111,19 @@ enum { STI_OFF = 0, STI_FULL = 1, STI_PART = 2 };
 /* A slot whose key may have a value: a location or STI_UNKNOWN, with or without flags. */
 static inline int sti_holds(uint32_t loc) { return loc < 0x40000000u; }
 
+/* Per-sector counts: when the caller's array has room to spare (at least STI_COUNT_RATIO slots per
+ * sector), its last ceil(sectors / 2) slots are not keys but one 32-bit count per sector (in key and
+ * loc) of the index slots that point into that sector. A compaction then knows in O(1) that nothing
+ * points into the sector it is about to reuse, instead of passing over the whole index each time.
+ * Kept by sti_set and sti_clear; a small index goes without (its pass is short). */
+#define STI_COUNT_RATIO 8u
+static inline uint32_t sti_count_slots(uint32_t sectors) { return (sectors + 1u) / 2u; }
+static inline uint32_t *sti_count(eas_store *st, uint32_t s)
+{
+    eas_store_index_slot *x = &st->idx[st->idx_slots + s / 2u];
+    return (s & 1u) ? &x->loc : &x->key;
+}
+
 /* Position of key in the index, or STI_NONE. */
 uint32_t sti_find(const eas_store *st, uint32_t key);
 /* Position of key, inserted as STI_GONE when absent (reusing a purged or STI_GONE slot, purging the
@@ -119,8 +132,10 @@ uint32_t sti_find(const eas_store *st, uint32_t key);
 uint32_t sti_claim(eas_store *st, uint32_t key);
 /* Sets the loc of position pos, keeping the counters. */
 void sti_set(eas_store *st, uint32_t pos, uint32_t loc);
-/* Empties the table. */
+/* Empties the table (and zeroes the per-sector counts). */
 void sti_clear(eas_store *st);
+/* The sector loc points into, or UINT32_MAX when it names no record (empty, gone, unknown). */
+uint32_t sti_sector(const eas_store *st, uint32_t loc);
 /* Ends a pass: candidates lose their flags, tombstones become STI_GONE. */
 void sti_end_pass(eas_store *st);
 

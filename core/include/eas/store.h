@@ -67,7 +67,7 @@ typedef struct eas_store {
     uint8_t txn_broken;   /* a member was lost in a compaction: the commit must fail */
     uint8_t idx_mode;     /* 0 no index, 1 complete, 2 partial (overflowed: a key it lacks is scanned for) */
     uint8_t idx_walks;    /* unordered walks in progress: index slots must not move */
-    uint8_t spare_unsure; /* the index may point into the spare sector (its last compaction copied nothing) */
+    uint8_t idx_counted;  /* the index array's tail counts the slots pointing into each sector (store_int.h) */
     uint8_t scratch[EAS_STORE_SCRATCH];
 } eas_store;
 
