@@ -76,6 +76,7 @@ static struct {
     int reader; /* the state is a read-only copy (a command that only reads) */
     int json;
     int tls_ready;
+    int tls_lazy; /* a plain-http account: TLS set up at its first https connection */
     int login; /* the command is login: no tokens needed yet */
     int discovering;       /* the command is discover */
     const char *address;   /* discover ADDRESS */
@@ -218,6 +219,72 @@ static int read_file(const char *path, char **out, size_t *len)
 }
 
 static void json_string(const char *s);
+
+/* The TLS transport from the configured CA or the system's bundle; loud: says why it cannot. */
+static const char *ca_path_of(void) { return g.cfg.ca_file[0] ? g.cfg.ca_file : "/etc/ssl/certs/ca-certificates.crt"; }
+
+static eas_err tls_setup(int loud)
+{
+    const char *ca_path = ca_path_of();
+    char *ca = NULL;
+    size_t ca_len = 0;
+    if (read_file(ca_path, &ca, &ca_len) != 0) {
+        if (loud) fprintf(stderr, "eas-agent: cannot read CA file %s: %s\n", ca_path, strerror(errno));
+        return EAS_ERR_TLS_CONFIG;
+    }
+    /* tls_server_name is the configured server's certificate name: a redirect, discovery or sign-in
+     * host is checked against its own name. With no URL configured, there is no host it stands for. */
+    eas_url cu;
+    const char *sni = NULL;
+    if (g.cfg.tls_server_name[0] && eas_url_parse(g.cfg.url, strlen(g.cfg.url), &cu) == EAS_OK) {
+        memcpy(g.tls_name_for, cu.host, sizeof g.tls_name_for);
+        sni = g.cfg.tls_server_name;
+    }
+    eas_tls_config tc = {(const uint8_t *)ca, ca_len + 1, sni, g.tls_name_for};
+    eas_err e = eas_tls_init(&g.tls, &g.pal.tcp, &g.pal.entropy, &tc);
+    free(ca);
+    if (e != EAS_OK) {
+        if (loud) fprintf(stderr, "eas-agent: CA file %s: %s\n", ca_path, eas_err_str(e));
+        return e;
+    }
+    g.tls_t = eas_tls_transport(&g.tls);
+    g.tls_ready = 1;
+    return EAS_OK;
+}
+
+/* A plain-http account's TLS transport: set up at its first connect, then the TLS transport itself. */
+static eas_err lazy_tls_connect(void *ctx, const char *host, uint16_t port)
+{
+    (void)ctx;
+    if (!g.tls_ready) {
+        eas_err e = tls_setup(1);
+        if (e != EAS_OK) return e;
+    }
+    return eas_tls_transport(&g.tls).connect(&g.tls, host, port);
+}
+static eas_err lazy_tls_send(void *ctx, const uint8_t *buf, size_t len, size_t *done)
+{
+    (void)ctx;
+    if (!g.tls_ready) return EAS_ERR_NET_IO;
+    return eas_tls_transport(&g.tls).send(&g.tls, buf, len, done);
+}
+static eas_err lazy_tls_recv(void *ctx, uint8_t *buf, size_t len, size_t *done)
+{
+    (void)ctx;
+    if (!g.tls_ready) return EAS_ERR_NET_IO;
+    return eas_tls_transport(&g.tls).recv(&g.tls, buf, len, done);
+}
+static void lazy_tls_close(void *ctx)
+{
+    (void)ctx;
+    if (g.tls_ready) eas_tls_transport(&g.tls).close(&g.tls);
+}
+static unsigned lazy_tls_hints(void *ctx)
+{
+    (void)ctx;
+    eas_transport t = eas_tls_transport(&g.tls);
+    return g.tls_ready && t.hints ? t.hints(&g.tls) : 0u;
+}
 
 /* ---- discovery ---- */
 
@@ -379,39 +446,19 @@ static int setup(const char *config_path, int offline, int copy)
         return EXIT_USAGE;
     }
 
-    /* TLS: the configured CA (a private server's), or the system's bundle. Set up for a plain-http
-     * account too when a CA can be read: a 451 may move it to https, which needs a transport (without
-     * one the agent refuses such a redirect). */
+    /* TLS: the configured CA (a private server's), or the system's bundle. A plain-http account gets
+     * it on its first https connection only (a 451 may move it to https): parsing the system's bundle
+     * costs more instructions than a first sync of 2,000 events, and its certificates stay in RAM. */
     g.tcp_t = g.pal.tcp;
     int plain = strncmp(g.cfg.url, "http://", 7) == 0;
-    const char *ca_path = g.cfg.ca_file[0] ? g.cfg.ca_file : "/etc/ssl/certs/ca-certificates.crt";
-    char *ca = NULL;
-    size_t ca_len = 0;
-    if (read_file(ca_path, &ca, &ca_len) != 0) {
-        if (!plain) {
-            fprintf(stderr, "eas-agent: cannot read CA file %s: %s\n", ca_path, strerror(errno));
-            return EXIT_USAGE;
+    if (plain) {
+        /* No CA to read: no https transport at all (a 451 to https is refused, as it says). */
+        if (access(ca_path_of(), R_OK) == 0) {
+            g.tls_t = (eas_transport){&g, lazy_tls_connect, lazy_tls_send, lazy_tls_recv, lazy_tls_close, lazy_tls_hints};
+            g.tls_lazy = 1;
         }
-    } else {
-        /* tls_server_name is the configured server's certificate name: a redirect, discovery or sign-in
-         * host is checked against its own name. With no URL configured, there is no host it stands for. */
-        eas_url cu;
-        const char *sni = NULL;
-        if (g.cfg.tls_server_name[0] && eas_url_parse(g.cfg.url, strlen(g.cfg.url), &cu) == EAS_OK) {
-            memcpy(g.tls_name_for, cu.host, sizeof g.tls_name_for);
-            sni = g.cfg.tls_server_name;
-        }
-        eas_tls_config tc = {(const uint8_t *)ca, ca_len + 1, sni, g.tls_name_for};
-        e = eas_tls_init(&g.tls, &g.pal.tcp, &g.pal.entropy, &tc);
-        free(ca);
-        if (e != EAS_OK && !plain) {
-            fprintf(stderr, "eas-agent: CA file %s: %s\n", ca_path, eas_err_str(e));
-            return EXIT_USAGE;
-        }
-        if (e == EAS_OK) {
-            g.tls_t = eas_tls_transport(&g.tls);
-            g.tls_ready = 1;
-        }
+    } else if ((e = tls_setup(1)) != EAS_OK) {
+        return EXIT_USAGE;
     }
 
     const char *address = g.discovering && g.address ? g.address : g.cfg.address;
@@ -450,7 +497,7 @@ static int setup(const char *config_path, int offline, int copy)
         /* Exchange Online: Bearer tokens from the store (`login` put them there), never a password.
          * The identity platform is reached over the same streams and trust, by an exchange of its own. */
         g.ocfg = (eas_oauth_config){g.cfg.client_id, g.cfg.tenant, g.cfg.scope, ""};
-        eas_exchange_init(&g.idx, g.tls_ready ? &g.tls_t : NULL, g.cfg.allow_plain_http ? &g.tcp_t : NULL, &g.pal);
+        eas_exchange_init(&g.idx, (g.tls_ready || g.tls_lazy) ? &g.tls_t : NULL, g.cfg.allow_plain_http ? &g.tcp_t : NULL, &g.pal);
         if ((e = eas_oauth_client_init(&g.oc, &g.ocfg, g.cfg.authority, &g.store, &g.idx, &g.pal)) != EAS_OK) {
             fprintf(stderr, "eas-agent: %s: key \"authority\": %s\n", config_path, eas_err_str(e));
             return EXIT_USAGE;
@@ -466,7 +513,7 @@ static int setup(const char *config_path, int offline, int copy)
         c->oauth = &g.oc; /* the agent refreshes the tokens over the same client */
     }
     eas_agent_events ev = {NULL, NULL, g.trace ? trace_out : NULL, on_item, on_progress, on_rejected};
-    e = eas_agent_init(&g.agent, c, &g.pal, g.tls_ready ? &g.tls_t : NULL, &g.tcp_t, &g.store, &ev);
+    e = eas_agent_init(&g.agent, c, &g.pal, (g.tls_ready || g.tls_lazy) ? &g.tls_t : NULL, &g.tcp_t, &g.store, &ev);
     if (e == EAS_ERR_PLAIN_HTTP_REFUSED) {
         fprintf(stderr, "eas-agent: %s: plain http refused; set \"allow_plain_http\": true to allow it\n", config_path);
         return EXIT_USAGE;
