@@ -200,10 +200,18 @@ eas_err eas_account_stage_forget(eas_agent *a, unsigned slot)
 
 eas_err eas_account_purge_orphans(eas_agent *a)
 {
-    for (unsigned s = 0; s < EAS_MAX_FOLDERS; s++) {
-        if ((a->folder_used >> s) & 1u || eas_account_slot_clean(a, s)) continue;
-        eas_err e = eas_coll_purge(a, s);
+    /* Item keys are ordered by slot: the next item at or after slot s names the next slot that holds
+     * any, so the store is asked once per slot with items (plus one), not once per free slot (a pass
+     * over a large index each: 48 of them were 4 % of a first sync). */
+    for (unsigned s = 0; s < EAS_MAX_FOLDERS;) {
+        uint32_t key;
+        size_t len;
+        eas_err e = eas_store_next(a->store, EAS_KEY_ITEM_BASE(s), EAS_KEY_ITEM_LAST(EAS_MAX_FOLDERS - 1u), &key, &len);
+        if (e == EAS_ERR_NOT_FOUND) return EAS_OK;
         if (e != EAS_OK) return e;
+        s = (key - EAS_KEY_ITEM_BASE(0)) >> 24;
+        if (!((a->folder_used >> s) & 1u) && (e = eas_coll_purge(a, s)) != EAS_OK) return e;
+        s++;
     }
     return EAS_OK;
 }
