@@ -4,30 +4,40 @@
 
 #include <string.h>
 
-/* Groups that are descended into; their kept children are stored between group markers. */
-static const eas_tag groups[] = {
-    EAS_Calendar_Recurrence, EAS_Calendar_Exceptions, EAS_Calendar_Exception, EAS_Calendar_Attendees,
-    EAS_Calendar_Attendee,   EAS_AirSyncBase_Body,    EAS_Tasks_Recurrence,   EAS_AirSyncBase_Location,
-};
+/* A set of tags of up to three code pages, a bit per token (WBXML tokens are below 64), written like a
+ * list. */
+typedef struct tagset {
+    uint8_t page[3]; /* 0xFF: unused */
+    uint64_t bits[3];
+} tagset;
+#define TB(tag) (UINT64_C(1) << ((unsigned)(tag) & 0x3Fu))
 
-static const eas_tag keep_calendar[] = {
-    EAS_Calendar_Timezone,       EAS_Calendar_AllDayEvent,     EAS_Calendar_StartTime,
-    EAS_Calendar_EndTime,        EAS_Calendar_Subject,         EAS_Calendar_Location,
-    EAS_Calendar_OrganizerName,  EAS_Calendar_OrganizerEmail,  EAS_Calendar_UID,
-    EAS_Calendar_BusyStatus,     EAS_Calendar_MeetingStatus,   EAS_Calendar_ResponseType,
-    EAS_Calendar_Sensitivity,    EAS_Calendar_Reminder,
-    EAS_Calendar_Type,           EAS_Calendar_Interval,
-    EAS_Calendar_Until,          EAS_Calendar_Occurrences,     EAS_Calendar_DayOfWeek,
-    EAS_Calendar_DayOfMonth,     EAS_Calendar_WeekOfMonth,     EAS_Calendar_MonthOfYear,
-    EAS_Calendar_FirstDayOfWeek, EAS_Calendar_CalendarType,    EAS_Calendar_IsLeapMonth,
-    EAS_Calendar_ExceptionStartTime, EAS_Calendar_Deleted,     EAS_Calendar_Email,
-    EAS_Calendar_Name,           EAS_Calendar_AttendeeStatus,  EAS_Calendar_AttendeeType,
-    EAS_Calendar_ClientUid,      EAS_AirSyncBase_Data,         EAS_AirSyncBase_InstanceId,
-    EAS_AirSyncBase_DisplayName,
-#if EAS_ITEM_KEEP_JOIN_URL
-    EAS_Calendar_OnlineMeetingExternalLink,
-#endif
-};
+/* Groups that are descended into; their kept children are stored between group markers. */
+static const tagset groups = {{EAS_PAGE_Calendar, EAS_PAGE_AirSyncBase, EAS_PAGE_Tasks},
+    {
+        TB(EAS_Calendar_Recurrence) | TB(EAS_Calendar_Exceptions) | TB(EAS_Calendar_Exception) |
+        TB(EAS_Calendar_Attendees) | TB(EAS_Calendar_Attendee),
+        TB(EAS_AirSyncBase_Body) | TB(EAS_AirSyncBase_Location),
+        TB(EAS_Tasks_Recurrence),
+    }};
+
+static const tagset keep_calendar = {{EAS_PAGE_Calendar, EAS_PAGE_AirSyncBase, 0xFF},
+    {
+        TB(EAS_Calendar_Timezone) | TB(EAS_Calendar_AllDayEvent) | TB(EAS_Calendar_StartTime) |
+        TB(EAS_Calendar_EndTime) | TB(EAS_Calendar_Subject) | TB(EAS_Calendar_Location) |
+        TB(EAS_Calendar_OrganizerName) | TB(EAS_Calendar_OrganizerEmail) | TB(EAS_Calendar_UID) |
+        TB(EAS_Calendar_BusyStatus) | TB(EAS_Calendar_MeetingStatus) | TB(EAS_Calendar_ResponseType) |
+        TB(EAS_Calendar_Sensitivity) | TB(EAS_Calendar_Reminder) | TB(EAS_Calendar_Type) |
+        TB(EAS_Calendar_Interval) | TB(EAS_Calendar_Until) | TB(EAS_Calendar_Occurrences) |
+        TB(EAS_Calendar_DayOfWeek) | TB(EAS_Calendar_DayOfMonth) | TB(EAS_Calendar_WeekOfMonth) |
+        TB(EAS_Calendar_MonthOfYear) | TB(EAS_Calendar_FirstDayOfWeek) | TB(EAS_Calendar_CalendarType) |
+        TB(EAS_Calendar_IsLeapMonth) | TB(EAS_Calendar_ExceptionStartTime) | TB(EAS_Calendar_Deleted) |
+        TB(EAS_Calendar_Email) | TB(EAS_Calendar_Name) | TB(EAS_Calendar_AttendeeStatus) |
+        TB(EAS_Calendar_AttendeeType) | TB(EAS_Calendar_ClientUid) |
+        (EAS_ITEM_KEEP_JOIN_URL ? TB(EAS_Calendar_OnlineMeetingExternalLink) : 0u),
+        TB(EAS_AirSyncBase_Data) | TB(EAS_AirSyncBase_InstanceId) | TB(EAS_AirSyncBase_DisplayName),
+        0u,
+    }};
 
 /* Of the kept elements, the top-level ones a Change writes (the rest are their children, the body and
  * what only the server writes), with DtStamp that an edit sets. */
@@ -45,60 +55,92 @@ static const eas_tag supported_calendar[] = {
 enum { TIER_AGENDA = 0, TIER_OTHER = 1, TIER_YIELDS = 2 };
 
 /* What the agenda and the display read of an event. */
-static const eas_tag agenda_fields[] = {
-    EAS_Calendar_Timezone,      EAS_Calendar_AllDayEvent,   EAS_Calendar_StartTime,     EAS_Calendar_EndTime,
-    EAS_Calendar_Subject,       EAS_Calendar_Location,      EAS_AirSyncBase_Location,   EAS_Calendar_Recurrence,
-    EAS_Calendar_Exceptions,    EAS_Calendar_BusyStatus,    EAS_Calendar_MeetingStatus, EAS_Calendar_Sensitivity,
-    EAS_Calendar_OrganizerName, EAS_Calendar_OrganizerEmail, EAS_Calendar_ResponseType, EAS_Calendar_CalendarType,
-};
+static const tagset agenda_fields = {{EAS_PAGE_Calendar, EAS_PAGE_AirSyncBase, 0xFF},
+    {
+        TB(EAS_Calendar_Timezone) | TB(EAS_Calendar_AllDayEvent) | TB(EAS_Calendar_StartTime) |
+        TB(EAS_Calendar_EndTime) | TB(EAS_Calendar_Subject) | TB(EAS_Calendar_Location) |
+        TB(EAS_Calendar_Recurrence) | TB(EAS_Calendar_Exceptions) | TB(EAS_Calendar_BusyStatus) |
+        TB(EAS_Calendar_MeetingStatus) | TB(EAS_Calendar_Sensitivity) | TB(EAS_Calendar_OrganizerName) |
+        TB(EAS_Calendar_OrganizerEmail) | TB(EAS_Calendar_ResponseType) | TB(EAS_Calendar_CalendarType),
+        TB(EAS_AirSyncBase_Location),
+        0u,
+    }};
 
 /* Inside an Exception, only what a display shows of a changed or cancelled instance: a series with
  * many exceptions must still fit its record (SOGo sends the changed instances first and the
  * cancelled dates last, so a record that runs out loses cancellations first). */
-static const eas_tag keep_exception[] = {
-    EAS_Calendar_ExceptionStartTime, EAS_Calendar_Deleted, EAS_Calendar_StartTime, EAS_Calendar_EndTime,
-    EAS_Calendar_Subject, EAS_Calendar_Location, EAS_Calendar_BusyStatus, EAS_Calendar_AllDayEvent,
-    EAS_Calendar_ResponseType, EAS_AirSyncBase_InstanceId, EAS_AirSyncBase_DisplayName, EAS_Calendar_MeetingStatus,
-};
+static const tagset keep_exception = {{EAS_PAGE_Calendar, EAS_PAGE_AirSyncBase, 0xFF},
+    {
+        TB(EAS_Calendar_ExceptionStartTime) | TB(EAS_Calendar_Deleted) | TB(EAS_Calendar_StartTime) |
+        TB(EAS_Calendar_EndTime) | TB(EAS_Calendar_Subject) | TB(EAS_Calendar_Location) |
+        TB(EAS_Calendar_BusyStatus) | TB(EAS_Calendar_AllDayEvent) | TB(EAS_Calendar_ResponseType) |
+        TB(EAS_Calendar_MeetingStatus),
+        TB(EAS_AirSyncBase_InstanceId) | TB(EAS_AirSyncBase_DisplayName),
+        0u,
+    }};
 
-static const eas_tag keep_contacts[] = {
+static const tagset keep_contacts = {{EAS_PAGE_Contacts, EAS_PAGE_AirSyncBase, 0xFF},
+    {
+        TB(EAS_Contacts_FileAs) | TB(EAS_Contacts_FirstName) | TB(EAS_Contacts_LastName) |
+        TB(EAS_Contacts_MiddleName) | TB(EAS_Contacts_CompanyName) | TB(EAS_Contacts_JobTitle) |
+        TB(EAS_Contacts_Department) | TB(EAS_Contacts_Email1Address) | TB(EAS_Contacts_Email2Address) |
+        TB(EAS_Contacts_Email3Address) | TB(EAS_Contacts_BusinessPhoneNumber) |
+        TB(EAS_Contacts_HomePhoneNumber) | TB(EAS_Contacts_MobilePhoneNumber) |
+        TB(EAS_Contacts_BusinessAddressCity) | TB(EAS_Contacts_BusinessAddressStreet) |
+        TB(EAS_Contacts_Birthday),
+        TB(EAS_AirSyncBase_Data),
+        0u,
+    }};
+
+static const tagset keep_tasks = {{EAS_PAGE_Tasks, EAS_PAGE_AirSyncBase, 0xFF},
+    {
+        TB(EAS_Tasks_Subject) | TB(EAS_Tasks_Complete) | TB(EAS_Tasks_DateCompleted) | TB(EAS_Tasks_DueDate) |
+        TB(EAS_Tasks_UtcDueDate) | TB(EAS_Tasks_StartDate) | TB(EAS_Tasks_UtcStartDate) |
+        TB(EAS_Tasks_Importance) | TB(EAS_Tasks_ReminderSet) | TB(EAS_Tasks_ReminderTime) |
+        TB(EAS_Tasks_Sensitivity),
+        TB(EAS_AirSyncBase_Data),
+        0u,
+    }};
+
+static const tagset keep_email = {{EAS_PAGE_Email, EAS_PAGE_AirSyncBase, 0xFF},
+    {
+        TB(EAS_Email_From) | TB(EAS_Email_To) | TB(EAS_Email_Cc) | TB(EAS_Email_Subject) |
+        TB(EAS_Email_DateReceived) | TB(EAS_Email_DisplayTo) | TB(EAS_Email_Importance) | TB(EAS_Email_Read) |
+        TB(EAS_Email_MessageClass),
+        TB(EAS_AirSyncBase_Data),
+        0u,
+    }};
+
+/* The contacts elements a Change writes: what the record keeps but the body. */
+static const eas_tag supported_contacts[] = {
     EAS_Contacts_FileAs,          EAS_Contacts_FirstName,         EAS_Contacts_LastName,
     EAS_Contacts_MiddleName,      EAS_Contacts_CompanyName,       EAS_Contacts_JobTitle,
     EAS_Contacts_Department,      EAS_Contacts_Email1Address,     EAS_Contacts_Email2Address,
     EAS_Contacts_Email3Address,   EAS_Contacts_BusinessPhoneNumber, EAS_Contacts_HomePhoneNumber,
     EAS_Contacts_MobilePhoneNumber, EAS_Contacts_BusinessAddressCity, EAS_Contacts_BusinessAddressStreet,
-    EAS_Contacts_Birthday,        EAS_AirSyncBase_Data,
-};
-
-static const eas_tag keep_tasks[] = {
-    EAS_Tasks_Subject,   EAS_Tasks_Complete,    EAS_Tasks_DateCompleted, EAS_Tasks_DueDate,
-    EAS_Tasks_UtcDueDate, EAS_Tasks_StartDate,  EAS_Tasks_UtcStartDate,  EAS_Tasks_Importance,
-    EAS_Tasks_ReminderSet, EAS_Tasks_ReminderTime, EAS_Tasks_Sensitivity, EAS_AirSyncBase_Data,
-};
-
-static const eas_tag keep_email[] = {
-    EAS_Email_From,     EAS_Email_To,           EAS_Email_Cc,        EAS_Email_Subject,
-    EAS_Email_DateReceived, EAS_Email_DisplayTo, EAS_Email_Importance, EAS_Email_Read,
-    EAS_Email_MessageClass, EAS_AirSyncBase_Data,
+    EAS_Contacts_Birthday,
 };
 
 const eas_tag *eas_item_supported(eas_class cls, size_t *n)
 {
     switch (cls) {
     case EAS_CLASS_CALENDAR: *n = sizeof supported_calendar / sizeof supported_calendar[0]; return supported_calendar;
-    case EAS_CLASS_CONTACTS: *n = sizeof keep_contacts / sizeof keep_contacts[0] - 1; return keep_contacts; /* not Data */
+    case EAS_CLASS_CONTACTS: *n = sizeof supported_contacts / sizeof supported_contacts[0]; return supported_contacts;
     default: *n = 0; return NULL;
     }
 }
 
-static int in_list(const eas_tag *list, size_t n, eas_tag tag)
+/* Whether tag is in set: one mask test (this runs for every element of every item). */
+static int in_set(const tagset *set, eas_tag tag)
 {
-    for (size_t i = 0; i < n; i++)
-        if (list[i] == tag) return 1;
-    return 0;
+    uint8_t page = EAS_TAG_PAGE(tag);
+    uint64_t bit = TB(tag);
+    if (EAS_TAG_TOKEN(tag) > 0x3Fu) return 0; /* no such tag */
+    return (set->page[0] == page && (set->bits[0] & bit)) || (set->page[1] == page && (set->bits[1] & bit)) ||
+           (set->page[2] == page && (set->bits[2] & bit));
 }
 
-#define IN(list, tag) in_list(list, sizeof list / sizeof list[0], tag)
+#define IN(set, tag) in_set(&(set), tag)
 
 static int kept(eas_class c, eas_tag tag)
 {
@@ -222,21 +264,22 @@ void eas_item_start(eas_item_builder *b, eas_tag tag, int has_content)
         if (has_content) b->skip_depth = 1;
         return;
     }
+    int group = is_group(tag);
     /* In an Exception: its own few fields, and no nested groups but the 16.x Location. */
-    if (in_exception && (is_group(tag) ? tag != EAS_AirSyncBase_Location : !IN(keep_exception, tag))) {
+    if (in_exception && (group ? tag != EAS_AirSyncBase_Location : !IN(keep_exception, tag))) {
         if (has_content) b->skip_depth = 1;
         return;
     }
-    if (!is_group(tag) && !in_exception && !kept((eas_class)b->cls, tag)) {
+    if (!group && !in_exception && !kept((eas_class)b->cls, tag)) {
         if (has_content) b->skip_depth = 1;
         return;
     }
-    if (is_group(tag) && !has_content) return;
+    if (group && !has_content) return;
     if (b->depth == 0) {
         b->top_tier = tier_of((eas_class)b->cls, tag);
         b->top_tag = tag;
     }
-    if (is_group(tag)) {
+    if (group) {
         if (b->depth == 255 || !make_room(b, 3 + 3 * (b->depth + 1u))) { /* the group and every close must fit */
             mark_lost(b);
             b->skip_depth = 1;
