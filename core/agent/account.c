@@ -305,6 +305,10 @@ eas_err eas_txn_commit_notify(eas_agent *a)
         uint8_t rec[EAS_ITEM_RECORD_MAX];
         for (unsigned i = 0; i < a->txn_keys; i++) {
             size_t len = 0;
+            if (a->cfg->item_no_record) {
+                a->ev.item(a->ev.ctx, (eas_class)a->coll_cls, a->coll_id, (eas_item_change)a->txn_change[i], NULL, 0);
+                continue;
+            }
             if (eas_store_get(a->store, a->txn_key[i], rec, sizeof rec, &len) != EAS_OK) continue;
             a->ev.item(a->ev.ctx, (eas_class)a->coll_cls, a->coll_id, (eas_item_change)a->txn_change[i], rec, len);
         }

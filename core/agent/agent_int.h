@@ -134,6 +134,8 @@ eas_err eas_coll_get_key(eas_agent *a, unsigned slot, char *out, size_t cap);
 eas_err eas_coll_locate(eas_agent *a, unsigned slot, const char *server_id, size_t id_len, uint32_t *key, int *found);
 /* Stages an item record / a deletion in the open transaction. */
 eas_err eas_coll_stage_put(eas_agent *a, unsigned slot, const uint8_t *rec, size_t len, int *was_new);
+/* The same with crc = eas_crc32(0, rec, len), computed by the caller already. */
+eas_err eas_coll_stage_put_crc(eas_agent *a, unsigned slot, const uint8_t *rec, size_t len, uint32_t crc, int *was_new);
 eas_err eas_coll_stage_del(eas_agent *a, unsigned slot, const char *server_id, size_t id_len, int *existed);
 /* Forgets the collection: its SyncKey, then all its items (in batches, each committed). Queued
  * changes of the device stay. Not within an open transaction. */

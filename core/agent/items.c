@@ -9,6 +9,7 @@
 
 #include "agent_int.h"
 #include "eas/bytes.h"
+#include "eas/crc32.h"
 
 #define PROBES 8u
 
@@ -121,6 +122,11 @@ eas_err eas_coll_locate(eas_agent *a, unsigned slot, const char *server_id, size
 
 eas_err eas_coll_stage_put(eas_agent *a, unsigned slot, const uint8_t *rec, size_t len, int *was_new)
 {
+    return eas_coll_stage_put_crc(a, slot, rec, len, eas_crc32(0, rec, len), was_new);
+}
+
+eas_err eas_coll_stage_put_crc(eas_agent *a, unsigned slot, const uint8_t *rec, size_t len, uint32_t crc, int *was_new)
+{
     size_t id_len = 0;
     const char *id = eas_item_id(rec, len, &id_len);
     uint32_t key;
@@ -131,7 +137,7 @@ eas_err eas_coll_stage_put(eas_agent *a, unsigned slot, const uint8_t *rec, size
     *was_new = !found;
     if ((e = txn_remember(a, key, txn_id_hash(a, id, id_len), found ? EAS_ITEM_CHANGE : EAS_ITEM_ADD)) != EAS_OK)
         return e;
-    return eas_store_txn_put(a->store, key, rec, len);
+    return eas_store_txn_put_crc(a->store, key, rec, len, crc);
 }
 
 eas_err eas_coll_stage_del(eas_agent *a, unsigned slot, const char *server_id, size_t id_len, int *existed)

@@ -155,6 +155,9 @@ static eas_err decide_start(eas_agent *a)
     return EAS_OK;
 }
 
+/* GetItemEstimate before the windows: only for a progress callback that wants the total. */
+static int wants_estimate(const eas_agent *a) { return a->ev.progress && !a->cfg->no_estimate; }
+
 /* The next collection (in folder-slot order, from coll_slot on) of a class the device keeps. */
 static eas_err decide_collection(eas_agent *a)
 {
@@ -188,7 +191,7 @@ static eas_err decide_collection(eas_agent *a)
         /* From 0 the server sends everything again: items left from before (a reset cut short by a
          * power loss) go first. */
         if (strcmp(a->coll_key, "0") == 0 && (e = eas_coll_purge(a, s)) != EAS_OK) return e;
-        a->phase = strcmp(a->coll_key, "0") == 0 ? PH_SYNC_INIT : (a->ev.progress ? PH_ESTIMATE : PH_SYNC);
+        a->phase = strcmp(a->coll_key, "0") == 0 ? PH_SYNC_INIT : (wants_estimate(a) ? PH_ESTIMATE : PH_SYNC);
         return EAS_OK;
     }
     a->phase = PH_FINISHED;
@@ -278,8 +281,11 @@ static eas_err on_sync_item(void *ctx, eas_item_change change, const uint8_t *re
             if (a->sent_key[i] == pending) a->sent_done[i] = 1;
         if ((e = eas_outbox_stage_del(a, pending)) != EAS_OK) return e;
     }
+    /* One CRC of the record for the store and for what this window brought (see after_sync). */
+    uint32_t crc = eas_crc32(0, rec, len);
+    uint8_t crc_le[4] = {(uint8_t)crc, (uint8_t)(crc >> 8), (uint8_t)(crc >> 16), (uint8_t)(crc >> 24)};
     if (change == EAS_ITEM_ADD || change == EAS_ITEM_CHANGE) {
-        e = eas_coll_stage_put(a, a->coll_slot, rec, len, &flag);
+        e = eas_coll_stage_put_crc(a, a->coll_slot, rec, len, crc, &flag);
     } else {
         size_t id_len = 0;
         const char *id = eas_item_id(rec, len, &id_len);
@@ -287,7 +293,7 @@ static eas_err on_sync_item(void *ctx, eas_item_change change, const uint8_t *re
         e = eas_coll_stage_del(a, a->coll_slot, id, id_len, &flag);
     }
     if (e != EAS_OK) return e;
-    a->window_crc = eas_crc32(a->window_crc, rec, len); /* what this window brought: see after_sync */
+    a->window_crc = eas_crc32(a->window_crc, crc_le, sizeof crc_le);
     a->coll_done++;
     if (a->ev.progress) a->ev.progress(a->ev.ctx, (eas_class)a->coll_cls, a->coll_id, a->coll_done, a->coll_estimate);
     return EAS_OK;
@@ -568,7 +574,7 @@ static eas_err after_sync(eas_agent *a, int empty)
         if ((e = eas_txn_commit_notify(a)) != EAS_OK) return e;
         memcpy(a->coll_key, d->sync_key, sizeof a->coll_key);
         if (a->phase == PH_SYNC_INIT) {
-            a->phase = a->ev.progress ? PH_ESTIMATE : PH_SYNC;
+            a->phase = wants_estimate(a) ? PH_ESTIMATE : PH_SYNC;
             return EAS_OK;
         }
         /* Again while the server has more, or while changes of ours wait (a request carries a few), but

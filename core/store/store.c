@@ -781,7 +781,7 @@ void eas_store_txn_abort(eas_store *st)
 
 /* Members are appended like single records, compacting when the head is full; a transaction may so
  * span sectors. Each keeps the slot of the commit free behind it. */
-static eas_err txn_write(eas_store *st, uint8_t type, uint32_t key, const void *val, size_t len)
+static eas_err txn_write(eas_store *st, uint8_t type, uint32_t key, const void *val, size_t len, uint32_t vcrc)
 {
     eas_err err = check_mounted(st);
     if (err != EAS_OK) return err;
@@ -793,7 +793,7 @@ static eas_err txn_write(eas_store *st, uint8_t type, uint32_t key, const void *
         txn_end(st);
         return err;
     }
-    stf_ent e = {type, STF_FLAG_TXN, key, 0, st->txn_id, 0, (uint32_t)len, eas_crc32(0, val, len)};
+    stf_ent e = {type, STF_FLAG_TXN, key, 0, st->txn_id, 0, (uint32_t)len, vcrc};
     err = single_write(st, &e, val, RESERVE_TXN);
     if (err == EAS_OK && st->txn_broken) err = lost(st, EAS_ERR_STORE_CORRUPT);
     if (err != EAS_OK) {
@@ -806,12 +806,17 @@ static eas_err txn_write(eas_store *st, uint8_t type, uint32_t key, const void *
 
 eas_err eas_store_txn_put(eas_store *st, uint32_t key, const void *val, size_t len)
 {
-    return txn_write(st, STF_PUT, key, val, len);
+    return txn_write(st, STF_PUT, key, val, len, len && !val ? 0u : eas_crc32(0, val, len)); /* NULL: refused there */
+}
+
+eas_err eas_store_txn_put_crc(eas_store *st, uint32_t key, const void *val, size_t len, uint32_t crc)
+{
+    return txn_write(st, STF_PUT, key, val, len, crc);
 }
 
 eas_err eas_store_txn_del(eas_store *st, uint32_t key)
 {
-    return txn_write(st, STF_DEL, key, NULL, 0);
+    return txn_write(st, STF_DEL, key, NULL, 0, eas_crc32(0, NULL, 0));
 }
 
 eas_err eas_store_txn_commit(eas_store *st)

@@ -61,7 +61,8 @@ def agent_script(n, window):
                     "</Policies></Provision>"},
             FOLDERS,
             {"xml": sync_xml("S1", [], 0)},
-            {"xml": '<GetItemEstimate xmlns="GetItemEstimate:"><Response><Status>1</Status><Collection><CollectionId>'
+            {"only_cmd": "GetItemEstimate",  # asked only when stderr is a terminal
+             "xml": '<GetItemEstimate xmlns="GetItemEstimate:"><Response><Status>1</Status><Collection><CollectionId>'
                     "%s</CollectionId><Estimate>%d</Estimate></Collection></Response></GetItemEstimate>" % (CAL, n)}
             ] + windows(n, window)
 

@@ -728,7 +728,7 @@ def s16_calendar_filter(s):
     cal = F3[0][0]
     init = {"xml": '<Sync xmlns="AirSync:"><Collections><Collection><SyncKey>S1</SyncKey><CollectionId>%s'
                    '</CollectionId><Status>1</Status></Collection></Collections></Sync>' % cal}
-    estimate = {"xml": '<GetItemEstimate xmlns="GetItemEstimate:"><Response><Status>1</Status><Collection>'
+    estimate = {"only_cmd": "GetItemEstimate", "xml": '<GetItemEstimate xmlns="GetItemEstimate:"><Response><Status>1</Status><Collection>'
                        '<CollectionId>%s</CollectionId><Estimate>0</Estimate></Collection></Response>'
                        '</GetItemEstimate>' % cal}
     window = {"xml": '<Sync xmlns="AirSync:"><Collections><Collection><SyncKey>S2</SyncKey><CollectionId>%s'
@@ -737,9 +737,11 @@ def s16_calendar_filter(s):
                               ("filter6m", "6 months", 7)):
         d = Device(s, name, extra=dict({"classes": ["calendar"]}, **({"calendar_filter": value} if value else {})))
         r = d.run(HANDSHAKE + [fs("1", adds=F3), init, estimate, window], command="sync")
-        syncs = [x for x in r.reqs if cmd_of(x) in ("Sync", "GetItemEstimate") and "S1" in x.get("body_xml", "")]
-        check("calendar_filter %s: FilterType %d in the estimate and the Sync (rc %s)" % (value or "(default)", want, r.rc),
-              r.rc == 0 and len(syncs) == 2 and
+        syncs = [x for x in r.reqs if cmd_of(x) == "Sync" and "S1" in x.get("body_xml", "")]
+        estimates = [x for x in r.reqs if cmd_of(x) == "GetItemEstimate"]
+        check("calendar_filter %s: FilterType %d in the Sync, no GetItemEstimate (stderr is no terminal) (rc %s)"
+              % (value or "(default)", want, r.rc),
+              r.rc == 0 and len(syncs) == 1 and not estimates and
               all(re.search(r"FilterType( [^>]*)?>%d</" % want, x.get("body_xml", "")) for x in syncs),
               repr(r) + " " + " | ".join(x.get("body_xml", "")[:400] for x in syncs))
     d = Device(s, "filterbad", extra={"calendar_filter": "fortnight"})
@@ -930,7 +932,7 @@ def sync_steps(coll, adds):
     win = ('<Sync xmlns="AirSync:" xmlns:calendar="Calendar:"><Collections><Collection><SyncKey>2</SyncKey>'
            "<CollectionId>%s</CollectionId><Status>1</Status><Commands>%s</Commands></Collection></Collections>"
            "</Sync>" % (coll, items))
-    return [{"expect": {"cmd": "Sync"}, "xml": init}, {"expect": {"cmd": "GetItemEstimate"}, "xml": est},
+    return [{"expect": {"cmd": "Sync"}, "xml": init}, {"expect": {"cmd": "GetItemEstimate"}, "only_cmd": "GetItemEstimate", "xml": est},
             {"expect": {"cmd": "Sync"}, "xml": win}]
 
 
@@ -1103,7 +1105,8 @@ def s23_anchor_mailbox(s):
 
 
 def estimate_step(coll=CAL):
-    return {"expect": {"method": "POST", "cmd": "GetItemEstimate"},
+    # Only when asked: eas-agent leaves the estimate out when stderr is not a terminal (no progress line).
+    return {"expect": {"method": "POST", "cmd": "GetItemEstimate"}, "only_cmd": "GetItemEstimate",
             "xml": '<GetItemEstimate xmlns="GetItemEstimate:"><Response><Status>1</Status><Collection>'
                    "<CollectionId>%s</CollectionId><Estimate>1</Estimate></Collection></Response>"
                    "</GetItemEstimate>" % coll}

@@ -16,6 +16,8 @@ optional:
   expect        {"method": "POST", "cmd": "FolderSync", "path": "/x"}: a mismatch is logged, the
                 answer is still sent (the test asserts on the log)
   repeat        answer this many requests with this step (default 1); "forever": true for all
+  only_cmd      "GetItemEstimate": the step answers only a request with that Cmd; any other request
+                passes it by (for a request a client may leave out)
   status, reason
   http_version  default "HTTP/1.1"
   interim       [100, ...]: interim (1xx) responses sent before the final one
@@ -100,13 +102,17 @@ class Script:
             return None, r.stderr.decode(errors="replace").strip()
         return r.stdout.decode(errors="replace"), None
 
-    def next_step(self):
-        """The step for the next request and its index, or (None, None) when the script ran out."""
+    def next_step(self, cmd=None):
+        """The step for the next request (of Cmd cmd) and its index, or (None, None) when the script ran out."""
         with self.lock:
             self.seq += 1
             seq = self.seq
             while self.index < len(self.steps):
                 s = self.steps[self.index]
+                if s.get("only_cmd") and s["only_cmd"] != cmd:  # a request the client may leave out
+                    self.index += 1
+                    self.used = 0
+                    continue
                 if s.get("forever"):
                     return seq, self.index, s
                 if self.used < int(s.get("repeat", 1)):
@@ -228,7 +234,7 @@ class Handler(socketserver.BaseRequestHandler):
             if path.startswith(CONTROL_PREFIX):
                 self.control(path[len(CONTROL_PREFIX):], body)
                 return
-            seq, index, step = script.next_step()
+            seq, index, step = script.next_step(dict(urllib.parse.parse_qsl(query)).get("Cmd"))
             entry = {"seq": seq, "conn": self.conn_id, "conn_first": first, "time": time.time(),
                      "method": method, "target": target, "path": path,
                      "query": dict(urllib.parse.parse_qsl(query)), "headers": headers,

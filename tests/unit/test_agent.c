@@ -630,6 +630,47 @@ TEST(agent_sync_initialises_pages_and_stores_items)
     CHECK_STR(key, "S3");
 }
 
+static uint32_t progress_total, progress_calls;
+static void on_progress_t(void *ctx, eas_class cls, const char *folder_id, uint32_t done, uint32_t estimate)
+{
+    (void)ctx, (void)cls, (void)folder_id, (void)done;
+    progress_total = estimate;
+    progress_calls++;
+}
+
+/* GetItemEstimate only feeds the progress callback's total: asked when there is one that wants it
+ * (no_estimate 0), else one round trip less and a total of 0. */
+TEST(agent_sync_estimate_only_for_a_progress_that_wants_it)
+{
+    for (int skip = 0; skip < 2; skip++) {
+        CHECK(first_sync_for(EAS_SYNC_CLASS(EAS_CLASS_CALENDAR)) == 0);
+        new_script();
+        add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K1</SyncKey>"
+                                         "<Changes><Count>0</Count></Changes></FolderSync>");
+        add_response(&R.conn, 200, NULL, SYNC_INIT);
+        if (!skip)
+            add_response(&R.conn, 200, NULL,
+                         "<GetItemEstimate xmlns=\"GetItemEstimate:\"><Response><Status>1</Status><Collection>"
+                         "<CollectionId>cal</CollectionId><Estimate>2</Estimate></Collection></Response></GetItemEstimate>");
+        char inner[600];
+        snprintf(inner, sizeof inner, "<Commands>%s%s</Commands>", EV("e1", "One"), EV("e2", "Two"));
+        add_response(&R.conn, 200, NULL, sync_resp(0, "S2", 1, inner, 0));
+        R.cfg.no_estimate = (uint8_t)skip;
+        CHECK_OK(rig_agent());
+        eas_agent_events ev = {NULL, NULL, NULL, NULL, on_progress_t, NULL};
+        R.agent.ev = ev;
+        progress_total = UINT32_MAX;
+        progress_calls = 0;
+        eas_err e = rig_run(EAS_OP_SYNC);
+        R.cfg.no_estimate = 0;
+        CHECK_MSG(e == EAS_OK, "no_estimate %d: %s after %s", skip, eas_err_name(e), R.conn.requests);
+        CHECK_EQ(strstr(R.conn.requests, "GetItemEstimate") != NULL, !skip);
+        CHECK(progress_calls > 0);
+        CHECK_EQ(progress_total, skip ? 0u : 2u);
+        CHECK_EQ(items_now().n, 2);
+    }
+}
+
 TEST(agent_sync_window_cut_at_any_byte_keeps_items_and_key)
 {
     CHECK(synced_two() == 0);

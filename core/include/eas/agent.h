@@ -77,6 +77,12 @@ typedef struct eas_agent_config {
                                * CLI and the firmware default to 4) */
     uint8_t email_filter;     /* FilterType for mail: 1 one day ... 5 one month; 0: 3 (one week) */
     uint8_t client_wins;      /* a conflict keeps the device's change (default: the server's wins) */
+    uint8_t item_no_record;   /* ev.item gets rec NULL and len 0, for an application that only counts: the
+                               * record is not read back from the store after the commit (a read and a CRC
+                               * check of every item saved) */
+    uint8_t no_estimate;      /* no GetItemEstimate before a collection's windows, whatever ev.progress: the
+                               * estimate feeds only the progress callback (its total is then 0), and costs a
+                               * round trip per collection and sync */
     uint8_t redirect_host_count;
     const char *const *redirect_hosts; /* hosts a 451 may move the account to besides the configured
                                         * host's domain (core/agent/redirect.c) */

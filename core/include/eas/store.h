@@ -130,6 +130,9 @@ eas_err eas_store_del(eas_store *st, uint32_t key);
  * key in the same transaction wins. No single put/del while one is open. */
 eas_err eas_store_txn_begin(eas_store *st);
 eas_err eas_store_txn_put(eas_store *st, uint32_t key, const void *val, size_t len);
+/* The same with crc = eas_crc32(0, val, len), which the caller has computed already (the value is
+ * read back against it: a wrong one fails the put as a bad write would). */
+eas_err eas_store_txn_put_crc(eas_store *st, uint32_t key, const void *val, size_t len, uint32_t crc);
 eas_err eas_store_txn_del(eas_store *st, uint32_t key);
 eas_err eas_store_txn_commit(eas_store *st);
 void eas_store_txn_abort(eas_store *st);

@@ -170,8 +170,8 @@ static void on_item(void *ctx, eas_class cls, const char *folder_id, eas_item_ch
                     size_t len)
 {
     (void)ctx;
-    on_item_edit(rec, len);
-    if (pushing) push_line(cls, folder_id, change, rec, len);
+    if (rec) on_item_edit(rec, len);
+    if (pushing && rec) push_line(cls, folder_id, change, rec, len);
     unsigned i = summary_of(cls, folder_id);
     if (change == EAS_ITEM_ADD) summary[i].added++;
     else if (change == EAS_ITEM_CHANGE) summary[i].changed++;
@@ -491,6 +491,7 @@ static int setup(const char *config_path, int offline, int copy)
     c->calendar_filter = g.cfg.calendar_filter; /* two weeks back unless configured; everything ahead */
     c->sync_classes = g.cfg.sync_classes;
     c->client_wins = g.cfg.client_wins;
+    c->no_estimate = !isatty(2); /* "N of M" is for a terminal; a log gets "N" and one round trip less */
     c->redirect_hosts = g.cfg.redirect_host_list;
     c->redirect_host_count = g.cfg.redirect_host_count;
     if (g.cfg.oauth && !offline && !g.discovering) {
@@ -687,6 +688,7 @@ static int cmd_folders(void)
 
 static int cmd_sync(void)
 {
+    g.acfg.item_no_record = 1; /* sync only counts what came */
     eas_err e = run(EAS_OP_SYNC);
     eas_agent_close(&g.agent);
     if (progress_shown) fputc('\n', stderr);
