@@ -141,7 +141,9 @@ static eas_err on_head(void *ctx, const eas_http_parser *p)
     }
     /* Only a 200 carries a command response; other bodies are drained unread. */
     a->body_ok = status == 200 && eas_phases[a->phase].decoder != NULL;
-    if (a->body_ok) eas_wbxml_reader_init(&a->reader, &eas_trace_tee, a);
+    /* Not tracing: the reader feeds the phase's decoder itself, without the tee's call per event. */
+    if (a->body_ok && EAS_ENABLE_TRACE && a->ev.trace) eas_wbxml_reader_init(&a->reader, &eas_trace_tee, a);
+    else if (a->body_ok) eas_wbxml_reader_init(&a->reader, eas_phases[a->phase].decoder, &a->dec);
     return EAS_OK;
 }
 

@@ -36,8 +36,38 @@ static uint32_t txn_id_hash(const eas_agent *a, const char *id, size_t len)
 
 /* Keys the open transaction wrote, with the hash of the id they hold (0 for a deletion) and what
  * happened to them (eas_item_change), for the notifications after the commit. */
-static int txn_lookup(const eas_agent *a, uint32_t key, uint32_t *hash)
+#if EAS_STORE_MAX_TXN_RECORDS >= 128
+#define FILTER_BITS ((uint32_t)(sizeof ((eas_agent *)0)->txn_filter * 8u))
+static void filter_add(eas_agent *a, uint32_t key)
 {
+    uint32_t h = key * 0x9E3779B1u, b1 = (h >> 16) % FILTER_BITS, b2 = (h & 0xFFFFu) % FILTER_BITS;
+    a->txn_filter[b1 / 32u] |= 1u << (b1 % 32u);
+    a->txn_filter[b2 / 32u] |= 1u << (b2 % 32u);
+}
+
+/* Whether key may be among the transaction's keys. The filter follows txn_keys whoever changed it:
+ * keys are only ever appended, or all dropped at once (txn_keys = 0). */
+static int txn_may_hold(eas_agent *a, uint32_t key)
+{
+    if (a->txn_filter_n > a->txn_keys) {
+        memset(a->txn_filter, 0, sizeof a->txn_filter);
+        a->txn_filter_n = 0;
+    }
+    for (; a->txn_filter_n < a->txn_keys; a->txn_filter_n++) filter_add(a, a->txn_key[a->txn_filter_n]);
+    uint32_t h = key * 0x9E3779B1u, b1 = (h >> 16) % FILTER_BITS, b2 = (h & 0xFFFFu) % FILTER_BITS;
+    return (a->txn_filter[b1 / 32u] >> (b1 % 32u) & 1u) && (a->txn_filter[b2 / 32u] >> (b2 % 32u) & 1u);
+}
+#else
+static int txn_may_hold(eas_agent *a, uint32_t key)
+{
+    (void)a, (void)key;
+    return 1;
+}
+#endif
+
+static int txn_lookup(eas_agent *a, uint32_t key, uint32_t *hash)
+{
+    if (!txn_may_hold(a, key)) return 0;
     for (unsigned i = 0; i < a->txn_keys; i++) {
         if (a->txn_key[i] == key) {
             *hash = a->txn_hash[i];
@@ -49,7 +79,7 @@ static int txn_lookup(const eas_agent *a, uint32_t key, uint32_t *hash)
 
 static eas_err txn_remember(eas_agent *a, uint32_t key, uint32_t hash, uint8_t change)
 {
-    for (unsigned i = 0; i < a->txn_keys; i++) {
+    for (unsigned i = txn_may_hold(a, key) ? 0u : a->txn_keys; i < a->txn_keys; i++) {
         if (a->txn_key[i] == key) {
             a->txn_hash[i] = hash;
             /* added then changed in one window is still an addition */

@@ -1,6 +1,7 @@
 /* The trace tap: each request and response as text for the application's trace callback, the
- * credentials cut out. The response body's WBXML events reach the command's decoder through the tee
- * here, and the XML printer too while tracing. Compiled in only with EAS_ENABLE_TRACE. */
+ * credentials cut out. While tracing, the response body's WBXML events reach the command's decoder
+ * through the tee here, and the XML printer too (else the reader feeds the decoder directly, agent.c).
+ * Compiled in only with EAS_ENABLE_TRACE. */
 #include <string.h>
 
 #include "agent_int.h"

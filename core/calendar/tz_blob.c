@@ -354,6 +354,18 @@ int eas_tz_compact_place(unsigned blob_pos)
     return -1;
 }
 
+void eas_tz_compact_put(uint8_t *compact, unsigned blob_pos, const uint8_t *bytes, size_t n)
+{
+    /* The three runs the compact form keeps: [from, to) of the blob, at from - shift. */
+    static const struct { uint8_t from, to, shift; } runs[] = {
+        {0, OFF_STD_NAME, 0}, {OFF_STD_DATE, OFF_DST_NAME, 64}, {OFF_DST_DATE, EAS_TZ_BLOB_SIZE, 128}};
+    size_t end = (size_t)blob_pos + n;
+    for (unsigned r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+        size_t lo = blob_pos > runs[r].from ? blob_pos : runs[r].from, hi = end < runs[r].to ? end : runs[r].to;
+        if (lo < hi) memcpy(compact + lo - runs[r].shift, bytes + (lo - blob_pos), hi - lo);
+    }
+}
+
 void eas_tz_compact_from_blob(const uint8_t *blob, uint8_t *compact)
 {
     memcpy(compact, blob + OFF_BIAS, 4);

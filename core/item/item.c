@@ -131,7 +131,7 @@ const eas_tag *eas_item_supported(eas_class cls, size_t *n)
 }
 
 /* Whether tag is in set: one mask test (this runs for every element of every item). */
-static int in_set(const tagset *set, eas_tag tag)
+static inline int in_set(const tagset *set, eas_tag tag)
 {
     uint8_t page = EAS_TAG_PAGE(tag);
     uint64_t bit = TB(tag);
@@ -197,7 +197,7 @@ static int find_victim(const eas_item_builder *b, size_t limit, uint8_t above, s
 }
 
 /* Room for n more bytes, pushing out entries of a lower tier than the open entry's if need be. */
-static int make_room(eas_item_builder *b, size_t n)
+static int make_room_slow(eas_item_builder *b, size_t n)
 {
     for (size_t guard = 0; guard < b->cap && b->len + n > b->cap; guard++) {
         size_t limit = b->depth || b->field_start ? b->top_start : b->len, at = 0, end = 0;
@@ -214,6 +214,9 @@ static int make_room(eas_item_builder *b, size_t n)
     }
     return b->len + n <= b->cap;
 }
+
+/* The common case (there is room) without a call: it is asked for every element. */
+static inline int make_room(eas_item_builder *b, size_t n) { return b->len + n <= b->cap || make_room_slow(b, n); }
 
 /* An entry could not be kept whole: said on the record, for the agenda when it was one of its own. */
 static void mark_lost(eas_item_builder *b)
@@ -325,8 +328,8 @@ void eas_item_text(eas_item_builder *b, const uint8_t *data, size_t len)
     if (b->b64) {
         uint8_t *out = b->buf + b->field_start + 3;
         for (size_t i = 0; i < len;) {
-            uint8_t bytes[12]; /* of 16 characters at most */
-            size_t take = len - i < 16 ? len - i : 16, n = 0;
+            uint8_t bytes[48]; /* of 64 characters at most */
+            size_t take = len - i < 64 ? len - i : 64, n = 0;
             if (eas_base64_decode_update(&b->b64_dec, (const char *)data + i, take, bytes, sizeof bytes, &n) != EAS_OK) {
                 /* Not base64: the field is dropped at its end. What was decoded so far depends on how
                  * the text was cut into pieces: none of it stays (the end may never come). */
@@ -334,11 +337,8 @@ void eas_item_text(eas_item_builder *b, const uint8_t *data, size_t len)
                 b->field_cut = 1;
                 return;
             }
-            for (size_t k = 0; k < n; k++) {
-                int at = b->b64_pos < EAS_TZ_BLOB_SIZE ? eas_tz_compact_place(b->b64_pos) : -1;
-                if (at >= 0) out[at] = bytes[k];
-                if (b->b64_pos < 0xFFFF) b->b64_pos++;
-            }
+            if (b->b64_pos < EAS_TZ_BLOB_SIZE) eas_tz_compact_put(out, b->b64_pos, bytes, n);
+            b->b64_pos = (uint16_t)(b->b64_pos + n < 0xFFFFu ? b->b64_pos + n : 0xFFFFu);
             i += take;
         }
         return;

@@ -265,6 +265,13 @@ typedef struct eas_agent {
     uint32_t txn_key[EAS_STORE_MAX_TXN_RECORDS];
     uint32_t txn_hash[EAS_STORE_MAX_TXN_RECORDS];
     uint8_t txn_change[EAS_STORE_MAX_TXN_RECORDS];
+#if EAS_STORE_MAX_TXN_RECORDS >= 128
+    /* A Bloom filter of txn_key[0, txn_filter_n) (two bits a key, 8 bits per record): a key it lacks
+     * is not looked for in the list, where a window of 512 new items looked 131,000 times. Small
+     * transactions (the boards') go without. */
+    unsigned txn_filter_n;
+    uint32_t txn_filter[(EAS_STORE_MAX_TXN_RECORDS * 8u + 31u) / 32u];
+#endif
     /* client changes carried by the Sync request in flight (outbox keys) */
     uint8_t sent_n;
     uint32_t sent_key[EAS_SYNC_MAX_COMMANDS];

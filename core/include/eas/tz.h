@@ -143,6 +143,8 @@ eas_err eas_tz_blob_encode_base64(const eas_tz_blob *in, char *out, size_t cap, 
 #define EAS_TZ_COMPACT_SIZE 44u
 /* Where a byte of the blob goes in the compact form, or -1 (a name's byte). */
 int eas_tz_compact_place(unsigned blob_pos);
+/* Bytes blob_pos .. blob_pos + n - 1 of the blob, as they stream in, into their places in compact. */
+void eas_tz_compact_put(uint8_t *compact, unsigned blob_pos, const uint8_t *bytes, size_t n);
 void eas_tz_compact_from_blob(const uint8_t *blob, uint8_t *compact);
 /* The whole blob again, names empty. */
 void eas_tz_compact_to_blob(const uint8_t *compact, uint8_t *blob);
