@@ -34,6 +34,9 @@ POSIX_SRCS    := $(sort $(wildcard port/posix/*.c))
 TOOL_SRCS     := $(sort $(wildcard port/posix/tools/*.c))
 UNIT_SRCS     := $(sort $(wildcard tests/unit/*.c) $(wildcard tests/support/*.c))
 HOST_LIBS     := -lmbedtls -lmbedx509 -lmbedcrypto -lcjson
+# The tools take mbedTLS's static archives (libmbedtls-dev ships them): only the objects they use are
+# linked and paged in, a quarter MiB less RSS than the three shared libraries (README, Benchmark).
+TOOL_LIBS     := -Wl,-Bstatic -lmbedtls -lmbedx509 -lmbedcrypto -Wl,-Bdynamic -lcjson
 
 TOOLS := $(patsubst port/posix/tools/%.c,$(HOST)/%,$(subst _,-,$(TOOL_SRCS)))
 
@@ -69,7 +72,7 @@ $(HOST)/libeasplatform.a: $(PLATFORM_OBJS) $(POSIX_OBJS)
 tools: $(TOOLS)
 # A tool is port/posix/tools/NAME.c (underscores become dashes in the binary's name).
 $(HOST)/%: $(HOST)/obj/port/posix/tools/%.o $(HOST)/libeascore.a $(PLATFORM_OBJS) $(POSIX_OBJS)
-	$(CC) -o $@ $< $(PLATFORM_OBJS) $(POSIX_OBJS) $(HOST)/libeascore.a $(HOST_LIBS)
+	$(CC) -o $@ $< $(PLATFORM_OBJS) $(POSIX_OBJS) $(HOST)/libeascore.a $(TOOL_LIBS)
 .SECONDEXPANSION:
 $(HOST)/obj/port/posix/tools/%.o: port/posix/tools/$$(subst -,_,$$*).c
 	@mkdir -p $(dir $@)

@@ -35,7 +35,8 @@
 #define FLASH_MAX_PATH 4096u
 #define FLASH_IO_TRIES 64        /* partial reads/writes of a regular file are rare; this many is broken */
 #define FLASH_FILL_CHUNK 4096u   /* bytes of 0xFF written per call when erasing */
-#define FLASH_CACHE_BYTES (128u * 1024u) /* sectors kept whole in RAM (at least two, at most all) */
+#define FLASH_CACHE_BYTES (32u * 1024u) /* sectors kept whole in RAM (at least two, at most all): the head and
+                                         * the one read last; more cost RSS and saved nothing measurable */
 #define FLASH_OPEN_TRIES 4       /* the image swapped between open and lock this often: give up */
 #define FLASH_LOCK_WAIT_MS 2000u /* longest wait for a lock (readers copy the image in milliseconds) */
 #define FLASH_LOCK_PAUSE_MS 10u

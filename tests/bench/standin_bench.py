@@ -72,7 +72,7 @@ def floor_script(n):
 
 
 class Standin:
-    def __init__(self, name, steps):
+    def __init__(self, name, steps, tls=None):
         self.dir = os.path.join(OUT, name)
         shutil.rmtree(self.dir, ignore_errors=True)
         os.makedirs(self.dir)
@@ -82,9 +82,11 @@ class Standin:
         self.proc = subprocess.Popen([sys.executable, os.path.join(ROOT, "tests", "standin", "server.py"), "--wbxml",
                                       os.path.join(ROOT, "build", "host", "eas-wbxml"), "--log", self.log, "--port-file",
                                       os.path.join(self.dir, "port"), "--script", os.path.join(self.dir, "script.json"),
-                                      "--max-seconds", "900"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                                      "--max-seconds", "900"] + (["--tls-cert", tls[0], "--tls-key", tls[1]] if tls else []),
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self.port = int(self.proc.stdout.readline())
-        self.url = "http://127.0.0.1:%d/Microsoft-Server-ActiveSync" % self.port
+        scheme, host = ("https", "eas.test") if tls else ("http", "127.0.0.1")
+        self.url = "%s://%s:%d/Microsoft-Server-ActiveSync" % (scheme, host, self.port)
 
     def requests(self):
         with open(self.log) as f:
@@ -144,6 +146,25 @@ def run_agent(agent, n, window, tag):
     return results
 
 
+def run_tls_rss(agent, n, window, pki):
+    """eas-agent's peak RSS (KiB, median of 3 runs) for a first sync of n items over verified TLS."""
+    ca, cert, key = pki
+    got = []
+    for run in range(3):
+        s = Standin("agent-tls-%d-%d" % (n, run), agent_script(n, window), tls=(cert, key))
+        cfg = {"url": s.url, "user": "bench", "password": "bench", "device_id": "bench1", "ca_file": ca,
+               "state_file": os.path.join(s.dir, "state"), "classes": ["calendar"]}
+        path = os.path.join(s.dir, "config.json")
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+            json.dump(cfg, f)
+        p, _, rss = timed([agent, "--config", path, "sync"], s.dir)
+        s.stop()
+        if p.returncode != 0:
+            return None
+        got.append(rss)
+    return sorted(got)[1]
+
+
 def run_floor(n):
     results = {}
     for mode in ("time", "callgrind"):
@@ -181,6 +202,17 @@ def main():
                                                 floor["stored"], floor["requests"], floor["instructions"] // n))
     print("instructions, naive floor / eas-agent: %.1fx; round trips: ceil(%d / %d) + %d" % (
         floor["instructions"] / ours["instructions"], n, a.window, ours["requests"] - math.ceil(n / a.window)))
+    print("CPU, naive floor / eas-agent: %.1fx; peak RSS, naive floor / eas-agent: %.1fx" % (
+        floor["cpu"] / max(ours["cpu"], 0.005), floor["rss"] / ours["rss"]))
+    # Over verified TLS (the stand-in's test CA; needs eas.test to resolve to 127.0.0.1 and openssl).
+    sys.path.insert(0, os.path.join(ROOT, "tests", "standin"))
+    import run as standin_run  # noqa: E402
+    pki = standin_run.standin_pki()
+    if pki:
+        small, big = run_tls_rss(a.agent, 50, a.window, pki), run_tls_rss(a.agent, n, a.window, pki)
+        if small and big:
+            print("eas-agent peak RSS over verified TLS (median of 3): %d KiB for 50 items, %d KiB for %d (%.2f)"
+                  % (small, big, n, big / small))
     if ours["rc"] != 0 or ours["stored"] != n:
         print("standin bench: eas-agent stored %d of %d items (exit %d): %s" % (ours["stored"], n, ours["rc"],
                                                                              ours["err"]))
