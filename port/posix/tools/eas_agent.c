@@ -182,7 +182,9 @@ static void on_progress(void *ctx, eas_class cls, const char *folder_id, uint32_
 {
     (void)ctx;
     summary_of(cls, folder_id);
-    if (done % 100 != 0 && done != estimate) return; /* a line per hundred items is enough */
+    /* A line per hundred items is enough; without the total (no terminal: no GetItemEstimate) the
+     * first item says the folder's sync began. */
+    if (done % 100 != 0 && done != estimate && !(done == 1 && !estimate)) return;
     /* On a terminal the line is rewritten in place; in a log, each update is a line of its own. */
     const char *lead = isatty(2) ? "\r" : "";
     const char *name = folder_name(folder_id);
