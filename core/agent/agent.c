@@ -285,7 +285,14 @@ static eas_err on_response(eas_agent *a)
     }
     case EAS_ASHTTP_FAIL:
     default:
-        if (out.err == EAS_ERR_AUTH) return eas_op_refused_401(a); /* with OAuth: refreshed once */
+        if (out.err == EAS_ERR_AUTH) {
+            /* A 401 answers the credentials, not the request: the server took no Sync window, so its
+             * in-flight mark goes (it would make the next sync start the collection from 0). */
+            if (a->phase == PH_SYNC && !a->mark_inflight &&
+                (e = eas_store_del(a->store, EAS_KEY_COLL_INFLIGHT(a->coll_slot))) != EAS_OK && e != EAS_ERR_NOT_FOUND)
+                return e;
+            return eas_op_refused_401(a); /* with OAuth: refreshed once, and sent again */
+        }
         return out.err != EAS_OK ? out.err : EAS_ERR_HTTP_STATUS;
     }
     if (p->decoder && (e = eas_wbxml_reader_finish(&a->reader)) != EAS_OK) {

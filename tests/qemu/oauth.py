@@ -168,8 +168,9 @@ def main():
             return
         idp.control("approve", user_code=code2, user=ENV["E2E_USER"])
         p2 = uart.wait(r"^ping: waiting for changes", 90, i2, proc)
-        check("signed in again: the round again, back on Ping", p2 is not None and
-              uart.wait(r"^signin: signed in$", 0, i2) is not None, uart.text()[-600:])
+        check("signed in again: the round again (the refused Sync window was not lost: no sync from 0), back on Ping",
+              p2 is not None and uart.wait(r"^signin: signed in$", 0, i2) is not None and
+              uart.wait(r"answer to a Sync window was lost", 0, p) is None, uart.text()[-600:])
         if p2 is None:
             return
         # token expiry: the next request refreshes first

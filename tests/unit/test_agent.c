@@ -2337,6 +2337,30 @@ TEST(agent_oauth_ping_refused_401_goes_again_at_once)
     CHECK_MSG(fake_ms - t0 < EAS_PING_MIN_INTERVAL_S * 1000u, "%llu ms", (unsigned long long)(fake_ms - t0));
 }
 
+/* A Sync window refused with 401 never reached the mailbox: its in-flight mark goes with the answer, so a
+ * sign-in revoked mid-sync (or a wrong password) does not cost the collection a sync from 0. */
+TEST(agent_401_to_a_sync_window_leaves_no_lost_window)
+{
+    for (int oauth = 0; oauth < 2; oauth++) {
+        if (oauth) {
+            CHECK(oauth_account_after(synced_two, "AT-one", 3600) == 0);
+        } else {
+            CHECK(synced_two() == 0);
+            new_script();
+            CHECK_OK(rig_agent());
+        }
+        add_response(&R.conn, 200, NULL, foldersync_no_changes("K1"));
+        add_response(&R.conn, 401, NULL, NULL);
+        if (oauth) add_raw(&R.conn, 400, "{\"error\":\"invalid_grant\",\"error_codes\":[50173]}");
+        CHECK_EQ(rig_run(EAS_OP_SYNC), oauth ? EAS_ERR_SIGNIN_REVOKED : EAS_ERR_AUTH);
+        CHECK(strstr(R.conn.requests, "Cmd=Sync") != NULL);
+        eas_folder_state fs;
+        CHECK_OK(eas_agent_folder_state(&R.agent, "cal", &fs));
+        CHECK_MSG(!fs.lost_window && fs.synced && fs.items == 2, "oauth %d: lost %d, %u items", oauth, fs.lost_window,
+                  (unsigned)fs.items);
+    }
+}
+
 /* Basic accounts are untouched: a 401 is an authentication error at once, and no token request goes. */
 TEST(agent_basic_401_is_not_refreshed)
 {
