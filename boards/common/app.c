@@ -851,6 +851,7 @@ int main(void)
             if (op == STEP_PING) {
                 if (push_over(ping_rounds, now - push_start)) finish(EXIT_OK);
                 cap_heartbeat(now - push_start);
+                FW_BENCH_HOOK(fw_bench_reconnect(&g.agent, ping_rounds));
             }
             eas_err e = schedule[op].prepare ? schedule[op].prepare() : EAS_OK;
             FW_BENCH_HOOK(fw_bench_report("begin", schedule[op].name));

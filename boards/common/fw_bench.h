@@ -26,6 +26,10 @@ void fw_bench_step_begin(void);
 void fw_bench_step_end(int finished);
 /* A line "BENCH <tag> <what> <counters since boot>" and the plugin's instruction counts beside it. */
 void fw_bench_report(const char *tag, const char *what);
+/* Before the Ping after pings_done of them: after the third, the connection is closed, so that the
+ * fourth measures a reconnect (the TLS session kept: a resumed handshake). */
+struct eas_agent;
+void fw_bench_reconnect(struct eas_agent *a, unsigned pings_done);
 /* At the end: the store's live records and bytes (the wear projection's live set). */
 struct eas_store;
 void fw_bench_store(struct eas_store *st);

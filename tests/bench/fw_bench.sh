@@ -6,7 +6,8 @@
 # FW_BENCH_EVENTS meetings tomorrow):
 #   sync  one boot, the first sync (OPTIONS, Provision, FolderSync, Sync over TLS with the P-256 server)
 #   push  the same on a new device, then Ping (heartbeat 60 s): one event changed, then FW_BENCH_CHANGES
-#         at once, then a quiet Ping; the firmware exits after the third Ping
+#         at once, then a quiet Ping; then the bench build closes the connection and a fourth Ping
+#         reconnects (the TLS session resumed); the firmware exits after it
 #   rsa1, rsa2  the first sync over the RSA-2048 chain of Exchange Online's size (port 8447); on
 #         lm3s6965evb it does not fit the TLS arena: what the handshake ran until it stopped is counted
 # The two first syncs (sync, push) and the two RSA runs show how repeatable the counts are.
@@ -113,7 +114,7 @@ for board in mps2-an385 lm3s6965evb; do
     account "$short-sync" "$E2E_EAS_URL" "$E2E_CA"
     start "$short-sync" "$board" 0 && finish "$short-sync"
     account "$short-push" "$E2E_EAS_URL" "$E2E_CA"
-    if start "$short-push" "$board" 3; then
+    if start "$short-push" "$board" 4; then
         # One change while the log has not come round yet (every byte programmed is new), then several
         # at once (on lm3s6965evb the ring comes round: compactions copy and erase).
         if until_count "$short-push" '^ping: waiting for changes' 1 120; then

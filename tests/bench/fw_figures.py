@@ -138,7 +138,15 @@ for board, short in (("mps2-an385", "mps2"), ("lm3s6965evb", "lm3s")):
         r["cycle_wire"] = wire(cycle[0]) + wire(cycle[1])
     else:
         problems.append(f"{board}: no Ping with one change followed by its Sync")
-    quiet = ops(push, "Ping", "quiet")
+    quiet = [o for o in ops(push, "Ping", "quiet") if not o["d"].get("handshakes")]
+    again = [o for o in ops(push, "Ping") if o["d"].get("handshakes")]
+    if again:
+        o = again[0]
+        r["re_tls"] = o["tls"]
+        r["re_wire"] = o["d"]["hs_eth_tx"] + o["d"]["hs_eth_rx"]
+        r["re_resumed"] = "resumed" if o["d"].get("resumed") else "full"
+    else:
+        problems.append(f"{board}: no Ping after a reconnect")
     if quiet:
         q = quiet[-1]
         r["quiet_instr"] = q["step"]
@@ -232,6 +240,9 @@ line("Ping round with no change: TLS/TCP payload bytes", "quiet_tcp")
 line("Ping round with no change: frames", "quiet_frames")
 line("Ping round with no change: TLS handshakes", "quiet_hs")
 line("heartbeat of the measured Ping (s)", "heartbeat")
+line("reconnect (the kept TLS session offered): handshake", "re_resumed", lambda v: v or "n/a")
+line("reconnect: handshake instructions", "re_tls")
+line("reconnect: handshake bytes on the wire", "re_wire")
 def hour(b, hb):
     w = rows[b].get("quiet_wire")
     return "n/a" if w is None else f"{w * 3600 // hb:,}"
