@@ -7,6 +7,7 @@
 
 #include "agent_int.h"
 #include "eas/bytes.h"
+#include "eas/crc32.h"
 
 uint32_t eas_account_hash(const eas_agent *a, const char *s)
 {
@@ -114,13 +115,26 @@ eas_err eas_account_load(eas_agent *a)
 
     a->version = 0;
     a->server_versions = 0;
+    a->server_commands = 0;
+    a->probed_at = 0;
     e = eas_store_get(a->store, EAS_KEY_PROTOCOL, buf, sizeof buf, &len);
-    if (e == EAS_OK && len == 5) {
+    if (e == EAS_OK && (len == 5 || len == 13)) {
+        /* A record of 5 bytes (before the commands were kept) has no commands and no time: OPTIONS is
+         * asked again at the next operation. */
         a->version = buf[0];
         a->server_versions = eas_le32_get(buf + 1);
+        if (len == 13) {
+            a->server_commands = eas_le32_get(buf + 5);
+            a->probed_at = eas_le32_get(buf + 9);
+        }
     } else if (e != EAS_ERR_NOT_FOUND) {
         return e == EAS_OK ? EAS_ERR_STORE_CORRUPT : e;
     }
+
+    /* Settings went out for this very device information (the exchange's buffer holds the record). */
+    e = eas_store_get(a->store, EAS_KEY_SETTINGS, a->x.buf, sizeof a->x.buf, &len);
+    if (e != EAS_OK && e != EAS_ERR_NOT_FOUND) return e == EAS_ERR_NOSPACE ? EAS_ERR_STORE_CORRUPT : e;
+    a->settings_sent = e == EAS_OK && len >= 4 && eas_le32_get(a->x.buf) == eas_account_device_info_crc(a);
 
     a->provisioned = 0;
     a->policy_key[0] = '\0';
@@ -148,9 +162,34 @@ eas_err eas_account_load(eas_agent *a)
 
 eas_err eas_account_save_protocol(eas_agent *a)
 {
-    uint8_t b[5] = {a->version};
+    uint8_t b[13] = {a->version};
     eas_le32_put(b + 1, a->server_versions);
+    eas_le32_put(b + 5, a->server_commands & ~EAS_CMDS_ASKED);
+    eas_le32_put(b + 9, a->probed_at);
     return eas_store_put(a->store, EAS_KEY_PROTOCOL, b, sizeof b);
+}
+
+uint32_t eas_account_device_info_crc(const eas_agent *a)
+{
+    const eas_agent_config *c = a->cfg;
+    const char *parts[] = {c->device_model, c->friendly_name, c->device_os, c->os_language, c->user_agent};
+    uint32_t crc = 0;
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        /* Each field with its end: ("ab", "") and ("a", "b") differ. */
+        if (parts[i]) crc = eas_crc32(crc, parts[i], strlen(parts[i]));
+        crc = eas_crc32(crc, "\n", 1);
+    }
+    return crc;
+}
+
+eas_err eas_account_save_settings(eas_agent *a, const char *address)
+{
+    uint8_t b[4 + EAS_DISCOVER_ADDRESS_MAX];
+    size_t n = strlen(address);
+    if (n > sizeof b - 4 || 4 + n > EAS_STORE_MAX_VALUE) n = 0; /* no room: the address is not kept */
+    eas_le32_put(b, eas_account_device_info_crc(a));
+    memcpy(b + 4, address, n);
+    return eas_store_put(a->store, EAS_KEY_SETTINGS, b, 4 + n);
 }
 
 eas_err eas_account_save_policy(eas_agent *a)

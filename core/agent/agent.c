@@ -252,7 +252,7 @@ static eas_err on_response(eas_agent *a)
         break;
     case EAS_ASHTTP_OK_EMPTY:
         if (!p->decoder) break; /* OPTIONS: all of it is in the head */
-        if (p->flags & PH_EMPTY_ANSWER) return p->answer(a, 1);
+        if (p->flags & (PH_EMPTY_ANSWER | PH_OPTIONAL)) return p->answer(a, 1);
         /* Any other command answered with no content: what a quarantined device gets. */
         return EAS_ERR_QUARANTINED;
     case EAS_ASHTTP_PROVISION:
@@ -293,13 +293,23 @@ static eas_err on_response(eas_agent *a)
                 return e;
             return eas_op_refused_401(a); /* with OAuth: refreshed once, and sent again */
         }
+        if (p->flags & PH_OPTIONAL) return p->answer(a, 1); /* the operation goes on without it */
+        /* A request the server refuses outright may be one of a version or command it no longer has. */
+        if (out.status == 400 || out.status == 403) eas_op_probe_again(a);
         return out.err != EAS_OK ? out.err : EAS_ERR_HTTP_STATUS;
     }
     if (p->decoder && (e = eas_wbxml_reader_finish(&a->reader)) != EAS_OK) {
         a->failure.wbxml_offset = eas_wbxml_reader_error_offset(&a->reader);
+        if (p->flags & PH_OPTIONAL) return p->answer(a, 1);
         return e;
     }
-    return p->answer(a, 0);
+    e = p->answer(a, 0);
+    /* Common status 137 (command not supported) and 138 (version not supported): the server changed. */
+    if (e != EAS_OK && (a->failure.eas_status == 137 || a->failure.eas_status == 138)) {
+        eas_txn_abort(a);
+        eas_op_probe_again(a);
+    }
+    return e;
 }
 
 /* How the exchange ended, for the operation. */
@@ -314,6 +324,11 @@ static eas_err on_outcome(eas_agent *a, eas_exchange_outcome o)
     case EAS_EXCHANGE_FAILED:
         /* A response cut short or malformed: the part the printer holds goes out. */
         if (e != EAS_ERR_NET_TIMEOUT) eas_trace_flush_response(a);
+        /* A body the decoder refused, of a request the operation can do without. */
+        if ((p->flags & PH_OPTIONAL) && eas_err_kind_of(e) == EAS_KIND_PROTOCOL) {
+            eas_txn_abort(a);
+            return p->answer(a, 1);
+        }
         return e;
     default: return e;
     }
@@ -464,6 +479,22 @@ const char *eas_agent_response_header(const eas_agent *a, eas_http_hdr h)
 }
 
 uint8_t eas_agent_version(const eas_agent *a) { return a->version; }
+
+eas_err eas_agent_primary_address(eas_agent *a, char *out, size_t cap)
+{
+    uint8_t rec[4 + EAS_DISCOVER_ADDRESS_MAX]; /* 4 bytes of CRC, then the address */
+    size_t len = 0;
+    if (!out || cap == 0) return EAS_ERR_ARG;
+    out[0] = '\0';
+    eas_err e = eas_store_get(a->store, EAS_KEY_SETTINGS, rec, sizeof rec, &len);
+    if (e == EAS_ERR_NOT_FOUND) return EAS_OK;
+    if (e != EAS_OK) return e == EAS_ERR_NOSPACE ? EAS_ERR_STORE_CORRUPT : e;
+    if (len < 4) return EAS_ERR_STORE_CORRUPT;
+    if (len - 4 >= cap) return EAS_ERR_NOSPACE;
+    memcpy(out, rec + 4, len - 4);
+    out[len - 4] = '\0';
+    return EAS_OK;
+}
 
 eas_ping_result eas_agent_ping_result(const eas_agent *a) { return (eas_ping_result)a->ping_result; }
 

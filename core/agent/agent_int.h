@@ -15,7 +15,7 @@
 #include "eas/agent.h"
 
 /* ---- the store keys of an account ----
- * 0x00000001..7  account state (account.c, outbox.c)
+ * 0x00000001..8  account state (account.c, outbox.c)
  * 0x00000010     EAS_KEY_DISCOVERED: the URL discovery found (core/discover, eas/discover.h)
  * 0x00000011     EAS_KEY_HOME_DEAD: operations in a row that could not reach it (home.c)
  * 0x0001xxxx     one record per folder slot
@@ -30,6 +30,7 @@
 #define EAS_KEY_HIERARCHY_CLASSES 0x00000006u /* the classes the stored hierarchy was kept for */
 #define EAS_KEY_FOLDERS_SKIPPED 0x00000007u   /* eas_agent_folders_skipped, when not 0 */
 #define EAS_KEY_HOME_DEAD 0x00000011u         /* count and the first one's wall time, while not 0 */
+#define EAS_KEY_SETTINGS 0x00000008u /* Settings sent: a CRC of the device information, the primary address */
 #define EAS_KEY_FOLDER(slot) (0x00010000u + (uint32_t)(slot))
 #define EAS_KEY_COLL_SYNC_KEY(slot) (0x00020000u + (uint32_t)(slot))
 /* Set while a Sync window's answer is awaited, removed with the commit of that answer (operation.c). */
@@ -56,7 +57,12 @@ extern unsigned eas_test_hierarchy_txn_records; /* records of a FolderSync trans
 #endif
 /* Stages the hierarchy's SyncKey with the classes it was kept for and the folders it skipped. */
 eas_err eas_account_stage_hierarchy(eas_agent *a, const char *sync_key);
+/* The version, the server's versions and commands, and when they were asked (EAS_KEY_PROTOCOL). */
 eas_err eas_account_save_protocol(eas_agent *a);
+/* What identifies the device's information in Settings (its CRC): sent again when it changes. */
+uint32_t eas_account_device_info_crc(const eas_agent *a);
+/* The record of a Settings answer: the CRC of what was sent and the primary address ("" when none). */
+eas_err eas_account_save_settings(eas_agent *a, const char *address);
 eas_err eas_account_save_policy(eas_agent *a);
 /* The classes the device keeps (eas_agent_config.sync_classes or its default), EAS_SYNC_CLASS bits. */
 uint8_t eas_account_classes(const eas_agent *a);
@@ -186,6 +192,9 @@ enum {
     PH_ESTIMATE,    /* GetItemEstimate, for progress */
     PH_SYNC,        /* Sync with GetChanges, window after window */
     PH_PING,
+    PH_POLL,        /* no Ping at the server: wait the heartbeat, then say every collection changed */
+    PH_SETTINGS,    /* Settings: DeviceInformation Set and UserInformation Get, once per device info */
+    PH_REPROBE,     /* OPTIONS again (a day on, or after a 400/403): versions and commands */
     PH_RESPOND,
     PH_LOOKUP_SELECT,  /* a directory lookup: which command, once the server's commands are known */
     PH_LOOKUP_OPTIONS, /* OPTIONS for the server's commands (kept in RAM, not stored) */
@@ -202,6 +211,14 @@ enum {
 #define PH_EMPTY_ANSWER 0x02u /* an empty 200 is an answer of its own (Sync: nothing new), not quarantine */
 #define PH_NO_POLICY_KEY 0x04u /* sent without X-MS-PolicyKey (Provision) */
 #define PH_TOKEN 0x08u        /* no ActiveSync command: the request of cfg->oauth (eas/oauth_client.h) */
+/* The operation goes on without the answer: an HTTP error, an empty or malformed body reach the row's
+ * answer as empty (Settings, a re-probe) instead of ending the operation. */
+#define PH_OPTIONAL 0x10u
+
+/* In a->server_commands: the server gave a list (a command missing from it is not offered); asked in
+ * this run (RAM only: a lookup asks once per run, eas/agent.h). */
+#define EAS_CMDS_LISTED (1u << 31)
+#define EAS_CMDS_ASKED (1u << 30)
 
 /* A phase either decides (no command: which phase comes next) or sends one request. Every function
  * leaves what comes next in a->phase (PH_FINISHED ends the operation) or returns an error, which ends
@@ -239,6 +256,11 @@ eas_err eas_op_refreshed(eas_agent *a);
 #define eas_op_refresh_due(a) ((void)(a), 0)
 #define eas_op_refused_401(a) ((void)(a), EAS_ERR_AUTH)
 #endif
+/* Whether the server offers the command: it is in the server's list, or the server gave none. */
+int eas_op_offered(const eas_agent *a, eas_cmd c);
+/* A 400, 403 or a status that says the server changed (common 137, 138): OPTIONS is asked again
+ * at the start of the next operation. Not within an open transaction. */
+void eas_op_probe_again(eas_agent *a);
 /* Whether the configuration syncs folders of this class (sync_classes, or its default). */
 int eas_op_class_kept(const eas_agent *a, uint8_t cls);
 /* The next wait of a back-off that grows with each (from 5 s, doubling, with jitter). */

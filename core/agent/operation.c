@@ -14,6 +14,14 @@
 /* Bounds on the retries a single operation may make. */
 #define MAX_PROVISIONS 2u
 #define MAX_RESETS 1u
+/* Sync status 5 answers in a row for one collection before it is synced again from SyncKey 0: MS-ASCMD
+ * (2.2.3.177.17) calls 5 frequently transient and says to go back to 0 when retries keep failing.
+ * The first two get the back-off of any transient status; the third resets. */
+#define SYNC_ERRORS_BEFORE_RESET 3u
+/* OPTIONS is asked again this often when the configuration says nothing (a day). */
+#define PROBE_INTERVAL_S 86400u
+/* A wall clock below this (2001) has not been set: the daily probe waits for one. */
+#define WALL_KNOWN_S 1000000000
 
 /* Common status codes (MS-ASCMD 2.2.3.177.1) that a command's Status may carry. */
 static int status_needs_provision(uint32_t s) { return s == 140 || (s >= 141 && s <= 144); }
@@ -35,6 +43,45 @@ static eas_err retry_later(eas_agent *a, uint32_t status)
 static uint64_t now_ms(const eas_agent *a)
 {
     return a->pal->clock.monotonic_ms ? a->pal->clock.monotonic_ms(a->pal->clock.ctx) : 0;
+}
+
+/* The wall time for the probe's record: 1 when the clock is not set (asked, time unknown). */
+static uint32_t probe_stamp(const eas_agent *a)
+{
+    int64_t w = a->pal->clock.wall_time ? a->pal->clock.wall_time(a->pal->clock.ctx) : -1;
+    return w >= WALL_KNOWN_S && w <= (int64_t)UINT32_MAX ? (uint32_t)w : 1u;
+}
+
+/* OPTIONS is due again: asked to (probed_at 0: a 400, a 403, an old record), or a day (the configured
+ * interval) has gone since the last, by the wall clock. Never with a fixed version. */
+static int probe_due(const eas_agent *a)
+{
+    if (a->cfg->protocol_version) return 0;
+    if (a->probed_at == 0) return 1;
+    uint32_t now = probe_stamp(a), every = a->cfg->probe_interval_s ? a->cfg->probe_interval_s : PROBE_INTERVAL_S;
+    if (now == 1u) return 0; /* no clock: only when asked to */
+    if (a->probed_at == 1u) return 1; /* asked before the clock was set */
+    return now >= a->probed_at && now - a->probed_at >= every;
+}
+
+int eas_op_offered(const eas_agent *a, eas_cmd c)
+{
+    return a->server_commands == 0 || ((a->server_commands >> c) & 1u);
+}
+
+/* Settings goes only to a server that names it: one that gives no list may not know it at all. */
+static int settings_listed(const eas_agent *a)
+{
+    return (a->server_commands & EAS_CMDS_LISTED) && ((a->server_commands >> EAS_CMD_SETTINGS) & 1u);
+}
+
+void eas_op_probe_again(eas_agent *a)
+{
+    if (a->cfg->protocol_version || a->version == 0 || a->probed_at == 0) return;
+    a->probed_at = 0;
+    /* The old record stays when this fails: the next day's probe comes all the same. */
+    if (eas_account_save_protocol(a) != EAS_OK) EAS_WARN(LOG(a), "the probe of the server's versions was not noted");
+    else EAS_INFO(LOG(a), "the server may have changed: its versions and commands are asked again next time");
 }
 
 int eas_op_class_kept(const eas_agent *a, uint8_t cls)
@@ -131,16 +178,35 @@ static eas_err decide_start(eas_agent *a)
         a->phase = PH_OPTIONS;
         return EAS_OK;
     }
+    if (probe_due(a)) {
+        a->phase = PH_REPROBE;
+        return EAS_OK;
+    }
     if (!a->provisioned) {
         a->resume_phase = PH_START;
         a->phase = PH_PROVISION;
         return EAS_OK;
     }
+    /* Once provisioned, the device says what it is (Exchange's device access rules match on it), once
+     * for each change of that information. */
+    if (!a->settings_sent && settings_listed(a)) {
+        a->phase = PH_SETTINGS;
+        return EAS_OK;
+    }
     switch (a->op) {
     case EAS_OP_CONNECT: a->phase = PH_FINISHED; break;
-    case EAS_OP_PING: a->phase = PH_PING; break;
+    case EAS_OP_PING:
+        a->ping_start_ms = now_ms(a);
+        a->phase = eas_op_offered(a, EAS_CMD_PING) ? PH_PING : PH_POLL;
+        break;
     case EAS_OP_SYNC_CHANGED: a->phase = PH_SYNC_SELECT; break;
-    case EAS_OP_RESPOND: a->phase = PH_RESPOND; break;
+    case EAS_OP_RESPOND:
+        if (!eas_op_offered(a, EAS_CMD_MEETINGRESPONSE)) {
+            a->failure.cmd = EAS_CMD_MEETINGRESPONSE;
+            return EAS_ERR_UNSUPPORTED;
+        }
+        a->phase = PH_RESPOND;
+        break;
     case EAS_OP_GAL_SEARCH:
     case EAS_OP_RESOLVE:
     case EAS_OP_FETCH: a->phase = PH_LOOKUP_SELECT; break;
@@ -155,8 +221,12 @@ static eas_err decide_start(eas_agent *a)
     return EAS_OK;
 }
 
-/* GetItemEstimate before the windows: only for a progress callback that wants the total. */
-static int wants_estimate(const eas_agent *a) { return a->ev.progress && !a->cfg->no_estimate; }
+/* GetItemEstimate before the windows: only for a progress callback that wants the total, and
+ * where the server offers it. */
+static int wants_estimate(const eas_agent *a)
+{
+    return a->ev.progress && !a->cfg->no_estimate && eas_op_offered(a, EAS_CMD_GETITEMESTIMATE);
+}
 
 /* The next collection (in folder-slot order, from coll_slot on) of a class the device keeps. */
 static eas_err decide_collection(eas_agent *a)
@@ -172,6 +242,8 @@ static eas_err decide_collection(eas_agent *a)
         a->coll_slot = (uint8_t)s;
         a->coll_cls = cls;
         a->coll_resets = 0;
+        a->coll_server_errors = 0;
+        a->coll_restart = 0;
         a->coll_windows = 0;
         a->coll_idle_windows = 0;
         a->coll_done = 0;
@@ -311,6 +383,7 @@ static void init_foldersync(eas_agent *a) { eas_foldersync_decoder_init(&a->dec.
 static void init_provision(eas_agent *a) { eas_provision_decoder_init(&a->dec.provision); }
 static void init_estimate(eas_agent *a) { eas_estimate_decoder_init(&a->dec.estimate); }
 static void init_meeting(eas_agent *a) { eas_meeting_decoder_init(&a->dec.meeting); }
+static void init_settings(eas_agent *a) { eas_settings_decoder_init(&a->dec.settings); }
 
 static void init_sync(eas_agent *a)
 {
@@ -338,6 +411,13 @@ static eas_err body_provision(eas_agent *a, eas_wbxml_writer *w)
     const eas_agent_config *c = a->cfg;
     eas_device_info info = {c->device_model, c->friendly_name, c->device_os, c->user_agent};
     return eas_provision_request(w, a->version >= EAS_PROTO_14_1 ? &info : NULL);
+}
+
+static eas_err body_settings(eas_agent *a, eas_wbxml_writer *w)
+{
+    const eas_agent_config *c = a->cfg;
+    eas_device_info info = {c->device_model, c->friendly_name, c->device_os, c->user_agent};
+    return eas_settings_request_write(w, &info, c->os_language ? c->os_language : "English", 1);
 }
 
 static eas_err body_provision_ack(eas_agent *a, eas_wbxml_writer *w)
@@ -373,8 +453,13 @@ static eas_err body_sync(eas_agent *a, eas_wbxml_writer *w)
     return eas_sync_request_write(w, &r);
 }
 
+/* 12.1 takes the request in another shape (the Class, FilterType in the Collection, SyncKey last); 14.0
+ * and later in the one with Options (MS-ASCMD 2.2.1.9). */
 static eas_err body_estimate(eas_agent *a, eas_wbxml_writer *w)
 {
+    if (a->version < EAS_PROTO_14_0)
+        return eas_estimate_request_write_121(w, (eas_class)a->coll_cls, a->coll_key, a->coll_id,
+                                              filter_of(a, a->coll_cls));
     return eas_estimate_request_write(w, a->coll_key, a->coll_id, filter_of(a, a->coll_cls));
 }
 
@@ -418,7 +503,8 @@ static void note_commands(eas_agent *a)
     uint32_t mask = 0;
     const char *v = eas_http_parser_header(eas_exchange_response(&a->x), EAS_HTTP_H_MS_ASPROTOCOLCOMMANDS, &vlen);
     if (v) eas_ashttp_parse_commands(v, vlen, &mask);
-    a->server_commands = mask ? mask : UINT32_MAX;
+    mask &= ~(EAS_CMDS_LISTED | EAS_CMDS_ASKED);
+    a->server_commands = (mask ? mask | EAS_CMDS_LISTED : UINT32_MAX & ~EAS_CMDS_LISTED) | EAS_CMDS_ASKED;
 }
 
 static eas_err after_options(eas_agent *a, int empty)
@@ -435,9 +521,82 @@ static eas_err after_options(eas_agent *a, int empty)
     if ((e = eas_ashttp_pick_version(mask, a->cfg->protocol_version, &picked)) != EAS_OK) return e;
     a->version = picked;
     a->server_versions = mask;
+    a->probed_at = probe_stamp(a);
     note_commands(a);
     if ((e = eas_account_save_protocol(a)) != EAS_OK) return e;
     a->phase = PH_START;
+    return EAS_OK;
+}
+
+/* OPTIONS asked again of a server the account already talks to. The best version both sides have is
+ * taken, as at first contact: a server upgraded to offer 16.1 alone moves a state kept at 14.1 there.
+ * The SyncKeys stay: they are the server's state of this device, not of a protocol version, and a
+ * server that thinks otherwise answers FolderSync 9 or Sync 3, which sync again from 0. An answer
+ * that cannot be used (an error, no versions, none in common) keeps what the account has: the next
+ * request tells whether it still holds. */
+static eas_err after_reprobe(eas_agent *a, int empty)
+{
+    const char *v = NULL;
+    size_t vlen = 0;
+    uint32_t mask = 0;
+    uint8_t picked = 0;
+    if (!empty) v = eas_http_parser_header(eas_exchange_response(&a->x), EAS_HTTP_H_MS_ASPROTOCOLVERSIONS, &vlen);
+    if (v && eas_ashttp_parse_versions(v, vlen, &mask) == EAS_OK && eas_ashttp_pick_version(mask, 0, &picked) == EAS_OK) {
+        if (picked != a->version)
+            EAS_WARN2(LOG(a), "the server's versions changed: protocol %u now, was %u (x10; SyncKeys kept)", picked,
+                      a->version);
+        a->version = picked;
+        a->server_versions = mask;
+        note_commands(a);
+    } else {
+        EAS_WARN1(LOG(a), "OPTIONS asked again gave nothing usable: protocol %u (x10) kept", a->version);
+    }
+    a->failure.http_status = 0;
+    a->probed_at = probe_stamp(a);
+    eas_err e = eas_account_save_protocol(a);
+    if (e != EAS_OK) return e;
+    a->phase = PH_START;
+    return EAS_OK;
+}
+
+/* The Settings answer: whatever it says, the operation goes on (a server may not know Settings, or
+ * refuse DeviceInformation); it is sent again only when the device's information changes. */
+static eas_err after_settings(eas_agent *a, int empty)
+{
+    eas_settings_decoder *d = &a->dec.settings;
+    const char *address = "";
+    if (empty || eas_settings_decoder_finish(d) != EAS_OK) {
+        EAS_WARN1(LOG(a), "Settings: no answer to read (HTTP %u): going on without", a->failure.http_status);
+    } else if (status_needs_provision(d->status)) {
+        return eas_op_provision_then(a, PH_START);
+    } else if (d->status != 1) {
+        EAS_WARN1(LOG(a), "Settings answered status %u: going on without", d->status);
+    } else {
+        if (d->device_status != 1)
+            EAS_WARN1(LOG(a), "Settings: DeviceInformation answered status %u", d->device_status);
+        if (d->user_status == 1 && d->address[0]) address = d->address;
+    }
+    a->failure.http_status = 0;
+    a->failure.eas_status = 0;
+    eas_err e = eas_account_save_settings(a, address);
+    if (e != EAS_OK) return e;
+    a->settings_sent = 1;
+    a->phase = PH_START;
+    return EAS_OK;
+}
+
+/* No Ping at this server: the same push loop, by the clock (a Sync of everything each heartbeat). */
+static eas_err decide_poll(eas_agent *a)
+{
+    uint64_t due = a->ping_start_ms + (uint64_t)a->heartbeat * 1000u;
+    if (now_ms(a) < due) {
+        a->wake_ms = due;
+        a->xstate = AX_WAIT;
+        return EAS_OK;
+    }
+    a->ping_changed = a->folder_used;
+    a->ping_result = EAS_PING_CHANGED;
+    a->phase = PH_FINISHED;
     return EAS_OK;
 }
 
@@ -561,6 +720,13 @@ static eas_err after_sync(eas_agent *a, int empty)
     a->failure.eas_status = status;
     if (status == EAS_SYNC_OK) {
         if (d->sync_key[0] == '\0') return EAS_ERR_PROTOCOL;
+        if (a->coll_restart) {
+            /* The first key of a restart from 0 (Sync status 5): now the old items go. A first answer
+             * does not carry items (MS-ASCMD 3.1.5.4); one that does is not taken (the purge commits). */
+            if (a->txn_open) return EAS_ERR_PROTOCOL;
+            if ((e = eas_coll_purge(a, a->coll_slot)) != EAS_OK) return e;
+            a->coll_restart = 0;
+        }
         /* Nothing new: no items, the same SyncKey, or the very items of the window before. */
         int idle = (d->items == 0 || strcmp(d->sync_key, a->coll_key) == 0 || a->window_crc == a->last_window_crc) &&
                    a->sent_n == 0;
@@ -620,6 +786,23 @@ static eas_err after_sync(eas_agent *a, int empty)
         return EAS_OK;
     }
     if (status_server_error(status)) return EAS_ERR_SERVER;
+    if (status == EAS_SYNC_SERVER_ERROR) {
+        /* Answered, with nothing delivered: the key still holds (not a lost window). */
+        if ((e = eas_store_del(a->store, EAS_KEY_COLL_INFLIGHT(a->coll_slot))) != EAS_OK) return e;
+        if (++a->coll_server_errors >= SYNC_ERRORS_BEFORE_RESET && strcmp(a->coll_key, "0") != 0 && a->coll_resets == 0) {
+            /* Retries did not help: the collection from 0 (once). Its items go only once the server has
+             * given the first key (a server still failing leaves the device's copy and key as they
+             * were); the device's queued changes stay in the outbox and go out after it. */
+            a->coll_resets++;
+            a->coll_server_errors = 0;
+            a->coll_restart = 1;
+            EAS_WARN2(LOG(a), "Sync status 5 %u times: folder slot %u is synced again from 0", SYNC_ERRORS_BEFORE_RESET,
+                      a->coll_slot);
+            memcpy(a->coll_key, "0", 2);
+            a->phase = PH_SYNC_INIT;
+            return EAS_OK;
+        }
+    }
     /* 5: "frequently a transient condition" (MS-ASCMD), like 16 and 111: ask again after a wait. */
     if (status == EAS_SYNC_RETRY || status == EAS_SYNC_SERVER_ERROR || status_transient(status))
         return retry_later(a, status);
@@ -747,7 +930,8 @@ static eas_err ping_cut(eas_agent *a)
 static eas_err decide_lookup(eas_agent *a)
 {
     eas_cmd cmd;
-    if (!a->server_commands) {
+    /* Asked once per run, whatever the store holds: a lookup stores nothing, and sees the list of now. */
+    if (!(a->server_commands & EAS_CMDS_ASKED)) {
         a->phase = PH_LOOKUP_OPTIONS;
         return EAS_OK;
     }
@@ -765,7 +949,7 @@ static eas_err after_lookup_options(eas_agent *a, int empty)
     (void)empty;
     note_commands(a);
     a->phase = PH_LOOKUP_SELECT;
-    return EAS_OK;
+    return EAS_OK; /* in RAM only: a lookup writes nothing to the store */
 }
 
 static void init_lookup(eas_agent *a) { eas_dir_decoder_init(a); }
@@ -810,6 +994,10 @@ const eas_phase eas_phases[PH_COUNT] = {
     [PH_SYNC] = {EAS_CMD_SYNC, NULL, &eas_sync_handler, init_sync, body_sync, after_sync, NULL, PH_START,
                  PH_EMPTY_ANSWER},
     [PH_PING] = {EAS_CMD_PING, NULL, &eas_ping_handler, init_ping, body_ping, after_ping, ping_cut, PH_START, PH_HELD},
+    [PH_POLL] = {PH_DECIDES, decide_poll, NULL, NULL, NULL, NULL, NULL, PH_START, 0},
+    [PH_SETTINGS] = {EAS_CMD_SETTINGS, NULL, &eas_settings_handler, init_settings, body_settings, after_settings, NULL,
+                     PH_START, PH_OPTIONAL},
+    [PH_REPROBE] = {EAS_CMD_OPTIONS, NULL, NULL, NULL, NULL, after_reprobe, NULL, PH_START, PH_OPTIONAL},
     [PH_RESPOND] = {EAS_CMD_MEETINGRESPONSE, NULL, &eas_meeting_handler, init_meeting, body_respond, after_respond,
                     NULL, PH_START, 0},
     [PH_LOOKUP_SELECT] = {PH_DECIDES, decide_lookup, NULL, NULL, NULL, NULL, NULL, PH_START, 0},

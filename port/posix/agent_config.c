@@ -35,6 +35,8 @@ static const key_spec keys[] = {
     STR_KEY("user_agent", user_agent),
     STR_KEY("device_os", device_os),
     STR_KEY("friendly_name", friendly_name),
+    STR_KEY("os_language", os_language),
+    {"probe_interval_s", T_SECONDS, offsetof(eas_cli_config, probe_interval_s), 0},
     {"protocol_version", T_STRING, 0, 0},
     STR_KEY("ca_file", ca_file),
     {"allow_plain_http", T_BOOL, offsetof(eas_cli_config, allow_plain_http), 0},
@@ -231,7 +233,7 @@ eas_err eas_cli_config_parse(const char *text, size_t len, const char *config_pa
     if (!cJSON_IsObject(root)) return bad(msg, cap, "configuration must be a JSON object%s", "");
 
     const char *password_env = NULL;
-    int have_version = 0;
+    int have_version = 0, have_anchor = 0;
     for (const cJSON *item = root->child; item; item = item->next) {
         const key_spec *k = NULL;
         for (size_t i = 0; i < sizeof keys / sizeof keys[0] && !k; i++)
@@ -293,6 +295,7 @@ eas_err eas_cli_config_parse(const char *text, size_t len, const char *config_pa
             have_version = 1;
         } else if (k->type == T_BOOL) {
             *((uint8_t *)out + k->offset) = cJSON_IsTrue(item) ? 1 : 0;
+            if (!strcmp(k->name, "anchor_mailbox")) have_anchor = 1;
         } else if ((e = copy((char *)out + k->offset, k->cap, item->valuestring, k->name, msg, cap)) != EAS_OK) {
             return e;
         }
@@ -319,6 +322,9 @@ eas_err eas_cli_config_parse(const char *text, size_t len, const char *config_pa
     if (!out->address[0] && strchr(out->user, '@')) memcpy(out->address, out->user, strlen(out->user) + 1);
     if (out->address[0] && !strchr(out->address, '@'))
         return bad(msg, cap, "key \"%s\" must be an e-mail address", "address");
+    /* Exchange Online routes a token's requests by the anchor mailbox: on by default with OAuth (where
+     * the user is the mailbox's address), unless the configuration says otherwise. */
+    if (out->oauth && !have_anchor && out->address[0]) out->anchor_mailbox = 1;
     if (out->anchor_mailbox && !out->address[0])
         return bad(msg, cap, "key \"%s\" needs an e-mail address in \"user\" or \"address\"", "anchor_mailbox");
     if (!out->url[0] && !out->address[0])
@@ -333,8 +339,9 @@ eas_err eas_cli_config_parse(const char *text, size_t len, const char *config_pa
     if (!out->user_agent[0]) memcpy(out->user_agent, "easagent/" EAS_RELEASE, sizeof "easagent/" EAS_RELEASE);
     if (!out->timezone[0]) memcpy(out->timezone, "UTC0", 5);
     const char *const head_keys[] = {"user", password_env ? "password_env" : "password", "device_type", "device_model",
-                                     "user_agent"};
-    const char *head_values[] = {out->user, out->password, out->device_type, out->device_model, out->user_agent};
+                                     "user_agent", "os_language"};
+    const char *head_values[] = {out->user, out->password, out->device_type, out->device_model, out->user_agent,
+                                 out->os_language};
     for (size_t i = 0; i < sizeof head_keys / sizeof head_keys[0]; i++)
         if (has_control(head_values[i]))
             return bad(msg, cap, "key \"%s\" holds a control character (CR, LF, tab, ...)", head_keys[i]);

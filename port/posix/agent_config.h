@@ -26,6 +26,8 @@ typedef struct eas_cli_config {
     char user_agent[128];
     char device_os[64];     /* DeviceInformation OS (default "Linux") */
     char friendly_name[64]; /* DeviceInformation FriendlyName (default: device_model) */
+    char os_language[64];   /* DeviceInformation OSLanguage (default "English") */
+    uint32_t probe_interval_s; /* "probe_interval_s": OPTIONS asked again after this long (0: a day) */
     char ca_file[EAS_CLI_STR_MAX];
     char state_file[EAS_CLI_STR_MAX];
     char timezone[128];

@@ -1665,9 +1665,10 @@ TEST(agent_redirect_stays_in_the_domain_is_stored_once_answered_and_expires)
     CHECK_OK(rig_agent()); /* a restart: the stored redirect holds */
     CHECK_OK(rig_run(EAS_OP_FOLDER_SYNC));
     CHECK(asked_host("mail.eas.test") && !asked_host("eas.test"));
-    /* A day later it has expired: the configured URL again. */
+    /* A day later it has expired: the configured URL again (where the day's OPTIONS goes first). */
     fake_wall += EAS_REDIRECT_TTL_S + 1;
     new_script();
+    add_response(&R.conn, 200, "MS-ASProtocolVersions: 14.1\r\n", NULL);
     add_response(&R.conn, 200, NULL, FOLDERSYNC_EMPTY_K2);
     CHECK_OK(rig_agent());
     CHECK(eas_agent_redirected_host(&R.agent) == NULL);
@@ -2546,4 +2547,273 @@ TEST(home_url_out_of_reach_for_long_is_discovered_again)
     CHECK_OK(rig_agent());
     CHECK_EQ(rig_run(EAS_OP_FOLDER_SYNC), EAS_ERR_NET_CONNECT);
     CHECK(strstr(R.conn.requests, "autodiscover") == NULL);
+}
+
+/* ---- EAS 16.1 and Exchange's own behaviour: Settings, the server's commands, probing again ---- */
+
+static const char *const SETTINGS_OK =
+    "<Settings xmlns=\"Settings:\"><Status>1</Status><DeviceInformation><Status>1</Status></DeviceInformation>"
+    "<UserInformation><Status>1</Status><Get><Accounts><Account><EmailAddresses><SMTPAddress>alias@example.test"
+    "</SMTPAddress><PrimarySmtpAddress>alice@example.test</PrimarySmtpAddress></EmailAddresses></Account></Accounts>"
+    "</Get></UserInformation></Settings>";
+#define OPTIONS_WITH_SETTINGS "MS-ASProtocolVersions: 14.1\r\nMS-ASProtocolCommands: Sync,FolderSync,Settings,Ping,Provision\r\n"
+
+/* The request of the given command in the log: from its request line to the next one. */
+static const char *request_of(const char *cmd, char *out, size_t cap)
+{
+    char needle[48];
+    snprintf(needle, sizeof needle, "Cmd=%s", cmd);
+    const char *p = strstr(R.conn.requests, needle);
+    out[0] = '\0';
+    if (!p) return NULL;
+    const char *end = strstr(p + 1, "POST /");
+    size_t n = end ? (size_t)(end - p) : strlen(p);
+    if (n >= cap) n = cap - 1;
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return out;
+}
+
+TEST(agent_settings_follows_provisioning_once_per_device_information)
+{
+    static char req[4096];
+    rig_init();
+    R.cfg.device_model = "Phone X";
+    R.cfg.friendly_name = "Room 4.12";
+    R.cfg.device_os = "RTOS 1.0";
+    R.cfg.user_agent = "easagent/test";
+    CHECK(rig_flash() == 0);
+    add_response(&R.conn, 200, OPTIONS_WITH_SETTINGS, NULL);
+    add_response(&R.conn, 200, NULL, PROVISION_NO_KEY);
+    add_response(&R.conn, 200, NULL, SETTINGS_OK);
+    add_response(&R.conn, 200, NULL, FOLDERSYNC_K1);
+    CHECK_OK(rig_agent());
+    eas_err e0 = rig_run(EAS_OP_FOLDER_SYNC);
+    CHECK_MSG(e0 == EAS_OK, "%s: %s\n%s", eas_err_name(e0), core_log, R.conn.requests);
+    const char *prov = strstr(R.conn.requests, "Cmd=Provision"), *set = strstr(R.conn.requests, "Cmd=Settings"),
+               *fs = strstr(R.conn.requests, "Cmd=FolderSync");
+    CHECK_MSG(prov && set && fs && prov < set && set < fs, "%s", R.conn.requests);
+    CHECK(request_of("Settings", req, sizeof req) != NULL);
+    /* DeviceInformation as configured, OSLanguage by default, and the UserInformation Get */
+    CHECK_MSG(strstr(req, "Phone X") && strstr(req, "Room 4.12") && strstr(req, "RTOS 1.0") && strstr(req, "English") &&
+                  strstr(req, "easagent/test"),
+              "%s", req);
+    char addr[EAS_DISCOVER_ADDRESS_MAX];
+    CHECK_OK(eas_agent_primary_address(&R.agent, addr, sizeof addr));
+    CHECK_STR(addr, "alice@example.test"); /* the primary one, not the first SMTPAddress */
+    CHECK_EQ(eas_agent_folder_count(&R.agent), 3);
+    /* After a restart: not again, the same information went out. */
+    new_script();
+    add_response(&R.conn, 200, NULL, FOLDERSYNC_K2);
+    CHECK_OK(rig_agent());
+    CHECK_OK(rig_run(EAS_OP_FOLDER_SYNC));
+    CHECK(strstr(R.conn.requests, "Cmd=Settings") == NULL);
+    CHECK_OK(eas_agent_primary_address(&R.agent, addr, sizeof addr));
+    CHECK_STR(addr, "alice@example.test");
+    /* A new friendly name: sent again; an error status does not stop the operation. */
+    R.cfg.friendly_name = "Room 5.01";
+    new_script();
+    add_response(&R.conn, 200, NULL, "<Settings xmlns=\"Settings:\"><Status>2</Status></Settings>");
+    add_response(&R.conn, 200, NULL, foldersync_no_changes("K3"));
+    CHECK_OK(rig_agent());
+    CHECK_OK(rig_run(EAS_OP_FOLDER_SYNC));
+    CHECK(request_of("Settings", req, sizeof req) && strstr(req, "Room 5.01"));
+    CHECK(strstr(R.conn.requests, "Cmd=FolderSync") != NULL);
+    CHECK_OK(eas_agent_primary_address(&R.agent, addr, sizeof addr));
+    CHECK_STR(addr, ""); /* that answer gave none */
+    /* Nor does an HTTP error, an empty answer, or one that is not a Settings answer at all. */
+    static const char *const names[] = {"Room 6", "Room 7", "Room 8"};
+    for (int k = 0; k < 3; k++) {
+        R.cfg.friendly_name = names[k];
+        new_script();
+        if (k == 0) add_response(&R.conn, 500, NULL, NULL);
+        else if (k == 1) add_response(&R.conn, 200, NULL, NULL);
+        else add_response(&R.conn, 200, NULL, "<Ping xmlns=\"Ping:\"><Status>1</Status></Ping>");
+        add_response(&R.conn, 200, NULL, foldersync_no_changes("K4"));
+        CHECK_OK(rig_agent());
+        eas_err e = rig_run(EAS_OP_FOLDER_SYNC);
+        CHECK_MSG(e == EAS_OK, "case %d: %s", k, eas_err_name(e));
+        CHECK(strstr(R.conn.requests, "Cmd=Settings") && strstr(R.conn.requests, "Cmd=FolderSync"));
+    }
+}
+
+TEST(agent_settings_and_ping_only_where_the_server_lists_them)
+{
+    /* No list at all (SOGo's OPTIONS in the other tests has one): Settings is not sent. */
+    CHECK(first_sync() == 0);
+    CHECK(strstr(R.conn.requests, "Cmd=Settings") == NULL);
+    /* A list without Settings and Ping. */
+    rig_init();
+    R.cfg.sync_classes = EAS_SYNC_CLASS(EAS_CLASS_CALENDAR);
+    CHECK(rig_flash() == 0);
+    add_response(&R.conn, 200, "MS-ASProtocolVersions: 14.1\r\nMS-ASProtocolCommands: Sync,FolderSync,Provision\r\n", NULL);
+    add_response(&R.conn, 200, NULL, PROVISION_NO_KEY);
+    add_response(&R.conn, 200, NULL, FOLDERSYNC_K1);
+    add_response(&R.conn, 200, NULL, SYNC_INIT);
+    add_response(&R.conn, 200, NULL, sync_resp(0, "S2", 1, NULL, 0));
+    CHECK_OK(rig_agent());
+    CHECK_OK(rig_run(EAS_OP_SYNC));
+    CHECK(strstr(R.conn.requests, "Cmd=Settings") == NULL);
+    /* Push without Ping: a wait of the heartbeat, no request, then every collection to sync. */
+    new_script();
+    CHECK_OK(rig_agent());
+    uint64_t t0 = fake_ms;
+    CHECK_OK(rig_run(EAS_OP_PING));
+    CHECK_EQ(R.conn.req_len, 0);
+    CHECK_MSG(fake_ms - t0 >= (uint64_t)eas_agent_heartbeat(&R.agent) * 1000u, "waited %llu ms",
+              (unsigned long long)(fake_ms - t0));
+    CHECK_EQ(eas_agent_ping_result(&R.agent), EAS_PING_CHANGED);
+    new_script();
+    add_response(&R.conn, 200, NULL, sync_resp(0, "S3", 1, NULL, 0));
+    CHECK_OK(rig_run(EAS_OP_SYNC_CHANGED));
+    CHECK(strstr(R.conn.requests, "Cmd=Sync") != NULL && strstr(R.conn.requests, "Cmd=Ping") == NULL);
+    /* MeetingResponse is not listed either: refused by name, nothing sent. */
+    new_script();
+    CHECK_OK(eas_agent_respond(&R.agent, "cal", "e1", EAS_RESPONSE_ACCEPT, NULL));
+    CHECK_EQ(rig_run(EAS_OP_RESPOND), EAS_ERR_UNSUPPORTED);
+    CHECK_EQ(eas_agent_last_failure(&R.agent)->cmd, EAS_CMD_MEETINGRESPONSE);
+    CHECK_EQ(R.conn.req_len, 0);
+}
+
+TEST(agent_asks_options_again_a_day_on_and_after_a_403)
+{
+    CHECK(first_sync() == 0); /* 14.1, at fake_wall */
+    int64_t wall0 = fake_wall;
+    /* Within the day: no OPTIONS. */
+    fake_wall = wall0 + 86399;
+    new_script();
+    add_response(&R.conn, 200, NULL, foldersync_no_changes("K2"));
+    CHECK_OK(rig_agent());
+    CHECK_OK(rig_run(EAS_OP_FOLDER_SYNC));
+    CHECK(strstr(R.conn.requests, "OPTIONS") == NULL);
+    /* A day on, the server offers 16.1 alone: the account moves there, its SyncKeys kept. */
+    fake_wall = wall0 + 86400;
+    new_script();
+    add_response(&R.conn, 200, "MS-ASProtocolVersions: 16.1\r\n", NULL);
+    add_response(&R.conn, 200, NULL, foldersync_no_changes("K3"));
+    CHECK_OK(rig_agent());
+    CHECK_OK(rig_run(EAS_OP_FOLDER_SYNC));
+    static char req[4096];
+    CHECK_MSG(strstr(R.conn.requests, "OPTIONS") < strstr(R.conn.requests, "Cmd=FolderSync"), "%s", R.conn.requests);
+    CHECK(request_of("FolderSync", req, sizeof req) && strstr(req, "MS-ASProtocolVersion: 16.1") && strstr(req, "K2"));
+    CHECK_EQ(eas_agent_version(&R.agent), EAS_PROTO_16_1);
+    CHECK_EQ(eas_agent_folder_count(&R.agent), 3);
+    CHECK_OK(rig_agent()); /* stored */
+    CHECK_EQ(eas_agent_version(&R.agent), EAS_PROTO_16_1);
+    /* A day later OPTIONS fails: the account goes on at 16.1, and asks again only the day after. */
+    fake_wall = wall0 + 2 * 86400;
+    new_script();
+    add_response(&R.conn, 500, NULL, NULL);
+    add_response(&R.conn, 200, NULL, foldersync_no_changes("K4"));
+    CHECK_OK(rig_agent());
+    CHECK_OK(rig_run(EAS_OP_FOLDER_SYNC));
+    CHECK_EQ(eas_agent_version(&R.agent), EAS_PROTO_16_1);
+    new_script();
+    add_response(&R.conn, 200, NULL, foldersync_no_changes("K5"));
+    CHECK_OK(rig_agent());
+    CHECK_OK(rig_run(EAS_OP_FOLDER_SYNC));
+    CHECK(strstr(R.conn.requests, "OPTIONS") == NULL);
+    /* A 403: that operation fails, the next asks OPTIONS first. */
+    new_script();
+    add_response(&R.conn, 403, NULL, NULL);
+    CHECK_OK(rig_agent());
+    CHECK_EQ(rig_run(EAS_OP_FOLDER_SYNC), EAS_ERR_FORBIDDEN);
+    new_script();
+    add_response(&R.conn, 200, "MS-ASProtocolVersions: 14.0,14.1\r\n", NULL);
+    add_response(&R.conn, 200, NULL, foldersync_no_changes("K6"));
+    CHECK_OK(rig_agent());
+    CHECK_OK(rig_run(EAS_OP_FOLDER_SYNC));
+    CHECK(strncmp(R.conn.requests, "OPTIONS", 7) == 0);
+    CHECK_EQ(eas_agent_version(&R.agent), EAS_PROTO_14_1);
+    /* A fixed version is never probed. */
+    R.cfg.protocol_version = EAS_PROTO_14_1;
+    fake_wall = wall0 + 9 * 86400;
+    new_script();
+    add_response(&R.conn, 200, NULL, foldersync_no_changes("K7"));
+    CHECK_OK(rig_agent());
+    CHECK_OK(rig_run(EAS_OP_FOLDER_SYNC));
+    CHECK(strstr(R.conn.requests, "OPTIONS") == NULL);
+    R.cfg.protocol_version = 0;
+    fake_wall = wall0;
+}
+
+TEST(agent_sync_status_5_three_times_starts_the_collection_again_from_0)
+{
+    CHECK(synced_two() == 0);
+    char cid[16];
+    CHECK_OK(queue_event_add(EAS_Calendar_UID, "UID5", "Queued", cid));
+    /* 5, 5, 5: then SyncKey 0; that fails too: the device's copy and key stay as they were. */
+    new_script();
+    add_response(&R.conn, 200, NULL, foldersync_no_changes("K1"));
+    for (int k = 0; k < 5; k++) add_response(&R.conn, 200, NULL, sync_resp(0, "S2", 5, NULL, 0));
+    CHECK_OK(rig_agent());
+    CHECK_EQ(rig_run(EAS_OP_SYNC), EAS_ERR_THROTTLED);
+    const char *k0 = strstr(R.conn.requests, "S2");
+    CHECK(k0 != NULL);
+    CHECK_EQ(items_now().n, 2);
+    CHECK_EQ(eas_agent_pending(&R.agent), 1);
+    eas_folder_state st;
+    CHECK_OK(eas_agent_folder_state(&R.agent, "cal", &st));
+    CHECK(st.synced && !st.lost_window); /* answered windows: not lost ones */
+    /* Again, and SyncKey 0 answers: the old items go, the server's come, the queued Add goes out. */
+    new_script();
+    add_response(&R.conn, 200, NULL, foldersync_no_changes("K1"));
+    for (int k = 0; k < 3; k++) add_response(&R.conn, 200, NULL, sync_resp(0, "S2", 5, NULL, 0));
+    add_response(&R.conn, 200, NULL, SYNC_INIT);
+    char inner[600];
+    snprintf(inner, sizeof inner, "<Commands>%s</Commands>", EV("e9", "Nine"));
+    add_response(&R.conn, 200, NULL, sync_resp(0, "S2b", 1, inner, 0));
+    snprintf(inner, sizeof inner, "<Responses><Add><ClientId>%s</ClientId><ServerId>q1</ServerId><Status>1</Status>"
+                                  "</Add></Responses>", cid);
+    add_response(&R.conn, 200, NULL, sync_resp(1, "S3b", 1, inner, 0));
+    CHECK_OK(rig_agent());
+    eas_err e = rig_run(EAS_OP_SYNC);
+    CHECK_MSG(e == EAS_OK, "%s", eas_err_name(e));
+    /* the fourth Sync went with SyncKey 0 (an inline string "0"), the three before it with S2 */
+    const char *q = R.conn.requests;
+    for (int k = 0; k < 4 && q; k++) q = strstr(q + 1, "Cmd=Sync&");
+    CHECK(q != NULL);
+    if (q) {
+        const char *next = strstr(q + 1, "Cmd=Sync&");
+        size_t n = next ? (size_t)(next - q) : strlen(q);
+        static char seg[2048];
+        if (n >= sizeof seg) n = sizeof seg - 1;
+        memcpy(seg, q, n);
+        seg[n] = '\0';
+        CHECK_MSG(strstr(seg, "\x03" "0.") != NULL && strstr(seg, "S2") == NULL, "%s", seg);
+    }
+    items_seen s = items_now();
+    CHECK_MSG(strstr(s.subjects, "Nine;") && !strstr(s.subjects, "One;") && !strstr(s.subjects, "Two;"), "%s", s.subjects);
+    CHECK_EQ(eas_agent_pending(&R.agent), 0);
+    CHECK_MSG(strstr(s.subjects, "Queued;") != NULL, "%s", s.subjects);
+}
+
+TEST(agent_estimate_takes_the_12_1_form_at_12_1)
+{
+    /* The form alone (the codec's own test checks the bytes): Class first at 12.1, Options from 14.0. */
+    static const uint8_t v[] = {EAS_PROTO_12_1, EAS_PROTO_14_1};
+    for (int i = 0; i < 2; i++) {
+        eas_agent a;
+        eas_agent_config c;
+        memset(&a, 0, sizeof a);
+        memset(&c, 0, sizeof c);
+        a.cfg = &c;
+        a.version = v[i];
+        a.coll_cls = EAS_CLASS_CALENDAR;
+        strcpy(a.coll_key, "S1");
+        strcpy(a.coll_id, "cal");
+        uint8_t buf[256];
+        mem_sink m = {buf, sizeof buf, 0};
+        eas_wbxml_writer w;
+        eas_wbxml_writer_init(&w, (eas_sink){mem_sink_write, &m});
+        a.phase = PH_ESTIMATE;
+        CHECK_OK(eas_phases[PH_ESTIMATE].body(&a, &w));
+        CHECK_OK(eas_wbxml_writer_finish(&w));
+        static char text[1024];
+        wbxml_log log;
+        wbxml_log_init(&log, text, sizeof text);
+        CHECK_OK(wbxml_decode_log(buf, m.len, 0, 0, &log, NULL));
+        CHECK_MSG(logged(text, EAS_GetItemEstimate_Class) == (v[i] == EAS_PROTO_12_1), "%s", text);
+        CHECK_MSG(logged(text, EAS_AirSync_Options) == (v[i] != EAS_PROTO_12_1), "%s", text);
+    }
 }

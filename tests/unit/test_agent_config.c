@@ -29,6 +29,24 @@ TEST(config_oauth_defaults)
     CHECK_EQ(cfg.password[0], 0);
 }
 
+/* Exchange Online wants the DefaultAnchorMailbox cookie with a token: on by default with oauth2-device,
+ * off by default with basic, and what the configuration says when it says something. */
+TEST(config_anchor_mailbox_default_follows_auth)
+{
+    CHECK_OK(parse("{" BASE ", \"auth\": \"oauth2-device\", \"client_id\": \"app1\"}"));
+    CHECK_EQ(cfg.anchor_mailbox, 1);
+    CHECK_OK(parse("{" BASE ", \"auth\": \"oauth2-device\", \"client_id\": \"app1\", \"anchor_mailbox\": false}"));
+    CHECK_EQ(cfg.anchor_mailbox, 0);
+    CHECK_OK(parse("{" BASE ", \"password\": \"p\"}"));
+    CHECK_EQ(cfg.anchor_mailbox, 0);
+    CHECK_OK(parse("{" BASE ", \"password\": \"p\", \"anchor_mailbox\": true}"));
+    CHECK_EQ(cfg.anchor_mailbox, 1);
+    /* A user that is no address, and no address given: nothing to anchor on, and not an error. */
+    CHECK_OK(parse("{\"url\": \"https://eas.example.com/Microsoft-Server-ActiveSync\", \"user\": \"alice\", "
+                   "\"device_id\": \"dev1\", \"auth\": \"oauth2-device\", \"client_id\": \"app1\"}"));
+    CHECK_EQ(cfg.anchor_mailbox, 0);
+}
+
 TEST(config_oauth_given_keys)
 {
     CHECK_OK(parse("{" BASE ", \"auth\": \"oauth2-device\", \"client_id\": \"app1\", \"tenant\": \"contoso.onmicrosoft.com\","

@@ -29,6 +29,7 @@
 #include "eas/ping.h"
 #include "eas/provision.h"
 #include "eas/resolve.h"
+#include "eas/settings.h"
 #include "eas/store.h"
 #include "eas/sync.h"
 #include "eas/url.h"
@@ -68,6 +69,9 @@ typedef struct eas_agent_config {
     const char *friendly_name;
     const char *user_agent;
     const char *anchor_mailbox; /* NULL: none; else sent as Cookie: DefaultAnchorMailbox=... on every request */
+    const char *os_language;    /* Settings' DeviceInformation OSLanguage; NULL: "English" */
+    uint32_t probe_interval_s;  /* how often OPTIONS is asked again (the server's versions and commands);
+                                 * 0: once a day. Needs the wall clock; never with a fixed protocol_version */
     uint8_t protocol_version; /* 0: negotiate with OPTIONS; else EAS_PROTO_* */
     uint8_t allow_plain_http; /* http:// URLs (and redirects to them) are refused unless set */
     uint8_t base64_query;     /* the MS-ASHTTP base64-encoded query form */
@@ -106,7 +110,8 @@ typedef enum {
     EAS_OP_CONNECT,    /* negotiate the version and provision, as needed */
     EAS_OP_FOLDER_SYNC, /* EAS_OP_CONNECT, then FolderSync (incremental, or full after status 9) */
     EAS_OP_SYNC,        /* EAS_OP_FOLDER_SYNC, then Sync of every collection of the configured classes */
-    EAS_OP_PING,        /* one Ping on the synced collections: see eas_agent_ping_result */
+    EAS_OP_PING,        /* one Ping on the synced collections: see eas_agent_ping_result (a server that
+                         * does not list Ping: a wait of the heartbeat, then every collection "changed") */
     EAS_OP_SYNC_CHANGED, /* Sync of the collections the last Ping named */
     EAS_OP_RESPOND,      /* MeetingResponse set up by eas_agent_respond, then Sync of that calendar */
     EAS_OP_GAL_SEARCH,   /* a lookup set up by eas_agent_gal_search (Find at 16.1, else Search) */
@@ -194,7 +199,10 @@ typedef struct eas_agent {
     uint8_t version;
     uint8_t provisioned;
     uint32_t server_versions; /* eas_proto_bit() set from OPTIONS */
-    uint32_t server_commands; /* (1u << eas_cmd) from OPTIONS' MS-ASProtocolCommands; 0: not asked yet */
+    uint32_t server_commands; /* (1u << eas_cmd) from OPTIONS' MS-ASProtocolCommands, with EAS_CMDS_LISTED
+                               * when the server gave a list (else every bit); 0: not asked yet. Stored */
+    uint32_t probed_at;       /* wall time (s) of the last OPTIONS; 0: ask again; 1: when unknown. Stored */
+    uint8_t settings_sent;    /* Settings went out for this device's information (the stored record) */
     char policy_key[11];
     char folder_key[EAS_SYNC_KEY_MAX];
     uint64_t folder_used;                 /* folder slots in use */
@@ -253,6 +261,8 @@ typedef struct eas_agent {
     uint8_t coll_slot;
     uint8_t coll_cls;
     uint8_t coll_resets;
+    uint8_t coll_server_errors; /* Sync status 5 answers in a row for this collection */
+    uint8_t coll_restart;       /* synced again from 0 after them: the old items go with the first key */
     uint8_t hierarchy_syncs;
     uint32_t coll_done, coll_estimate;
     uint16_t coll_windows;      /* windows of this collection in this operation */
@@ -296,6 +306,7 @@ typedef struct eas_agent {
         eas_gal_decoder gal;
         eas_resolve_decoder resolve;
         eas_fetch_decoder fetch;
+        eas_settings_decoder settings;
     } dec;
     eas_agent_lookup lookup;
     /* the meeting response being sent */
@@ -361,6 +372,10 @@ typedef struct eas_agent_info {
     const char *discovered_url; /* without a configured url: the one discovery found (stored); NULL: none yet */
 } eas_agent_info;
 void eas_agent_get_info(eas_agent *a, eas_agent_info *out);
+
+/* The mailbox's primary SMTP address as the server's Settings answer gave it (UserInformation); "" when
+ * the server gave none or Settings has not been answered. */
+eas_err eas_agent_primary_address(eas_agent *a, char *out, size_t cap);
 
 /* What the store holds of one folder. */
 typedef struct eas_folder_state {

@@ -487,6 +487,8 @@ static int setup(const char *config_path, int offline, int copy)
     c->device_os = g.cfg.device_os[0] ? g.cfg.device_os : "Linux";
     c->friendly_name = g.cfg.friendly_name[0] ? g.cfg.friendly_name : g.cfg.device_model;
     c->user_agent = g.cfg.user_agent;
+    c->os_language = g.cfg.os_language[0] ? g.cfg.os_language : NULL;
+    c->probe_interval_s = g.cfg.probe_interval_s;
     c->anchor_mailbox = g.cfg.anchor_mailbox && g.cfg.address[0] ? g.cfg.address : NULL;
     c->protocol_version = g.cfg.protocol_version;
     c->allow_plain_http = g.cfg.allow_plain_http;
@@ -726,7 +728,9 @@ static int cmd_status(void)
     eas_agent_info in;
     eas_store_info st;
     eas_folder f;
+    char primary[EAS_DISCOVER_ADDRESS_MAX];
     eas_agent_get_info(&g.agent, &in);
+    if (eas_agent_primary_address(&g.agent, primary, sizeof primary) != EAS_OK) primary[0] = '\0';
     unsigned used = eas_store_stats(&g.store, &st) == EAS_OK && st.capacity
                         ? (unsigned)((uint64_t)st.live_bytes * 100u / st.capacity) : 0u;
     const char *v = in.version ? eas_proto_version_name(in.version) : NULL;
@@ -748,7 +752,10 @@ static int cmd_status(void)
             printf(k++ ? ", " : "");
             json_string(eas_proto_version_name(known[i]));
         }
-        printf("], \"provisioned\": %s, \"policy_key\": %s, \"folders_synced\": %s, \"pending\": %u, "
+        printf("], \"primary_address\": ");
+        if (primary[0]) json_string(primary);
+        else printf("null");
+        printf(", \"provisioned\": %s, \"policy_key\": %s, \"folders_synced\": %s, \"pending\": %u, "
                "\"store_used_percent\": %u, \"folders\": [",
                in.provisioned ? "true" : "false", in.has_policy_key ? "true" : "false",
                strcmp(in.folder_sync_key, "0") ? "true" : "false", in.pending, used);
@@ -756,6 +763,7 @@ static int cmd_status(void)
         printf("url       %s%s\n", url, in.redirected ? " (a redirect of the server's, kept)" : "");
         printf("protocol  %s, %s%s\n", v ? v : "not negotiated yet", in.provisioned ? "provisioned" : "not provisioned",
                in.has_policy_key ? " (policy key held)" : "");
+        if (primary[0]) printf("mailbox   %s (the server's Settings answer)\n", primary);
         printf("queued    %u change%s of the device's\n", in.pending, in.pending == 1 ? "" : "s");
         printf("store     %u %% used\n", used);
         printf("folders   %u%s\n", in.folders, strcmp(in.folder_sync_key, "0") ? "" : " (never synced)");
