@@ -572,9 +572,10 @@ static eas_err after_settings(eas_agent *a, int empty)
     } else if (d->status != 1) {
         EAS_WARN1(LOG(a), "Settings answered status %u: going on without", d->status);
     } else {
-        if (d->device_status != 1)
+        if (d->device_status > 1) /* SOGo answers no DeviceInformation at all (0): nothing to say */
             EAS_WARN1(LOG(a), "Settings: DeviceInformation answered status %u", d->device_status);
-        if (d->user_status == 1 && d->address[0]) address = d->address;
+        /* SOGo gives the address without a UserInformation Status: absent counts as success. */
+        if (d->user_status <= 1 && d->address[0]) address = d->address;
     }
     a->failure.http_status = 0;
     a->failure.eas_status = 0;

@@ -2635,6 +2635,20 @@ TEST(agent_settings_follows_provisioning_once_per_device_information)
         CHECK_MSG(e == EAS_OK, "case %d: %s", k, eas_err_name(e));
         CHECK(strstr(R.conn.requests, "Cmd=Settings") && strstr(R.conn.requests, "Cmd=FolderSync"));
     }
+    /* SOGo's answer: no DeviceInformation, and the address without a UserInformation Status. */
+    R.cfg.friendly_name = "Room 9";
+    new_script();
+    add_response(&R.conn, 200, NULL,
+                 "<Settings xmlns=\"Settings:\"><Status>1</Status><UserInformation><Get><Accounts><Account>"
+                 "<UserDisplayName>Bob</UserDisplayName><EmailAddresses><PrimarySmtpAddress>bob@example.test"
+                 "</PrimarySmtpAddress></EmailAddresses></Account></Accounts></Get></UserInformation></Settings>");
+    add_response(&R.conn, 200, NULL, foldersync_no_changes("K5"));
+    core_log[0] = '\0';
+    CHECK_OK(rig_agent());
+    CHECK_OK(rig_run(EAS_OP_FOLDER_SYNC));
+    CHECK_OK(eas_agent_primary_address(&R.agent, addr, sizeof addr));
+    CHECK_STR(addr, "bob@example.test");
+    CHECK_MSG(strstr(core_log, "Settings") == NULL, "%s", core_log); /* nothing to warn about */
 }
 
 TEST(agent_settings_and_ping_only_where_the_server_lists_them)

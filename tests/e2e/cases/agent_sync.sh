@@ -42,6 +42,11 @@ config a
 agent a sync --json > "$T/sync1.json" 2> "$T/sync1.err"; rc=$?
 check "first sync exits 0 (got $rc)" [ $rc = 0 ]
 check "progress was shown on stderr" grep -q '^sync Calendar' "$T/sync1.err"
+# Settings went once provisioned (SOGo lists it): its UserInformation answer gives bob's primary address.
+agent a status --json > "$T/status1.json"
+check "Settings: SOGo's UserInformation gave the primary address" python3 -c \
+    'import json,sys; s=json.load(open(sys.argv[1])); assert s["primary_address"]==sys.argv[2], s.get("primary_address")' \
+    "$T/status1.json" "$U@example.test"
 agent a events --json > "$T/events1.json"
 check "three events stored with subject, times and location" python3 - "$T/events1.json" <<'PY'
 import json, sys
