@@ -161,11 +161,21 @@ import sys; from eastrace import parse, val
 ex = parse(sys.argv[1])
 final = val([e for e in ex if e["cmd"] == "Provision"][-1]["resp"], "PolicyKey")
 after = ex[[i for i, e in enumerate(ex) if e["cmd"] == "Provision"][-1] + 1:]
-assert after and after[0]["cmd"] == "FolderSync" and any(e["cmd"] == "Sync" for e in after), [e["cmd"] for e in after]
+# Settings goes once provisioned (Horde lists it), then FolderSync.
+assert [e["cmd"] for e in after[:2]] == ["Settings", "FolderSync"] and any(e["cmd"] == "Sync" for e in after), \
+    [e["cmd"] for e in after]
 wrong = [(e["cmd"], e["req_h"].get("x-ms-policykey"), e["status"]) for e in after
          if e["req_h"].get("x-ms-policykey") != final or e["status"] != 200]
 assert not wrong, (final, wrong)
 print(final, file=open(sys.argv[1] + ".key", "w"))
+PY
+check "Horde answers Settings: Status 1, DeviceInformation Status 1, the primary address" trace_py "$T/a-sync.trace" <<'PY'
+import re, sys; from eastrace import parse
+st = [e for e in parse(sys.argv[1]) if e["cmd"] == "Settings"]
+assert len(st) == 1 and st[0]["status"] == 200, [e["cmd"] for e in parse(sys.argv[1])]
+r = re.sub(r"\s+", "", st[0]["resp"])
+assert r.startswith("<Settingsxmlns=\"Settings:\"><Status>1</Status>"), r[:300]
+assert "<DeviceInformation><Status>1</Status></DeviceInformation>" in r and "PrimarySmtpAddress>" in r, r[:600]
 PY
 check "the Calendar got one item (the series)" python3 -c '
 import json, sys
