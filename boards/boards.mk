@@ -70,10 +70,11 @@ MBEDTLS_SRCS := $(addprefix $(MBEDTLS_DIR)/library/, aes.c asn1parse.c asn1write
 
 # The OAuth sign-in (a board with BOARD_OAUTH := 1 and EAS_ENABLE_OAUTH 1): the identity platform's JSON
 # through platform/oauth_json.c, with Debian's cJSON on the static arena (boards/common/cjson_port.c
-# keeps newlib's malloc and strtod out of the image).
+# keeps newlib's malloc and strtod out of the image). Autodiscover v2's answer is read with the same cJSON
+# (platform/autodiscover_json.c).
 CJSON_DIR    := $(BUILD)/src/cjson
 ifeq ($(BOARD_OAUTH),1)
-FW_OWN_SRCS  += platform/json_arena.c platform/oauth_json.c
+FW_OWN_SRCS  += platform/json_arena.c platform/oauth_json.c platform/autodiscover_json.c
 FW_CJSON_OBJ := $(FW_DIR)/obj/cjson/cJSON.o
 endif
 

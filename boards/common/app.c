@@ -38,6 +38,9 @@
 #include <string.h>
 
 #include "account.h"
+#if EAS_ENABLE_OAUTH
+#include "autodiscover_json.h" /* cJSON is in the image for the sign-in: Autodiscover v2 reads with it too */
+#endif
 #include "board.h"
 #include "console.h"
 #include "eas/agenda.h"
@@ -556,6 +559,13 @@ static size_t next_step(size_t step, uint32_t rounds)
     }
 }
 
+#if EAS_ENABLE_OAUTH
+static eas_err read_v2(const char *body, size_t len, char *url, size_t cap)
+{
+    return eas_autodiscover_v2_parse(body, len, url, cap, NULL, 0);
+}
+#endif
+
 /* What Autodiscover found while an operation ran, said once per URL. */
 static void note_discovered(void)
 {
@@ -679,13 +689,16 @@ static int setup(void)
     eas_agent_config *c = &g.acfg;
     c->url = acc->url;
     if (!acc->url) {
-        /* From the address alone (docs/DISCOVER.md): the v1 steps; no JSON reader for v2, no SRV
-         * lookups in lwIP's DNS. The agent uses its own credentials for the v1 POSTs. */
+        /* From the address alone (docs/DISCOVER.md): v2 where cJSON is in the image (the sign-in's),
+         * the v1 steps; no SRV lookups in lwIP's DNS. The agent uses its own credentials for the v1 POSTs. */
         g.dc.address = acc->discover_address;
         g.dc.base = acc->autodiscover_url;
         g.dc.flags = EAS_DISCOVER_NO_SRV | (acc->autodiscover_public ? 0u : (unsigned)EAS_DISCOVER_ONLY_CONFIGURED) |
                      (acc->allow_plain_http ? (unsigned)EAS_DISCOVER_ALLOW_PLAIN_HTTP : 0u);
         g.dc.user_agent = acc->user_agent;
+#if EAS_ENABLE_OAUTH
+        g.dc.v2 = read_v2;
+#endif
         c->discovery = &g.dc;
         c->discovery_work = &g.work.discovery;
         c->rediscover_after_s = acc->rediscover_after_s;

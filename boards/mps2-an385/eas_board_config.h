@@ -84,7 +84,7 @@
 #define EAS_RESOLVE_MAX_TO 10u
 #define EAS_DISCOVER_ADDRESS_MAX 256u
 #define EAS_DISCOVER_MAX_REDIRECTS 10u
-#define EAS_DISCOVER_JSON_MAX 0u /* no JSON reader for the v2 steps: no buffer for their answer */
+#define EAS_DISCOVER_JSON_MAX 1024u /* the v2 answer, read with the sign-in's cJSON (a few hundred bytes) */
 #define EAS_POX_MAX_DEPTH 16u
 /* ICS codecs: not linked into this firmware today; sized for one mailbox replica if they are */
 #define EAS_ICS_SET_MAX_REPLICAS 4u
