@@ -15,6 +15,7 @@ typedef struct fw_account {
     const char *autodiscover_url; /* a base discovery tries first, or NULL */
     uint8_t autodiscover_public;  /* 0: that base only ("autodiscover_public": false) */
     uint32_t rediscover_after_s;  /* a discovered URL out of reach this long (3 rounds at least): again */
+    const char *anchor_mailbox;   /* the DefaultAnchorMailbox cookie's address; NULL: none */
     const char *user;
     const char *password;     /* "" with oauth */
     uint8_t oauth;            /* "auth": "oauth2-device" (docs/OAUTH.md) */

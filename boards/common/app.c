@@ -704,6 +704,7 @@ static int setup(void)
         c->rediscover_after_s = acc->rediscover_after_s;
     }
     c->user = acc->user;
+    c->anchor_mailbox = acc->anchor_mailbox;
     c->password = acc->password;
     c->device_id = acc->device_id;
     c->device_type = acc->device_type;

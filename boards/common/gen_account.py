@@ -40,6 +40,10 @@ Keys (unknown keys are an error naming them):
   client_id, tenant, authority, scope     the OAuth sign-in, as in the CLI (defaults "organizations",
                                           "https://login.microsoftonline.com", EAS.AccessAsUser.All
                                           offline_access)
+  anchor_mailbox                          true: the DefaultAnchorMailbox cookie with the mailbox's address
+                                          ("address", or "user" when it is one) on every request, as
+                                          Exchange Online routes tokens by it (default: true with
+                                          oauth2-device when there is an address, else false)
   state_file, classes                     CLI keys, accepted and ignored here
 --test-boots, --ping-rounds and --ping-seconds override the keys of the same name (make FW_TEST_BOOTS=,
 FW_PING_ROUNDS=, FW_PING_SECONDS=).
@@ -106,7 +110,7 @@ def main(argv):
     if not isinstance(cfg, dict):
         die("%s: must be a JSON object" % path)
 
-    known = set(STRINGS) | set(IGNORED) | set(NUMBERS) | {"allow_plain_http", "autodiscover_public", "hosts"}
+    known = set(STRINGS) | set(IGNORED) | set(NUMBERS) | {"allow_plain_http", "autodiscover_public", "anchor_mailbox", "hosts"}
     for k, v in cfg.items():
         if k not in known:
             die('%s: unknown key "%s"' % (path, k))
@@ -127,6 +131,13 @@ def main(argv):
     ad_public = cfg.get("autodiscover_public", True)
     if not isinstance(ad_public, bool):
         die('%s: key "autodiscover_public" must be true or false' % path)
+    # The mailbox's address (as the CLI's): given, or the user when that is one.
+    mailbox = cfg.get("address") or (cfg["user"] if "@" in cfg["user"] else None)
+    anchor = cfg.get("anchor_mailbox", cfg.get("auth") == "oauth2-device" and bool(mailbox))
+    if not isinstance(anchor, bool):
+        die('%s: key "anchor_mailbox" must be true or false' % path)
+    if anchor and not mailbox:
+        die('%s: key "anchor_mailbox" needs an e-mail address in "user" or "address"' % path)
     if not re.fullmatch(r"[A-Za-z0-9]{1,32}", cfg["device_id"]):
         die('%s: key "device_id" must be 1 to 32 letters and digits' % path)
 
@@ -254,6 +265,7 @@ const fw_account fw_account_cfg = {
     .autodiscover_public = %(autodiscover_public)d,
     .rediscover_after_s = %(rediscover_after_s)du,
     .user = %(user)s,
+    .anchor_mailbox = %(anchor)s,
     .password = %(password)s,
     .oauth = %(oauth)d,
     .client_id = %(client_id)s,
@@ -292,6 +304,7 @@ const fw_account fw_account_cfg = {
         "autodiscover_public": 1 if ad_public else 0,
         "rediscover_after_s": rediscover_after,
         "user": c_string(cfg["user"]),
+        "anchor": c_string(mailbox) if anchor else "NULL",
         "password": c_string(password or ""),
         "oauth": 1 if oauth else 0,
         "client_id": c_string(oauth["client_id"]) if oauth else "NULL",
