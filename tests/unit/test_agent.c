@@ -588,19 +588,24 @@ static const char *foldersync_no_changes(const char *key)
     return b[k];
 }
 
-/* K1 hierarchy, then the calendar collection initialised and two events in it (key S2). */
-static int synced_two(void)
+/* K1 hierarchy, then the calendar collection initialised and the given Commands in it (key S2). */
+static int synced_with(const char *commands)
 {
     if (first_sync_for(EAS_SYNC_CLASS(EAS_CLASS_CALENDAR)) != 0) return -1;
     new_script();
-    add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K1</SyncKey>"
-                                     "<Changes><Count>0</Count></Changes></FolderSync>");
+    add_response(&R.conn, 200, NULL, foldersync_no_changes("K1"));
     add_response(&R.conn, 200, NULL, SYNC_INIT);
-    char inner[600];
-    snprintf(inner, sizeof inner, "<Commands>%s%s</Commands>", EV("e1", "One"), EV("e2", "Two"));
-    add_response(&R.conn, 200, NULL, sync_resp(0, "S2", 1, inner, 0));
+    add_response(&R.conn, 200, NULL, sync_resp(0, "S2", 1, commands, 0));
     if (rig_agent() != EAS_OK) return -1;
     return rig_run(EAS_OP_SYNC) == EAS_OK ? 0 : -1;
+}
+
+/* The same with two events, e1 "One" and e2 "Two". */
+static int synced_two(void)
+{
+    char inner[600];
+    snprintf(inner, sizeof inner, "<Commands>%s%s</Commands>", EV("e1", "One"), EV("e2", "Two"));
+    return synced_with(inner);
 }
 
 TEST(agent_sync_initialises_pages_and_stores_items)
@@ -761,11 +766,6 @@ static eas_err queue_subject_change(const char *id, const char *subject)
 
 TEST(agent_change_before_16_of_an_item_held_in_part_is_refused)
 {
-    CHECK(first_sync_for(EAS_SYNC_CLASS(EAS_CLASS_CALENDAR)) == 0);
-    new_script();
-    add_response(&R.conn, 200, NULL, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status><SyncKey>K1</SyncKey>"
-                                     "<Changes><Count>0</Count></Changes></FolderSync>");
-    add_response(&R.conn, 200, NULL, SYNC_INIT);
     /* e1's location is longer than a record keeps: the device holds it cut */
     char loc[301], inner[1200];
     memset(loc, 'L', 300);
@@ -775,9 +775,7 @@ TEST(agent_change_before_16_of_an_item_held_in_part_is_refused)
              "<calendar:Location>%s</calendar:Location><calendar:StartTime>20261201T090000Z</calendar:StartTime>"
              "<calendar:EndTime>20261201T100000Z</calendar:EndTime></ApplicationData></Add></Commands>",
              EV("e2", "Two"), loc);
-    add_response(&R.conn, 200, NULL, sync_resp(0, "S2", 1, inner, 0));
-    CHECK_OK(rig_agent());
-    CHECK_OK(rig_run(EAS_OP_SYNC));
+    CHECK(synced_with(inner) == 0);
     CHECK_EQ(R.agent.version, EAS_PROTO_14_1);
     /* 14.1: a Change is the whole item, so the cut location would replace the server's: refused, nothing
      * queued, the device's copy as it was */
