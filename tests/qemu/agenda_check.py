@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """agenda_check.py: the firmware's agenda lines (boards/common/app.c) against `eas-agent agenda --json`.
 
+  agenda_check.py count UART            print how many agenda blocks the UART holds
   agenda_check.py day UART N            print the local date of the N-th agenda block (0 first, -1 last)
   agenda_check.py boundary UART N       seconds from the block's 'now' to the next change of its NOW/NEXT
                                         line (NOW ends, NEXT starts, the day ends), for a UTC0 device
@@ -84,10 +85,13 @@ def pick(blocks, n):
 
 
 def main(argv):
-    if len(argv) < 4 or argv[1] not in ("day", "compare", "boundary"):
+    if len(argv) < 3 or argv[1] not in ("count", "day", "compare", "boundary") or (argv[1] != "count" and len(argv) < 4):
         sys.stderr.write(__doc__)
         return 2
     blocks = blocks_of(argv[2])
+    if argv[1] == "count":
+        print(len(blocks))
+        return 0
     b = pick(blocks, int(argv[3]))
     if b is None:
         print("no agenda block %s in %s (%d blocks)" % (argv[3], argv[2], len(blocks)))
