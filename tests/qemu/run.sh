@@ -17,7 +17,8 @@
 # Then the TLS refusals (wrong host, expired, untrusted CA), the OAuth sign-in on mps2-an385
 # (tests/qemu/oauth.py) and a wrong password on the target, the same
 # run on the 64 KiB board (lm3s6965evb, Stellaris Ethernet) in another zone (+05:30), the size reports
-# with their allocator check, and the core for RV32.
+# with their allocator check and the size tables of README.md and docs/EMBEDDED.md against them, and
+# the core for RV32.
 #
 # Skips loudly (exit 0, 'qemu: SKIPPED') only when the packages or sources cannot be had.
 # Prints 'qemu: N passed, N failed'. Every QEMU run is under `timeout 120`.
@@ -454,6 +455,12 @@ make -s fw-size BOARD=lm3s6965evb > "$T/size-lm3s.txt" 2>&1; rc=$?
 sed 's/^/  | /' "$T/size-lm3s.txt"
 check "lm3s6965evb size report: no allocator, and whether it fits in 256 KiB / 64 KiB" \
     bash -c "[ $rc = 0 ] && grep -qE '^lm3s6965evb: (fits|DOES NOT FIT)' '$T/size-lm3s.txt' && grep -q 'no allocator in the image' '$T/size-lm3s.txt'"
+# The same build as make size's (the default account): the docs' tables must be its figures.
+size_tables() {
+    python3 boards/size_table.py --check "$T/size-mps2.txt" "$T/size-lm3s.txt" --doc README.md --doc docs/EMBEDDED.md \
+        > "$T/size-tables.txt" 2>&1 || { sed 's/^/    /' "$T/size-tables.txt"; return 1; }
+}
+check "README.md's and docs/EMBEDDED.md's size tables are these reports' (else make size-tables)" size_tables
 
 # ---- 6. The core alone for a second instruction set (RV32, riscv64-unknown-elf) ----
 if scripts/ensure-deps.sh gcc-riscv64-unknown-elf picolibc-riscv64-unknown-elf > "$T/rv-deps.log" 2>&1; then
