@@ -27,6 +27,8 @@ typedef struct fw_account {
     const char *device_type;
     const char *device_model;
     const char *user_agent;
+    const char *os_language;  /* Settings' DeviceInformation OSLanguage; NULL: the core's "English" */
+    uint32_t probe_interval_s; /* OPTIONS asked again after this long ("auto" only); 0: a day */
     uint8_t protocol_version; /* 0: negotiate */
     uint8_t allow_plain_http;
     uint8_t calendar_filter;  /* MS-ASCMD FilterType of the calendar Sync (4: two weeks back) */

@@ -712,6 +712,8 @@ static int setup(void)
     c->device_os = "easagent firmware " BOARD_NAME;
     c->friendly_name = acc->device_model;
     c->user_agent = acc->user_agent;
+    c->os_language = acc->os_language;           /* NULL: "English" */
+    c->probe_interval_s = acc->probe_interval_s; /* 0: a day */
     c->protocol_version = acc->protocol_version;
     c->allow_plain_http = acc->allow_plain_http;
     c->sync_classes = EAS_SYNC_CLASS(EAS_CLASS_CALENDAR); /* a meeting-room display: meetings only */

@@ -17,6 +17,11 @@ Keys (unknown keys are an error naming them):
   ca_file | ca_pem                        the trusted CA(s), PEM (a file path, relative to the JSON file's
                                           directory or the working directory, or the PEM text itself)
   device_type, device_model, user_agent   optional strings
+  os_language                             the OSLanguage of the DeviceInformation the Settings command
+                                          tells the server, as in the CLI (default: the core's "English";
+                                          at most 63 bytes, no control character)
+  probe_interval_s                        with protocol_version "auto": seconds after which OPTIONS is
+                                          asked again, as in the CLI (default 0: a day; at most a year)
   protocol_version                        "auto" (default), "12.1", "14.0", "14.1", "16.0", "16.1"
   allow_plain_http                        false (default)
   hosts                                   {"name": "dotted IPv4", ...}: static names, before DNS
@@ -57,7 +62,7 @@ VERSIONS = {"auto": 0, "12.1": 121, "14.0": 140, "14.1": 141, "16.0": 160, "16.1
 STRINGS = ("url", "autodiscover_url", "user", "password", "password_env", "device_id", "device_type", "device_model",
            "user_agent", "ca_file", "ca_pem", "sntp_server", "protocol_version", "timezone", "calendar_filter",
            "address", "gal_lookup", "auth", "client_id", "tenant", "authority",
-           "scope")
+           "scope", "os_language")
 # MS-ASCMD FilterType by name, as the CLI's "calendar_filter" (port/posix/agent_config.c)
 CALENDAR_FILTERS = ("all", "1 day", "3 days", "1 week", "2 weeks", "1 month", "3 months", "6 months")
 OAUTH_KEYS = ("client_id", "tenant", "authority", "scope")
@@ -110,7 +115,8 @@ def main(argv):
     if not isinstance(cfg, dict):
         die("%s: must be a JSON object" % path)
 
-    known = set(STRINGS) | set(IGNORED) | set(NUMBERS) | {"allow_plain_http", "autodiscover_public", "anchor_mailbox", "hosts"}
+    known = set(STRINGS) | set(IGNORED) | set(NUMBERS) | {"allow_plain_http", "autodiscover_public", "anchor_mailbox", "hosts",
+                                                           "probe_interval_s"}
     for k, v in cfg.items():
         if k not in known:
             die('%s: unknown key "%s"' % (path, k))
@@ -238,6 +244,19 @@ def main(argv):
     if len(timezone) > 63 or not re.fullmatch(r"[A-Za-z0-9<>+\-:,./]+", timezone):
         die('%s: key "timezone" must be a POSIX TZ string such as "UTC0" or "CET-1CEST,M3.5.0,M10.5.0/3"' % path)
 
+    # As the CLI takes them (port/posix/agent_config.c), with its words. os_language: a value of its
+    # 64-byte field that goes into the Settings request; "" is the default.
+    os_language = cfg.get("os_language") or ""
+    if len(os_language.encode("utf-8")) >= 64:
+        die('%s: value of key "os_language" is too long' % path)
+    if re.search(r"[\x00-\x1f\x7f]", os_language):
+        die('%s: key "os_language" holds a control character (CR, LF, tab, ...)' % path)
+    # probe_interval_s: a JSON number of whole seconds up to a year (3600.0 too; not true, not "3600").
+    probe = cfg.get("probe_interval_s", 0)
+    if isinstance(probe, bool) or not isinstance(probe, (int, float)) or not 0 <= probe <= 86400 * 365 or \
+            probe != int(probe):
+        die('%s: key "probe_interval_s" must be a whole number of seconds (at most a year)' % path)
+
     calendar_filter = cfg.get("calendar_filter", "2 weeks")
     if calendar_filter not in CALENDAR_FILTERS:
         die('%s: key "calendar_filter" must be one of %s' % (path, ", ".join('"%s"' % n for n in CALENDAR_FILTERS)))
@@ -276,6 +295,8 @@ const fw_account fw_account_cfg = {
     .device_type = %(device_type)s,
     .device_model = %(device_model)s,
     .user_agent = %(user_agent)s,
+    .os_language = %(os_language)s,
+    .probe_interval_s = %(probe_interval_s)du,
     .protocol_version = %(version)d,
     .allow_plain_http = %(plain)d,
     .calendar_filter = %(calendar_filter)d,
@@ -315,6 +336,8 @@ const fw_account fw_account_cfg = {
         "device_type": opt("device_type", "easagent"),
         "device_model": opt("device_model", "easagent-display"),
         "user_agent": opt("user_agent", "easagent/0.1"),
+        "os_language": c_string(os_language) if os_language else "NULL",
+        "probe_interval_s": int(probe),
         "version": VERSIONS[version],
         "plain": 1 if allow_plain else 0,
         "calendar_filter": CALENDAR_FILTERS.index(calendar_filter),
