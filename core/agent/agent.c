@@ -397,7 +397,7 @@ eas_err eas_agent_begin(eas_agent *a, eas_op op)
     a->ping_retries = 0;
     a->op = (uint8_t)op;
     a->phase = PH_START;
-    a->redirects = a->provisions = a->throttles = a->resets = a->hierarchy_syncs = 0;
+    a->redirects = a->provisions = a->throttles = a->resets = a->hierarchy_syncs = a->sync_init_tried = 0;
     a->coll_slot = 0;
     memset(&a->failure, 0, sizeof a->failure);
     a->xstate = AX_ENTER;

@@ -188,6 +188,7 @@ enum {
     PH_WIPE_ACK,
     PH_FOLDERSYNC,
     PH_SYNC_SELECT, /* choose the next collection to sync */
+    PH_SYNC_INIT_ALL, /* one Sync with SyncKey 0 for every kept collection at 0: their first keys at once */
     PH_SYNC_INIT,   /* Sync with SyncKey 0: the server hands out the first key */
     PH_ESTIMATE,    /* GetItemEstimate, for progress */
     PH_SYNC,        /* Sync with GetChanges, window after window */

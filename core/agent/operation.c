@@ -228,10 +228,29 @@ static int wants_estimate(const eas_agent *a)
     return a->ev.progress && !a->cfg->no_estimate && eas_op_offered(a, EAS_CMD_GETITEMESTIMATE);
 }
 
-/* The next collection (in folder-slot order, from coll_slot on) of a class the device keeps. */
+static eas_err sync_init_set(eas_agent *a, uint64_t *set);
+static unsigned slot_count(uint64_t set);
+
+/* The next collection (in folder-slot order, from coll_slot on) of a class the device keeps. The first
+ * time in a full sync, two or more of them at SyncKey 0 get their first keys in one request first
+ * (PH_SYNC_INIT_ALL); what that does not settle goes one by one below, as without it. */
 static eas_err decide_collection(eas_agent *a)
 {
     eas_folder f;
+    if (!a->sync_init_tried && (a->op == EAS_OP_SYNC || a->op == EAS_OP_SYNC_CHANGED)) {
+        uint64_t set = 0;
+        a->sync_init_tried = 1;
+        eas_err e = sync_init_set(a, &set);
+        if (e != EAS_OK) return e;
+        if (slot_count(set) >= 2) {
+            /* From 0 the server sends everything again: items left from before (a reset cut short by a
+             * power loss) go first, as below. */
+            for (unsigned s = 0; s < EAS_MAX_FOLDERS; s++)
+                if (((set >> s) & 1u) && (e = eas_coll_purge(a, s)) != EAS_OK) return e;
+            a->phase = PH_SYNC_INIT_ALL;
+            return EAS_OK;
+        }
+    }
     for (unsigned s = a->coll_slot; s < EAS_MAX_FOLDERS; s++) {
         if (!((a->folder_used >> s) & 1u)) continue;
         if (a->op == EAS_OP_SYNC_CHANGED && !((a->sync_only >> s) & 1u)) continue;
@@ -924,6 +943,155 @@ static eas_err ping_cut(eas_agent *a)
 
 /* ------------------------------------------------------------------------------ the table */
 
+/* ------------------------------------------- the first Sync of several collections in one */
+
+/* The body of the combined request takes at most half the request buffer: the head (the target,
+ * Authorization, ...) has the rest, as beside any other request of the board. */
+#define SYNC_INIT_BODY_MAX (EAS_REQUEST_MAX / 2u)
+
+static unsigned slot_count(uint64_t set)
+{
+    unsigned n = 0;
+    for (; set; set &= set - 1u) n++;
+    return n;
+}
+
+/* The collections of a set (slot order) as the request describes them; f holds the one written. */
+typedef struct init_walk {
+    eas_agent *a;
+    uint64_t set;
+    unsigned next_slot;
+    eas_folder f;
+} init_walk;
+
+static eas_err init_collection(void *ctx, unsigned i, eas_sync_request *r)
+{
+    init_walk *w = ctx;
+    (void)i; /* the collections go in slot order, one after the other */
+    while (w->next_slot < EAS_MAX_FOLDERS && !((w->set >> w->next_slot) & 1u)) w->next_slot++;
+    if (w->next_slot >= EAS_MAX_FOLDERS) return EAS_ERR_STATE;
+    eas_err e = eas_account_folder_at(w->a, w->next_slot++, &w->f);
+    if (e != EAS_OK) return e;
+    r->collection_id = w->f.server_id;
+    r->supported = eas_item_supported((eas_class)eas_class_of_folder_type(w->f.type), &r->supported_n);
+    return EAS_OK;
+}
+
+static eas_err write_init_all(eas_agent *a, uint64_t set, eas_wbxml_writer *w)
+{
+    init_walk walk;
+    memset(&walk, 0, sizeof walk);
+    walk.a = a;
+    walk.set = set;
+    return eas_sync_init_request_write(w, slot_count(set), init_collection, &walk);
+}
+
+static eas_err count_bytes(void *ctx, const uint8_t *data, size_t len)
+{
+    (void)data;
+    *(size_t *)ctx += len;
+    return EAS_OK;
+}
+
+/* The kept collections at SyncKey 0 of this sync (EAS_OP_SYNC_CHANGED: of those named), in slot order,
+ * as many as fit SYNC_INIT_BODY_MAX (each counted as a request of its own: the sum is more than the
+ * combined one takes). The rest go one by one. */
+static eas_err sync_init_set(eas_agent *a, uint64_t *set)
+{
+    eas_folder f;
+    char key[EAS_SYNC_KEY_MAX];
+    size_t total = 0;
+    *set = 0;
+    for (unsigned s = 0; s < EAS_MAX_FOLDERS; s++) {
+        if (!((a->folder_used >> s) & 1u)) continue;
+        if (a->op == EAS_OP_SYNC_CHANGED && !((a->sync_only >> s) & 1u)) continue;
+        eas_err e = eas_account_folder_at(a, s, &f);
+        if (e != EAS_OK) return e;
+        if (!eas_op_class_kept(a, (uint8_t)eas_class_of_folder_type(f.type))) continue;
+        if ((e = eas_coll_get_key(a, s, key, sizeof key)) != EAS_OK) return e;
+        if (strcmp(key, "0") != 0) continue;
+        size_t len = 0;
+        eas_wbxml_writer w;
+        eas_wbxml_writer_init(&w, (eas_sink){count_bytes, &len});
+        if ((e = write_init_all(a, UINT64_C(1) << s, &w)) != EAS_OK || (e = eas_wbxml_writer_finish(&w)) != EAS_OK)
+            return e;
+        if (total + len > SYNC_INIT_BODY_MAX) break;
+        total += len;
+        *set |= UINT64_C(1) << s;
+    }
+    return EAS_OK;
+}
+
+/* A collection of the answer: its first key goes into the open transaction when it came with status 1
+ * and nothing else (MS-ASCMD: a first answer carries no items; one that does is not taken here, so none
+ * is lost). Any other answer leaves the collection at 0 for the way one by one, which knows every
+ * status. A collection not asked for, or named twice, makes the whole answer unusable. */
+static eas_err on_sync_init(void *ctx, const char *collection_id, const char *sync_key, uint32_t status, int carried)
+{
+    eas_agent *a = ctx;
+    int slot = eas_account_find_folder(a, collection_id);
+    if (slot < 0) return EAS_ERR_PROTOCOL;
+    uint64_t bit = UINT64_C(1) << slot;
+    if (!(a->dec.sync_init.asked & bit) || (a->dec.sync_init.answered & bit)) return EAS_ERR_PROTOCOL;
+    a->dec.sync_init.answered |= bit;
+    if (status != EAS_SYNC_OK || sync_key[0] == '\0' || strcmp(sync_key, "0") == 0 || carried) {
+        EAS_INFO2(LOG(a), "the first Sync of several: folder slot %u answered status %u, synced on its own", (unsigned)slot,
+                  status);
+        return EAS_OK;
+    }
+    eas_err e = eas_txn_begin(a);
+    if (e != EAS_OK) return e;
+    return eas_store_txn_put(a->store, EAS_KEY_COLL_SYNC_KEY(slot), sync_key, strlen(sync_key));
+}
+
+static void init_sync_all(eas_agent *a)
+{
+    uint64_t set = 0;
+    /* The same set the decision found: nothing between them changes a key. */
+    if (sync_init_set(a, &set) != EAS_OK) set = 0;
+    eas_sync_init_decoder_init(&a->dec.sync_init.d, slot_count(set), on_sync_init, a);
+    a->dec.sync_init.asked = set;
+    a->dec.sync_init.answered = 0;
+}
+
+static eas_err body_sync_all(eas_agent *a, eas_wbxml_writer *w) { return write_init_all(a, a->dec.sync_init.asked, w); }
+
+/* Every collection left at 0 goes the way one by one, from the first slot. */
+static eas_err sync_one_by_one(eas_agent *a)
+{
+    a->failure.http_status = 0;
+    a->failure.eas_status = 0;
+    a->coll_slot = 0;
+    a->phase = PH_SYNC_SELECT;
+    return EAS_OK;
+}
+
+/* The keys of the collections answered well go to flash in one transaction (a power cut leaves them
+ * all at 0: the next sync asks again); the others, and all of them after a Sync status, an HTTP error or
+ * an answer that cannot be read (PH_OPTIONAL), go one by one. Status 142-144: provision, then again. */
+static eas_err after_sync_all(eas_agent *a, int empty)
+{
+    eas_sync_init_decoder *d = &a->dec.sync_init.d;
+    if (empty || eas_sync_init_decoder_finish(d) != EAS_OK) {
+        eas_txn_abort(a);
+        EAS_WARN1(LOG(a), "the first Sync of several collections had no usable answer (HTTP %u): one by one",
+                  a->failure.http_status);
+        return sync_one_by_one(a);
+    }
+    if (d->top_status > EAS_SYNC_OK) {
+        eas_txn_abort(a);
+        a->failure.eas_status = d->top_status;
+        if (status_needs_provision(d->top_status)) return eas_op_provision_then(a, PH_SYNC_INIT_ALL);
+        EAS_WARN1(LOG(a), "the first Sync of several collections answered status %u: one by one", d->top_status);
+        return sync_one_by_one(a);
+    }
+    if (a->txn_open) {
+        eas_err e = eas_txn_commit(a);
+        if (e != EAS_OK) return e;
+    }
+    return sync_one_by_one(a);
+}
+
 /* cmd, decide, decoder, decoder_init, body, answer, cut, resume_449, flags */
 /* ------------------------------------------------- the directory's lookups (directory.c) */
 
@@ -988,6 +1156,8 @@ const eas_phase eas_phases[PH_COUNT] = {
     [PH_FOLDERSYNC] = {EAS_CMD_FOLDERSYNC, NULL, &eas_foldersync_handler, init_foldersync, body_foldersync,
                        after_foldersync, NULL, PH_FOLDERSYNC, 0},
     [PH_SYNC_SELECT] = {PH_DECIDES, decide_collection, NULL, NULL, NULL, NULL, NULL, PH_START, 0},
+    [PH_SYNC_INIT_ALL] = {EAS_CMD_SYNC, NULL, &eas_sync_init_handler, init_sync_all, body_sync_all, after_sync_all,
+                          NULL, PH_SYNC_INIT_ALL, PH_OPTIONAL},
     [PH_SYNC_INIT] = {EAS_CMD_SYNC, NULL, &eas_sync_handler, init_sync, body_sync, after_sync, NULL, PH_START,
                       PH_EMPTY_ANSWER},
     [PH_ESTIMATE] = {EAS_CMD_GETITEMESTIMATE, NULL, &eas_estimate_handler, init_estimate, body_estimate,

@@ -4,11 +4,10 @@
 
 #include "field.h"
 
-eas_err eas_sync_request_write(eas_wbxml_writer *w, const eas_sync_request *r)
+/* One Collection element of a Sync request. */
+static eas_err write_collection(eas_wbxml_writer *w, const eas_sync_request *r)
 {
     int first = strcmp(r->sync_key, "0") == 0;
-    eas_wbxml_start(w, EAS_AirSync_Sync);
-    eas_wbxml_start(w, EAS_AirSync_Collections);
     eas_wbxml_start(w, EAS_AirSync_Collection);
     eas_wbxml_text_element(w, EAS_AirSync_SyncKey, r->sync_key);
     eas_wbxml_text_element(w, EAS_AirSync_CollectionId, r->collection_id);
@@ -41,7 +40,34 @@ eas_err eas_sync_request_write(eas_wbxml_writer *w, const eas_sync_request *r)
             eas_wbxml_end(w);
         }
     }
+    return eas_wbxml_end(w);
+}
+
+eas_err eas_sync_request_write(eas_wbxml_writer *w, const eas_sync_request *r)
+{
+    eas_wbxml_start(w, EAS_AirSync_Sync);
+    eas_wbxml_start(w, EAS_AirSync_Collections);
+    eas_err e = write_collection(w, r);
+    if (e != EAS_OK) return e;
     eas_wbxml_end(w);
+    return eas_wbxml_end(w);
+}
+
+eas_err eas_sync_init_request_write(eas_wbxml_writer *w, unsigned n, eas_sync_collection_fn next, void *ctx)
+{
+    eas_sync_request r;
+    eas_err e = EAS_OK;
+    if (n == 0 || !next) return EAS_ERR_ARG;
+    eas_wbxml_start(w, EAS_AirSync_Sync);
+    eas_wbxml_start(w, EAS_AirSync_Collections);
+    for (unsigned i = 0; i < n && e == EAS_OK; i++) {
+        memset(&r, 0, sizeof r);
+        if ((e = next(ctx, i, &r)) != EAS_OK) break;
+        if (!r.collection_id) return EAS_ERR_ARG;
+        r.sync_key = "0"; /* the first Sync of each: no GetChanges, WindowSize, Options or Commands */
+        e = write_collection(w, &r);
+    }
+    if (e != EAS_OK) return e;
     eas_wbxml_end(w);
     return eas_wbxml_end(w);
 }
@@ -194,6 +220,98 @@ const eas_wbxml_handler eas_sync_handler = {on_start, on_end, on_text, NULL};
 eas_err eas_sync_decoder_finish(const eas_sync_decoder *d)
 {
     if (d->status == 0 && d->top_status == 0) return EAS_ERR_PROTOCOL;
+    return EAS_OK;
+}
+
+/* ------------------------------------------------- the first Sync of several collections */
+
+void eas_sync_init_decoder_init(eas_sync_init_decoder *d, unsigned max_collections, eas_sync_init_fn fn, void *ctx)
+{
+    memset(d, 0, sizeof *d);
+    d->max_collections = (uint8_t)(max_collections < UINT8_MAX ? max_collections : UINT8_MAX);
+    d->on_collection = fn;
+    d->ctx = ctx;
+}
+
+static void init_collect(eas_sync_init_decoder *d, eas_tag tag, char *buf, size_t cap)
+{
+    d->field = tag;
+    eas_wbxml_textbuf_init(&d->tb, buf, cap);
+}
+
+/* Depth 1 Sync, 2 its Status and Collections, 3 a Collection, 4 the Collection's own elements. */
+static eas_err init_start(void *user, eas_tag tag, int has_content)
+{
+    eas_sync_init_decoder *d = user;
+    if (d->depth == UINT8_MAX) return EAS_ERR_PROTOCOL;
+    d->depth++;
+    if (d->depth == 1) return tag == EAS_AirSync_Sync ? EAS_OK : EAS_ERR_PROTOCOL;
+    if (d->depth == 2) {
+        if (tag == EAS_AirSync_Collections) d->in_collections = 1;
+        else if (tag == EAS_AirSync_Status) init_collect(d, tag, d->text, sizeof d->text);
+        return EAS_OK;
+    }
+    if (d->depth == 3) {
+        if (!d->in_collections || tag != EAS_AirSync_Collection) return EAS_OK;
+        if (d->collections >= d->max_collections) return EAS_ERR_PROTOCOL; /* more than were asked for */
+        d->collections++;
+        d->in_collection = 1;
+        d->carried = 0;
+        d->status = 0;
+        d->collection_id[0] = d->sync_key[0] = '\0';
+        return EAS_OK;
+    }
+    if (d->depth != 4 || !d->in_collection) return EAS_OK;
+    switch (tag) {
+    case EAS_AirSync_SyncKey: init_collect(d, tag, d->sync_key, sizeof d->sync_key); break;
+    case EAS_AirSync_CollectionId: init_collect(d, tag, d->collection_id, sizeof d->collection_id); break;
+    case EAS_AirSync_Status: init_collect(d, tag, d->text, sizeof d->text); break;
+    case EAS_AirSync_Commands:
+    case EAS_AirSync_Responses: d->carried = 1; break; /* skipped: what is in them is not taken */
+    default: break;
+    }
+    (void)has_content;
+    return EAS_OK;
+}
+
+static eas_err init_end(void *user, eas_tag tag)
+{
+    eas_sync_init_decoder *d = user;
+    eas_err e = EAS_OK;
+    uint32_t v = 0;
+    if (d->field && d->field == tag && (d->depth == 2 || d->depth == 4)) {
+        d->field = 0;
+        /* Identifiers are sent back byte for byte: one cut short is not the server's. */
+        if (d->tb.truncated) return EAS_ERR_PROTOCOL;
+        if (tag == EAS_AirSync_Status) {
+            if (!eas_field_uint(d->text, &v)) return EAS_ERR_PROTOCOL;
+            if (d->depth == 2) d->top_status = v;
+            else d->status = v;
+        }
+    } else if (d->depth == 3 && d->in_collection) {
+        d->in_collection = 0;
+        if (d->collection_id[0] == '\0') return EAS_ERR_PROTOCOL; /* whose answer is it? */
+        if (d->on_collection) e = d->on_collection(d->ctx, d->collection_id, d->sync_key, d->status, d->carried);
+    } else if (d->depth == 2 && tag == EAS_AirSync_Collections) {
+        d->in_collections = 0;
+    }
+    d->depth--;
+    return e;
+}
+
+static eas_err init_text(void *user, const uint8_t *data, size_t len, int last)
+{
+    eas_sync_init_decoder *d = user;
+    (void)last;
+    eas_field_collect(&d->tb, d->field != 0, data, len);
+    return EAS_OK;
+}
+
+const eas_wbxml_handler eas_sync_init_handler = {init_start, init_end, init_text, NULL};
+
+eas_err eas_sync_init_decoder_finish(const eas_sync_init_decoder *d)
+{
+    if (d->top_status == 0 && d->collections == 0) return EAS_ERR_PROTOCOL;
     return EAS_OK;
 }
 

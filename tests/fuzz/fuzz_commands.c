@@ -1,6 +1,7 @@
 /* libFuzzer harness for the command decoders behind the WBXML reader: FolderSync, Provision, Sync (of
- * each class), Ping, MeetingResponse and GetItemEstimate. The first byte picks the decoder and the chunk
- * size. Invariants: no crash or overread; every folder and item handed over is NUL-terminated within
+ * each class), Ping, MeetingResponse, GetItemEstimate and the answer to the first Sync of several
+ * collections. The first byte picks the decoder and the chunk size (0xF0 and up: the first Sync of
+ * several, chunks of 1 to 16 bytes; below, which = byte % 6, so that older inputs keep their meaning). Invariants: no crash or overread; every folder and item handed over is NUL-terminated within
  * its buffers or within its record's bounds; the decoder's results do not depend on chunking. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,7 +17,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-enum { D_FOLDERSYNC, D_PROVISION, D_SYNC, D_PING, D_MEETING, D_ESTIMATE, D_COUNT };
+enum { D_FOLDERSYNC, D_PROVISION, D_SYNC, D_PING, D_MEETING, D_ESTIMATE, D_COUNT, D_SYNC_INIT = D_COUNT };
 
 typedef struct {
     uint32_t changes;
@@ -66,6 +67,17 @@ static eas_err on_response(void *ctx, eas_item_change change, const char *client
     return EAS_OK;
 }
 
+static eas_err on_init_collection(void *ctx, const char *id, const char *key, uint32_t status, int carried)
+{
+    seen *s = ctx;
+    if (id[0] == '\0' || strlen(id) >= EAS_FOLDER_ID_MAX || strlen(key) >= EAS_SYNC_KEY_MAX) abort();
+    s->changes++;
+    s->hash = s->hash * 31u + status * 2u + (uint32_t)(carried != 0);
+    mix(s, id, strlen(id));
+    mix(s, key, strlen(key));
+    return EAS_OK;
+}
+
 static eas_err on_ping_folder(void *ctx, const char *id)
 {
     seen *s = ctx;
@@ -82,6 +94,7 @@ typedef union {
     eas_ping_decoder pg;
     eas_meeting_decoder mt;
     eas_estimate_decoder es;
+    eas_sync_init_decoder si;
 } decoders;
 
 static decoders dec; /* large (an item record): not on the stack */
@@ -89,9 +102,9 @@ static decoders dec; /* large (an item record): not on the stack */
 /* Decodes d[0..n) in pieces of step bytes; *status and key get the decoder's results. */
 static eas_err decode(const uint8_t *d, size_t n, size_t step, int which, int cls, seen *s, uint32_t *status, char *key)
 {
-    static const eas_wbxml_handler *const handlers[D_COUNT] = {&eas_foldersync_handler, &eas_provision_handler,
-                                                               &eas_sync_handler,       &eas_ping_handler,
-                                                               &eas_meeting_handler,    &eas_estimate_handler};
+    static const eas_wbxml_handler *const handlers[D_COUNT + 1] = {
+        &eas_foldersync_handler, &eas_provision_handler, &eas_sync_handler,     &eas_ping_handler,
+        &eas_meeting_handler,    &eas_estimate_handler,  &eas_sync_init_handler};
     eas_sync_events ev = {s, on_item, on_response};
     eas_wbxml_reader r;
     eas_err e = EAS_OK;
@@ -105,6 +118,7 @@ static eas_err decode(const uint8_t *d, size_t n, size_t step, int which, int cl
         break;
     case D_PING: eas_ping_decoder_init(&dec.pg, on_ping_folder, s); break;
     case D_MEETING: eas_meeting_decoder_init(&dec.mt); break;
+    case D_SYNC_INIT: eas_sync_init_decoder_init(&dec.si, 4, on_init_collection, s); break;
     default: eas_estimate_decoder_init(&dec.es); break;
     }
     eas_wbxml_reader_init(&r, handlers[which], &dec);
@@ -130,6 +144,11 @@ static eas_err decode(const uint8_t *d, size_t n, size_t step, int which, int cl
         break;
     case D_PING: *status = dec.pg.status * 7u + dec.pg.heartbeat * 3u + dec.pg.max_folders; break;
     case D_MEETING: *status = dec.mt.status; break;
+    case D_SYNC_INIT:
+        *status = dec.si.top_status * 8u + dec.si.collections;
+        if (dec.si.collections > 4) abort(); /* bounded by what was asked */
+        if (e == EAS_OK) e = eas_sync_init_decoder_finish(&dec.si);
+        break;
     default: *status = dec.es.status * 31u + dec.es.estimate + dec.es.have_estimate; break;
     }
     return e;
@@ -138,9 +157,9 @@ static eas_err decode(const uint8_t *d, size_t n, size_t step, int which, int cl
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1) return 0;
-    int which = data[0] % D_COUNT;
+    int which = data[0] >= 0xF0 ? D_SYNC_INIT : data[0] % D_COUNT;
     int cls = EAS_CLASS_CALENDAR + (data[0] / D_COUNT) % 4; /* calendar, contacts, tasks, email */
-    size_t step = (size_t)(data[0] >> 3) % 13 + 1;
+    size_t step = which == D_SYNC_INIT ? (size_t)(data[0] & 0x0F) + 1 : (size_t)(data[0] >> 3) % 13 + 1;
     data++;
     size--;
     seen a = {0, 0}, b = {0, 0};

@@ -2829,3 +2829,257 @@ TEST(agent_estimate_takes_the_12_1_form_at_12_1)
         CHECK_MSG(logged(text, EAS_AirSync_Options) == (v[i] != EAS_PROTO_12_1), "%s", text);
     }
 }
+
+/* ---- the first Sync of several collections in one request (PH_SYNC_INIT_ALL) ---- */
+
+/* A Sync answer of one collection (cal, tasks or contacts) with key, status and inner XML. */
+static const char *coll_resp(int which, const char *coll, const char *key, int status, const char *inner)
+{
+    snprintf(xml_buf[which], sizeof xml_buf[0],
+             "<Sync xmlns=\"AirSync:\" xmlns:calendar=\"Calendar:\"><Collections><Collection><SyncKey>%s</SyncKey>"
+             "<CollectionId>%s</CollectionId><Status>%d</Status>%s</Collection></Collections></Sync>",
+             key, coll, status, inner ? inner : "");
+    return xml_buf[which];
+}
+
+/* The combined answer: the three collections' first keys (C1, T1, P1) with status 1. */
+static const char *const INIT_ALL =
+    "<Sync xmlns=\"AirSync:\"><Collections>"
+    "<Collection><SyncKey>C1</SyncKey><CollectionId>cal</CollectionId><Status>1</Status></Collection>"
+    "<Collection><SyncKey>T1</SyncKey><CollectionId>tasks</CollectionId><Status>1</Status></Collection>"
+    "<Collection><SyncKey>P1</SyncKey><CollectionId>contacts</CollectionId><Status>1</Status></Collection>"
+    "</Collections></Sync>";
+
+/* The stored SyncKey of a folder slot ("0" when it has none). */
+static const char *slot_key(unsigned slot)
+{
+    static char key[4][EAS_SYNC_KEY_MAX];
+    static int k;
+    k = (k + 1) % 4;
+    size_t len = 0;
+    if (eas_store_get(&R.store, 0x00020000u + slot, key[k], sizeof key[k] - 1, &len) != EAS_OK) return "0";
+    key[k][len] = '\0';
+    return key[k];
+}
+
+/* The i-th request (0-based) of the script's log that carries Cmd=name, as text; "" when there is none. */
+static const char *nth_request(const char *cmd, int i)
+{
+    static char seg[4096];
+    char pat[48];
+    snprintf(pat, sizeof pat, "Cmd=%s&", cmd);
+    const char *q = strstr(R.conn.requests, pat);
+    for (int k = 0; k < i && q; k++) q = strstr(q + 1, pat);
+    seg[0] = '\0';
+    if (!q) return seg;
+    const char *next = strstr(q + 1, "Cmd=");
+    size_t n = next ? (size_t)(next - q) : strlen(q);
+    if (n >= sizeof seg) n = sizeof seg - 1;
+    memcpy(seg, q, n);
+    seg[n] = '\0';
+    return seg;
+}
+
+static int count_str(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle)) n++;
+    return n;
+}
+
+/* The three collections' windows after their first keys C1, T1, P1: two events, no tasks, no contacts. */
+static void add_three_windows(void)
+{
+    char inner[600];
+    snprintf(inner, sizeof inner, "<Commands>%s%s</Commands>", EV("e1", "One"), EV("e2", "Two"));
+    add_response(&R.conn, 200, NULL, coll_resp(0, "cal", "C2", 1, inner));
+    add_response(&R.conn, 200, NULL, coll_resp(1, "tasks", "T2", 1, NULL));
+    add_response(&R.conn, 200, NULL, coll_resp(2, "contacts", "P2", 1, NULL));
+}
+
+TEST(agent_first_sync_of_three_collections_takes_one_key_0_round_trip)
+{
+    CHECK(first_sync() == 0); /* cal, tasks, contacts in slots 0, 1, 2: the default classes */
+    new_script();
+    add_response(&R.conn, 200, NULL, foldersync_no_changes("K1"));
+    add_response(&R.conn, 200, NULL, INIT_ALL);
+    add_three_windows();
+    CHECK_OK(rig_agent());
+    eas_err e = rig_run(EAS_OP_SYNC);
+    CHECK_MSG(e == EAS_OK, "%s", eas_err_name(e));
+    /* FolderSync, one Sync at key 0 for all three, one window each: 5 round trips (one key-0 Sync per
+     * collection made it 7). */
+    CHECK_EQ(count_str(R.conn.requests, "HTTP/1.1\r\nHost:"), 5);
+    CHECK_EQ(count_str(R.conn.requests, "Cmd=Sync&"), 4);
+    const char *first = nth_request("Sync", 0);
+    CHECK_MSG(strstr(first, "cal") && strstr(first, "tasks") && strstr(first, "contacts"), "%s", first);
+    /* SyncKey 0 three times (STR_I "0" NUL), and no GetChanges: a first request */
+    CHECK_EQ(count_str(first, "\x03" "0."), 3);
+    /* then each collection's window with its own first key, in slot order */
+    CHECK(strstr(nth_request("Sync", 1), "C1") && strstr(nth_request("Sync", 1), "cal"));
+    CHECK(strstr(nth_request("Sync", 2), "T1") && strstr(nth_request("Sync", 2), "tasks"));
+    CHECK(strstr(nth_request("Sync", 3), "P1") && strstr(nth_request("Sync", 3), "contacts"));
+    CHECK_OK(rig_agent());
+    CHECK_STR(slot_key(0), "C2");
+    CHECK_STR(slot_key(1), "T2");
+    CHECK_STR(slot_key(2), "P2");
+    CHECK_EQ(items_now().n, 2);
+    /* The next sync has keys for all: no key-0 request at all. */
+    new_script();
+    add_response(&R.conn, 200, NULL, foldersync_no_changes("K1"));
+    add_response(&R.conn, 200, NULL, coll_resp(0, "cal", "C3", 1, NULL));
+    add_response(&R.conn, 200, NULL, coll_resp(1, "tasks", "T3", 1, NULL));
+    add_response(&R.conn, 200, NULL, coll_resp(2, "contacts", "P3", 1, NULL));
+    CHECK_OK(rig_run(EAS_OP_SYNC));
+    CHECK_EQ(count_str(R.conn.requests, "Cmd=Sync&"), 3);
+    CHECK(strstr(nth_request("Sync", 0), "C2") && strstr(nth_request("Sync", 1), "T2") &&
+          strstr(nth_request("Sync", 2), "P2"));
+}
+
+TEST(agent_first_sync_of_several_leaves_what_it_did_not_settle_to_the_single_path)
+{
+    /* 0: tasks answered status 3 and contacts missing; 1: contacts answered with items (a first answer
+     * has none: not taken, never lost: its own key-0 Sync brings them again); 2: tasks named twice (the
+     * whole answer unusable: all three one by one). */
+    static const char *const answers[] = {
+        "<Sync xmlns=\"AirSync:\"><Collections>"
+        "<Collection><SyncKey>C1</SyncKey><CollectionId>cal</CollectionId><Status>1</Status></Collection>"
+        "<Collection><SyncKey>0</SyncKey><CollectionId>tasks</CollectionId><Status>3</Status></Collection>"
+        "</Collections></Sync>",
+        "<Sync xmlns=\"AirSync:\" xmlns:contacts=\"Contacts:\"><Collections>"
+        "<Collection><SyncKey>C1</SyncKey><CollectionId>cal</CollectionId><Status>1</Status></Collection>"
+        "<Collection><SyncKey>T1</SyncKey><CollectionId>tasks</CollectionId><Status>1</Status></Collection>"
+        "<Collection><SyncKey>P1</SyncKey><CollectionId>contacts</CollectionId><Status>1</Status><Commands><Add>"
+        "<ServerId>p1</ServerId><ApplicationData><contacts:FileAs>Ada</contacts:FileAs></ApplicationData></Add>"
+        "</Commands></Collection></Collections></Sync>",
+        "<Sync xmlns=\"AirSync:\"><Collections>"
+        "<Collection><SyncKey>C1</SyncKey><CollectionId>cal</CollectionId><Status>1</Status></Collection>"
+        "<Collection><SyncKey>T1</SyncKey><CollectionId>tasks</CollectionId><Status>1</Status></Collection>"
+        "<Collection><SyncKey>T9</SyncKey><CollectionId>tasks</CollectionId><Status>1</Status></Collection>"
+        "</Collections></Sync>",
+    };
+    for (int v = 0; v < 3; v++) {
+        CHECK(first_sync() == 0);
+        new_script();
+        add_response(&R.conn, 200, NULL, foldersync_no_changes("K1"));
+        add_response(&R.conn, 200, NULL, answers[v]);
+        char inner[600];
+        snprintf(inner, sizeof inner, "<Commands>%s</Commands>", EV("e1", "One"));
+        if (v == 2) add_response(&R.conn, 200, NULL, coll_resp(0, "cal", "C1", 1, NULL));
+        add_response(&R.conn, 200, NULL, coll_resp(0, "cal", "C2", 1, inner));
+        if (v != 1) add_response(&R.conn, 200, NULL, coll_resp(1, "tasks", "T1", 1, NULL));
+        add_response(&R.conn, 200, NULL, coll_resp(1, "tasks", "T2", 1, NULL));
+        add_response(&R.conn, 200, NULL, coll_resp(2, "contacts", "P1", 1, NULL));
+        add_response(&R.conn, 200, NULL, coll_resp(2, "contacts", "P2", 1, NULL));
+        CHECK_OK(rig_agent());
+        eas_err e = rig_run(EAS_OP_SYNC);
+        CHECK_MSG(e == EAS_OK, "answer %d: %s", v, eas_err_name(e));
+        /* the combined request once, then the single path: key 0 for each collection it did not settle */
+        int singles = v == 0 ? 2 : v == 1 ? 1 : 3;
+        CHECK_MSG(R.conn.next == R.conn.nresp, "answer %d: %d of %d answers used", v, R.conn.next, R.conn.nresp);
+        CHECK_EQ(count_str(R.conn.requests, "Cmd=Sync&"), 1 + 3 + singles);
+        CHECK_EQ(count_str(nth_request("Sync", 0), "\x03" "0."), 3);
+        for (int k = 1; k < 1 + 3 + singles; k++) /* never again three at once */
+            CHECK_MSG(count_str(nth_request("Sync", k), "\x03" "0.") <= 1, "answer %d, request %d", v, k);
+        CHECK_OK(rig_agent());
+        CHECK_MSG(!strcmp(slot_key(0), "C2") && !strcmp(slot_key(1), "T2") && !strcmp(slot_key(2), "P2"),
+                  "answer %d: keys %s %s %s", v, slot_key(0), slot_key(1), slot_key(2));
+    }
+}
+
+TEST(agent_first_sync_of_several_statuses_and_errors)
+{
+    /* A top-level 142: provisioning, then the combined request again. */
+    CHECK(first_sync() == 0);
+    new_script();
+    add_response(&R.conn, 200, NULL, foldersync_no_changes("K1"));
+    add_response(&R.conn, 200, NULL, "<Sync xmlns=\"AirSync:\"><Status>142</Status></Sync>");
+    add_response(&R.conn, 200, NULL, PROVISION_NO_KEY);
+    add_response(&R.conn, 200, NULL, INIT_ALL);
+    add_three_windows();
+    CHECK_OK(rig_agent());
+    eas_err e = rig_run(EAS_OP_SYNC);
+    CHECK_MSG(e == EAS_OK, "%s", eas_err_name(e));
+    CHECK_EQ(count_str(R.conn.requests, "Cmd=Provision"), 1);
+    CHECK_EQ(count_str(nth_request("Sync", 1), "\x03" "0."), 3);
+    CHECK_EQ(count_str(R.conn.requests, "Cmd=Sync&"), 5);
+    CHECK_OK(rig_agent());
+    CHECK(!strcmp(slot_key(0), "C2") && !strcmp(slot_key(1), "T2") && !strcmp(slot_key(2), "P2"));
+    /* Any other top-level status, an HTTP error, an empty or an unreadable answer, one for a folder not
+     * asked for: every collection one by one, once (no second combined request). */
+    static const char *const other[] = {"<Sync xmlns=\"AirSync:\"><Status>12</Status></Sync>", NULL, "", "bad",
+                                        "<Sync xmlns=\"AirSync:\"><Collections><Collection><SyncKey>X1</SyncKey>"
+                                        "<CollectionId>work</CollectionId><Status>1</Status></Collection>"
+                                        "</Collections></Sync>"};
+    for (int v = 0; v < 5; v++) {
+        CHECK(first_sync() == 0);
+        new_script();
+        add_response(&R.conn, 200, NULL, foldersync_no_changes("K1"));
+        if (v == 1) add_response(&R.conn, 500, NULL, NULL);
+        else if (v == 2) add_response(&R.conn, 200, NULL, NULL);
+        else if (v == 3) {
+            /* a body that is not WBXML */
+            const char *php = "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.ms-sync.wbxml\r\nContent-Length: 38\r\n\r\n"
+                              "<b>Fatal error</b>: Allowed memory ...";
+            memcpy(R.conn.resp[R.conn.nresp], php, strlen(php));
+            R.conn.resp_len[R.conn.nresp++] = strlen(php);
+        } else add_response(&R.conn, 200, NULL, other[v]);
+        add_response(&R.conn, 200, NULL, coll_resp(0, "cal", "C1", 1, NULL));
+        add_response(&R.conn, 200, NULL, coll_resp(0, "cal", "C2", 1, NULL));
+        add_response(&R.conn, 200, NULL, coll_resp(1, "tasks", "T1", 1, NULL));
+        add_response(&R.conn, 200, NULL, coll_resp(1, "tasks", "T2", 1, NULL));
+        add_response(&R.conn, 200, NULL, coll_resp(2, "contacts", "P1", 1, NULL));
+        add_response(&R.conn, 200, NULL, coll_resp(2, "contacts", "P2", 1, NULL));
+        CHECK_OK(rig_agent());
+        e = rig_run(EAS_OP_SYNC);
+        CHECK_MSG(e == EAS_OK, "case %d: %s", v, eas_err_name(e));
+        CHECK_EQ(count_str(R.conn.requests, "Cmd=Sync&"), 7);
+        CHECK_MSG(R.conn.next == R.conn.nresp, "case %d: %d of %d answers used", v, R.conn.next, R.conn.nresp);
+        CHECK_OK(rig_agent());
+        CHECK_MSG(!strcmp(slot_key(0), "C2") && !strcmp(slot_key(1), "T2") && !strcmp(slot_key(2), "P2"),
+                  "case %d: keys %s %s %s", v, slot_key(0), slot_key(1), slot_key(2));
+    }
+    /* One collection kept (calendar only): no combined request, the single path as before. */
+    CHECK(synced_two() == 0);
+    CHECK_EQ(count_str(R.conn.requests, "Cmd=Sync&"), 2);
+}
+
+TEST(agent_power_cut_while_the_first_keys_are_stored_leaves_all_or_none)
+{
+    CHECK(first_sync() == 0);
+    static flash_emu saved;
+    if (!saved.mem) CHECK(flash_emu_init(&saved, 1024, 16, 16) == 0);
+    flash_emu_copy_image(&saved, &R.flash);
+    int none_seen = 0, all_seen = 0;
+    for (unsigned long cut = 1; cut < 400; cut++) {
+        flash_emu_copy_image(&R.flash, &saved);
+        new_script();
+        /* the hierarchy, the combined answer, and then no answer: the operation ends there */
+        add_response(&R.conn, 200, NULL, foldersync_no_changes("K1"));
+        add_response(&R.conn, 200, NULL, INIT_ALL);
+        CHECK_OK(rig_agent());
+        flash_emu_cut_after(&R.flash, cut);
+        (void)rig_run(EAS_OP_SYNC);
+        int cut_happened = R.flash.cuts > 0;
+        flash_emu_power_on(&R.flash);
+        CHECK_OK(rig_agent()); /* reboot */
+        const char *k0 = slot_key(0), *k1 = slot_key(1), *k2 = slot_key(2);
+        int none = !strcmp(k0, "0") && !strcmp(k1, "0") && !strcmp(k2, "0");
+        int all = !strcmp(k0, "C1") && !strcmp(k1, "T1") && !strcmp(k2, "P1");
+        CHECK_MSG(none || all, "power cut at flash operation %lu: keys %s %s %s", cut, k0, k1, k2);
+        none_seen += none;
+        all_seen += all;
+        if (!cut_happened) break;
+    }
+    CHECK(none_seen > 0 && all_seen > 0);
+    /* From a cut that left them at 0, the next sync redoes the key-0 step in one request. */
+    flash_emu_copy_image(&R.flash, &saved);
+    new_script();
+    add_response(&R.conn, 200, NULL, foldersync_no_changes("K1"));
+    add_response(&R.conn, 200, NULL, INIT_ALL);
+    add_three_windows();
+    CHECK_OK(rig_agent());
+    CHECK_OK(rig_run(EAS_OP_SYNC));
+    CHECK_EQ(count_str(R.conn.requests, "Cmd=Sync&"), 4);
+    CHECK(!strcmp(slot_key(0), "C2") && !strcmp(slot_key(1), "T2") && !strcmp(slot_key(2), "P2"));
+}

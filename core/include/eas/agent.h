@@ -264,6 +264,7 @@ typedef struct eas_agent {
     uint8_t coll_server_errors; /* Sync status 5 answers in a row for this collection */
     uint8_t coll_restart;       /* synced again from 0 after them: the old items go with the first key */
     uint8_t hierarchy_syncs;
+    uint8_t sync_init_tried; /* the first Sync of several collections in one went (once per operation) */
     uint32_t coll_done, coll_estimate;
     uint16_t coll_windows;      /* windows of this collection in this operation */
     uint8_t coll_idle_windows;  /* in a row, that brought nothing */
@@ -300,6 +301,11 @@ typedef struct eas_agent {
         eas_foldersync_decoder folders;
         eas_provision_decoder provision;
         eas_sync_decoder sync;
+        struct {
+            eas_sync_init_decoder d; /* first: the handler's user is &a->dec */
+            uint64_t asked;          /* the folder slots the request carries */
+            uint64_t answered;       /* those the answer named (once each) */
+        } sync_init;                 /* the first Sync of several collections (PH_SYNC_INIT_ALL) */
         eas_estimate_decoder estimate;
         eas_ping_decoder ping;
         eas_meeting_decoder meeting;

@@ -1,4 +1,5 @@
-/* Sync (MS-ASCMD 2.2.1.21) for one collection per request, and GetItemEstimate (2.2.1.9).
+/* Sync (MS-ASCMD 2.2.1.21) for one collection per request (and the first Sync of several in one, below),
+ * and GetItemEstimate (2.2.1.9).
  * The request is written from a description plus a callback that adds the client's own changes; the
  * response decoder builds one item record at a time (eas/item.h) and hands it over as soon as it is
  * complete, so memory does not depend on the number of items. */
@@ -52,6 +53,12 @@ typedef struct eas_sync_request {
 
 eas_err eas_sync_request_write(eas_wbxml_writer *w, const eas_sync_request *r);
 
+/* The first Sync of n collections in one request (MS-ASCMD 2.2.3.29.2: Collection 1...N): next fills
+ * the i-th collection's description (collection_id, supported; the rest is not used: each goes at
+ * SyncKey 0, as eas_sync_request_write writes one). EAS_ERR_ARG for n 0 or a collection without id. */
+typedef eas_err (*eas_sync_collection_fn)(void *ctx, unsigned i, eas_sync_request *r);
+eas_err eas_sync_init_request_write(eas_wbxml_writer *w, unsigned n, eas_sync_collection_fn next, void *ctx);
+
 /* Server changes and responses to client changes, in the order they arrive. */
 typedef enum { EAS_ITEM_ADD = 1, EAS_ITEM_CHANGE = 2, EAS_ITEM_DELETE = 3, EAS_ITEM_SOFT_DELETE = 4 } eas_item_change;
 
@@ -94,6 +101,33 @@ extern const eas_wbxml_handler eas_sync_handler; /* user: eas_sync_decoder * */
 void eas_sync_decoder_init(eas_sync_decoder *d, eas_class cls, const eas_sync_events *ev);
 /* After the reader finished. An empty body (no changes) is decoded by not calling the reader at all. */
 eas_err eas_sync_decoder_finish(const eas_sync_decoder *d);
+
+/* The answer to eas_sync_init_request_write: per Collection, when it closes, its CollectionId, SyncKey
+ * ("" when absent), Status (0 when absent) and whether it carried Commands or Responses (a first answer
+ * carries none: MS-ASCMD 3.1.5.4; their content is skipped, never taken). At most max_collections
+ * Collection elements; more, one without a CollectionId, an identifier or key too long, a Status that is
+ * not a number, or a root other than Sync is EAS_ERR_PROTOCOL. The callback's error ends the decoding. */
+typedef eas_err (*eas_sync_init_fn)(void *ctx, const char *collection_id, const char *sync_key, uint32_t status,
+                                    int carried);
+typedef struct eas_sync_init_decoder {
+    eas_sync_init_fn on_collection;
+    void *ctx;
+    uint32_t top_status; /* Sync/Status outside any collection; 0 when absent */
+    uint8_t max_collections;
+    uint8_t collections; /* Collection elements seen */
+    /* decoding state */
+    uint8_t depth, in_collections, in_collection, carried;
+    eas_tag field;
+    uint32_t status;
+    char collection_id[EAS_FOLDER_ID_MAX];
+    char sync_key[EAS_SYNC_KEY_MAX];
+    char text[12];
+    eas_wbxml_textbuf tb;
+} eas_sync_init_decoder;
+extern const eas_wbxml_handler eas_sync_init_handler; /* user: eas_sync_init_decoder * */
+void eas_sync_init_decoder_init(eas_sync_init_decoder *d, unsigned max_collections, eas_sync_init_fn fn, void *ctx);
+/* After the reader finished: EAS_ERR_PROTOCOL for an answer with neither a Status nor a Collection. */
+eas_err eas_sync_init_decoder_finish(const eas_sync_init_decoder *d);
 
 /* GetItemEstimate for one collection (14.0 and later: SyncKey, CollectionId, Options/FilterType). */
 eas_err eas_estimate_request_write(eas_wbxml_writer *w, const char *sync_key, const char *collection_id,
