@@ -1557,11 +1557,58 @@ def s29_hostile_tls(s_unused):
         plain.stop()
 
 
+def s31_first_sync_of_three(s):
+    """The CLI's default classes (calendar, contacts, tasks): their first keys in one Sync (issue #12)."""
+    ids = [f[0] for f in F3]
+
+    def init_xml(colls):
+        return ('<Sync xmlns="AirSync:"><Collections>%s</Collections></Sync>' % "".join(
+            "<Collection><SyncKey>%s</SyncKey><CollectionId>%s</CollectionId><Status>%d</Status></Collection>"
+            % (key, coll, st) for coll, key, st in colls))
+
+    d = Device(s, "three")
+    init = {"expect": {"method": "POST", "cmd": "Sync"}, "xml": init_xml([(c, "k%d" % i, 1) for i, c in enumerate(ids)])}
+    r = d.run(HANDSHAKE + [fs("1", adds=F3), init, sync_step("w0", coll=ids[0], items=[("ev1", "Stand-up")]),
+                           sync_step("w1", coll=ids[1]), sync_step("w2", coll=ids[2])], command="sync")
+    check("three collections: exit 0 (rc %s)" % r.rc, r.rc == 0, repr(r) + r.err[-300:])
+    check_script("three collections", r)
+    q = r.reqs[len(HANDSHAKE):]
+    check("three collections: FolderSync, one Sync at key 0 for all three, one window each",
+          cmds(q) == ["FolderSync", "Sync", "Sync", "Sync", "Sync"], repr(r))
+    if len(q) == 5:
+        first = q[1]
+        check("three collections: the first Sync carries the three CollectionIds, each at SyncKey 0, no GetChanges",
+              xml_field(first, "CollectionId") == ids and xml_field(first, "SyncKey") == ["0", "0", "0"] and
+              "GetChanges" not in first.get("body_xml", ""), first.get("body_xml", ""))
+        check("three collections: then each window with its own first key, in folder order",
+              [(xml_field(x, "CollectionId"), xml_field(x, "SyncKey")) for x in q[2:]] ==
+              [([c], ["k%d" % i]) for i, c in enumerate(ids)], repr([x.get("body_xml", "") for x in q[2:]]))
+    print("  info round trips of a first sync of the three default classes (one item): %d (%s)"
+          % (len(r.reqs), ", ".join(cmds(r.reqs))))
+    r2 = d.run([], command="events", json_out=False)
+    check("three collections: the event is stored", r2.rc == 0 and "Stand-up" in r2.out, r2.out)
+
+    # One collection answered status 3 and one missing: those two go one by one, each from key 0.
+    d = Device(s, "threestatus3")
+    init = {"expect": {"method": "POST", "cmd": "Sync"}, "xml": init_xml([(ids[0], "k0", 1), (ids[1], "0", 3)])}
+    r = d.run(HANDSHAKE + [fs("1", adds=F3), init, sync_step("w0", coll=ids[0]), sync_step("t1", coll=ids[1]),
+                           sync_step("t2", coll=ids[1]), sync_step("c1", coll=ids[2]), sync_step("c2", coll=ids[2])],
+              command="sync")
+    check("status 3 and a missing collection: exit 0 (rc %s)" % r.rc, r.rc == 0, repr(r) + r.err[-300:])
+    check_script("status 3 and a missing collection", r)
+    q = [x for x in r.reqs[len(HANDSHAKE):] if cmd_of(x) == "Sync"]
+    got = [(xml_field(x, "CollectionId"), xml_field(x, "SyncKey")) for x in q]
+    want = [(ids, ["0", "0", "0"]), ([ids[0]], ["k0"]), ([ids[1]], ["0"]), ([ids[1]], ["t1"]), ([ids[2]], ["0"]),
+            ([ids[2]], ["c1"])]
+    check("status 3 and a missing collection: the combined request once, then key 0 for each of the two", got == want,
+          repr(got))
+
+
 SCENARIOS = [s01_provision_449, s02_status_provision, s03_redirect, s04_http_status, s05_throttle,
              s06_quarantine, s07_cut, s08_malformed, s09_slow_chunked, s10_invalid_key, s11_remote_wipe,
              s12_versions, s13_connections, s15_limits, s16_calendar_filter, s17_cli, s18_directory,
              s22_transient_statuses, s23_anchor_mailbox, s24_hostile_sync, s25_hostile_folders, s26_hostile_ping,
-             s27_hostile_redirect, s28_hostile_config, s30_eas161, s14_tls, s29_hostile_tls]
+             s27_hostile_redirect, s28_hostile_config, s30_eas161, s31_first_sync_of_three, s14_tls, s29_hostile_tls]
 
 
 def main():
