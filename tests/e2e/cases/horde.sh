@@ -169,6 +169,20 @@ wrong = [(e["cmd"], e["req_h"].get("x-ms-policykey"), e["status"]) for e in afte
 assert not wrong, (final, wrong)
 print(final, file=open(sys.argv[1] + ".key", "w"))
 PY
+check "the first keys of every collection in one Sync: Horde answers each with its SyncKey and Status 1, no key-0 Sync after it" trace_py "$T/a-sync.trace" <<'PY'
+import re, sys; from eastrace import parse
+syncs = [e for e in parse(sys.argv[1]) if e["cmd"] == "Sync"]
+assert syncs, "no Sync"
+req, resp = re.sub(r"\s+", "", syncs[0]["req"]), re.sub(r"\s+", "", syncs[0]["resp"])
+ids = re.findall(r"<CollectionId>([^<]*)</CollectionId>", req)
+assert len(ids) >= 2 and re.findall(r"<SyncKey>([^<]*)</SyncKey>", req) == ["0"] * len(ids), req[:800]
+answered = re.findall(r"<Collection>(.*?)</Collection>", resp)
+assert syncs[0]["status"] == 200 and len(answered) == len(ids), resp[:800]
+for c in answered:
+    assert re.search(r"<SyncKey>[^<0][^<]*</SyncKey>", c) and "<Status>1</Status>" in c, c
+later = [e["req"][:200] for e in syncs[1:] if "<SyncKey>0</SyncKey>" in re.sub(r"\s+", "", e["req"])]
+assert not later, later
+PY
 check "Horde answers Settings: Status 1, DeviceInformation Status 1, UserInformation Status 1" trace_py "$T/a-sync.trace" <<'PY'
 import re, sys; from eastrace import parse
 st = [e for e in parse(sys.argv[1]) if e["cmd"] == "Settings"]
