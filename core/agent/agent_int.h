@@ -54,6 +54,7 @@ eas_err eas_account_load(eas_agent *a);
 eas_err eas_account_load_index(eas_agent *a);
 #ifdef EAS_TEST_BUILD
 extern unsigned eas_test_hierarchy_txn_records; /* records of a FolderSync transaction (operation.c) */
+extern size_t eas_test_sync_init_body_max;      /* the body of the first Sync of several (operation.c) */
 #endif
 /* Stages the hierarchy's SyncKey with the classes it was kept for and the folders it skipped. */
 eas_err eas_account_stage_hierarchy(eas_agent *a, const char *sync_key);

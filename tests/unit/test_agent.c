@@ -1316,6 +1316,23 @@ TEST(agent_outbox_counts_follow_adds_answers_power_cuts_and_remount)
 
 /* ---- a window of 512 (the host's EAS_SYNC_WINDOW), cut ---- */
 
+/* A 200 answer (HTTP head and the WBXML of xml[0, used)) into buf, larger than add_response takes: its
+ * length, 0 when it does not fit. */
+static size_t wbxml_response(const char *xml, size_t used, uint8_t *buf, size_t cap)
+{
+    static uint8_t body[32 * 1024];
+    mem_sink m = {body, sizeof body, 0};
+    eas_wbxml_writer w;
+    eas_wbxml_writer_init(&w, (eas_sink){mem_sink_write, &m});
+    size_t off;
+    if (eas_xml_to_wbxml(xml, used, &w, &off) != EAS_OK) return 0;
+    int head = snprintf((char *)buf, cap, "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.ms-sync.wbxml\r\n"
+                                          "Content-Length: %zu\r\n\r\n", m.len);
+    if (head < 0 || (size_t)head + m.len > cap) return 0;
+    memcpy(buf + head, body, m.len);
+    return (size_t)head + m.len;
+}
+
 /* A Sync answer (HTTP head and WBXML) of n small Adds w000... with key S3, into buf. */
 static size_t big_window(uint8_t *buf, size_t cap, int n)
 {
@@ -1330,17 +1347,7 @@ static size_t big_window(uint8_t *buf, size_t cap, int n)
                                  i);
     used += (size_t)snprintf(xml + used, sizeof xml - used, "</Commands></Collection></Collections></Sync>");
     if (used >= sizeof xml) return 0;
-    static uint8_t body[32 * 1024];
-    mem_sink m = {body, sizeof body, 0};
-    eas_wbxml_writer w;
-    eas_wbxml_writer_init(&w, (eas_sink){mem_sink_write, &m});
-    size_t off;
-    if (eas_xml_to_wbxml(xml, used, &w, &off) != EAS_OK) return 0;
-    int head = snprintf((char *)buf, cap, "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.ms-sync.wbxml\r\n"
-                                          "Content-Length: %zu\r\n\r\n", m.len);
-    if (head < 0 || (size_t)head + m.len > cap) return 0;
-    memcpy(buf + head, body, m.len);
-    return (size_t)head + m.len;
+    return wbxml_response(xml, used, buf, cap);
 }
 
 /* Every byte with EAS_CUT_EVERY_BYTE=1 (the stage does that); else every byte of the head and the
@@ -3082,4 +3089,56 @@ TEST(agent_power_cut_while_the_first_keys_are_stored_leaves_all_or_none)
     CHECK_OK(rig_run(EAS_OP_SYNC));
     CHECK_EQ(count_str(R.conn.requests, "Cmd=Sync&"), 4);
     CHECK(!strcmp(slot_key(0), "C2") && !strcmp(slot_key(1), "T2") && !strcmp(slot_key(2), "P2"));
+}
+
+TEST(agent_first_sync_of_several_carries_what_fits_half_the_request_buffer)
+{
+    /* 48 address books (the host's EAS_MAX_FOLDERS) with 64-character ServerIds and the contacts' long
+     * Supported list: the host's EAS_REQUEST_MAX / 2 takes them all (4.6 KiB); lm3s6965evb's (1 KiB: 512
+     * bytes) takes the first ones in slot order, the rest go one by one. */
+    for (int board = 0; board < 2; board++) {
+        eas_test_sync_init_body_max = board ? 1024u / 2u : EAS_REQUEST_MAX / 2u;
+        static char xml[16 * 1024];
+        static uint8_t folders[16 * 1024];
+        rig_sectors = 64;
+        rig_init();
+        R.cfg.sync_classes = EAS_SYNC_CLASS(EAS_CLASS_CONTACTS);
+        CHECK(rig_flash() == 0);
+        size_t used = (size_t)snprintf(xml, sizeof xml, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status>"
+                                                        "<SyncKey>K1</SyncKey><Changes><Count>%u</Count>", EAS_MAX_FOLDERS);
+        for (unsigned i = 0; i < EAS_MAX_FOLDERS && used < sizeof xml; i++)
+            used += (size_t)snprintf(xml + used, sizeof xml - used,
+                                     "<Add><ServerId>f%02u%.61s</ServerId><ParentId>0</ParentId><DisplayName>C%u</DisplayName>"
+                                     "<Type>14</Type></Add>", i,
+                                     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", i);
+        used += (size_t)snprintf(xml + used, sizeof xml - used, "</Changes></FolderSync>");
+        CHECK(used < sizeof xml);
+        add_response(&R.conn, 200, "MS-ASProtocolVersions: 14.1\r\n", NULL);
+        add_response(&R.conn, 200, NULL, PROVISION_NO_KEY);
+        R.conn.big_len = wbxml_response(xml, used, folders, sizeof folders);
+        R.conn.big = folders;
+        R.conn.big_at = R.conn.nresp++;
+        CHECK(R.conn.big_len > 0);
+        CHECK_OK(rig_agent());
+        /* the combined request, then no answer: the operation ends there, the request is in the log */
+        CHECK(rig_run(EAS_OP_SYNC) != EAS_OK);
+        CHECK_EQ(eas_agent_folder_count(&R.agent), EAS_MAX_FOLDERS);
+        const char *q = strstr(R.conn.requests, "Cmd=Sync&");
+        CHECK(q != NULL);
+        if (q) {
+            const char *body = strstr(q, "\r\n\r\n");
+            size_t len = body ? strlen(body + 4) : 0;
+            int n = count_str(q, "xxxxxxxxxx" "xxxxxxxxxx" "xxxxxxxxxx" "xxxxxxxxxx" "xxxxxxxxxx" "xxxxxxxxxxx.");
+            CHECK_MSG(board ? n >= 2 && n < 8 : n == (int)EAS_MAX_FOLDERS, "%d collections in %zu bytes", n, len);
+            CHECK_EQ(count_str(q, "\x03" "0."), n); /* each at SyncKey 0 */
+            CHECK_MSG(len <= eas_test_sync_init_body_max && len + 100 > eas_test_sync_init_body_max / 2,
+                      "a body of %zu bytes", len);
+            CHECK(strstr(q, "f00x") != NULL && strstr(q, "f01x") != NULL); /* slot order: the first ones */
+            char last[8];
+            snprintf(last, sizeof last, "f%02ux", (unsigned)n);
+            CHECK(strstr(q, last) == NULL);
+        }
+    }
+    eas_test_sync_init_body_max = EAS_REQUEST_MAX / 2u;
+    rig_sectors = 16;
 }
