@@ -223,7 +223,12 @@ static eas_err enter_phase(eas_agent *a)
         }
         if (EAS_ENABLE_OAUTH && (p->flags & PH_TOKEN)) return start_refresh(a);
         if (!p->decide && eas_op_refresh_due(a)) continue; /* the phase is PH_REFRESH now */
-        if (!p->decide) return start_exchange(a, p);
+        if (!p->decide) {
+            eas_err e = start_exchange(a, p);
+            if (e != EAS_ERR_NOSPACE || !(p->flags & PH_UNFIT_EMPTY)) return e;
+            if ((e = p->answer(a, 1)) != EAS_OK) return e;
+            continue;
+        }
         if (a->xstate == AX_WAIT) return EAS_OK;
         eas_err e = p->decide(a);
         if (e != EAS_OK) return e;

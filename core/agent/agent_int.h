@@ -216,6 +216,9 @@ enum {
 /* The operation goes on without the answer: an HTTP error, an empty or malformed body reach the row's
  * answer as empty (Settings, a re-probe) instead of ending the operation. */
 #define PH_OPTIONAL 0x10u
+/* A request that does not fit EAS_REQUEST_MAX (a head longer than its bound allowed for) reaches the
+ * row's answer as empty instead of ending the operation (the first Sync of several: one by one). */
+#define PH_UNFIT_EMPTY 0x20u
 
 /* In a->server_commands: the server gave a list (a command missing from it is not offered); asked in
  * this run (RAM only: a lookup asks once per run, eas/agent.h). */

@@ -1163,7 +1163,7 @@ const eas_phase eas_phases[PH_COUNT] = {
                        after_foldersync, NULL, PH_FOLDERSYNC, 0},
     [PH_SYNC_SELECT] = {PH_DECIDES, decide_collection, NULL, NULL, NULL, NULL, NULL, PH_START, 0},
     [PH_SYNC_INIT_ALL] = {EAS_CMD_SYNC, NULL, &eas_sync_init_handler, init_sync_all, body_sync_all, after_sync_all,
-                          NULL, PH_SYNC_INIT_ALL, PH_OPTIONAL},
+                          NULL, PH_SYNC_INIT_ALL, PH_OPTIONAL | PH_UNFIT_EMPTY},
     [PH_SYNC_INIT] = {EAS_CMD_SYNC, NULL, &eas_sync_handler, init_sync, body_sync, after_sync, NULL, PH_START,
                       PH_EMPTY_ANSWER},
     [PH_ESTIMATE] = {EAS_CMD_GETITEMESTIMATE, NULL, &eas_estimate_handler, init_estimate, body_estimate,

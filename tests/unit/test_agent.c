@@ -3091,38 +3091,45 @@ TEST(agent_power_cut_while_the_first_keys_are_stored_leaves_all_or_none)
     CHECK(!strcmp(slot_key(0), "C2") && !strcmp(slot_key(1), "T2") && !strcmp(slot_key(2), "P2"));
 }
 
+/* A new account with 48 address books (the host's EAS_MAX_FOLDERS) of 64-character ServerIds f00xxx...,
+ * f01xxx..., contacts only kept, synced to the hierarchy K1 (64 sectors of flash: set back by the caller). */
+static int hierarchy_of_48(void)
+{
+    static char xml[16 * 1024];
+    static uint8_t folders[16 * 1024];
+    rig_sectors = 64;
+    rig_init();
+    R.cfg.sync_classes = EAS_SYNC_CLASS(EAS_CLASS_CONTACTS);
+    if (rig_flash() != 0) return -1;
+    size_t used = (size_t)snprintf(xml, sizeof xml, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status>"
+                                                    "<SyncKey>K1</SyncKey><Changes><Count>%u</Count>", EAS_MAX_FOLDERS);
+    for (unsigned i = 0; i < EAS_MAX_FOLDERS && used < sizeof xml; i++)
+        used += (size_t)snprintf(xml + used, sizeof xml - used,
+                                 "<Add><ServerId>f%02u%.61s</ServerId><ParentId>0</ParentId><DisplayName>C%u</DisplayName>"
+                                 "<Type>14</Type></Add>", i,
+                                 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", i);
+    used += (size_t)snprintf(xml + used, sizeof xml - used, "</Changes></FolderSync>");
+    if (used >= sizeof xml) return -1;
+    add_response(&R.conn, 200, "MS-ASProtocolVersions: 14.1\r\n", NULL);
+    add_response(&R.conn, 200, NULL, PROVISION_NO_KEY);
+    R.conn.big_len = wbxml_response(xml, used, folders, sizeof folders);
+    R.conn.big = folders;
+    R.conn.big_at = R.conn.nresp++;
+    if (R.conn.big_len == 0 || rig_agent() != EAS_OK || rig_run(EAS_OP_FOLDER_SYNC) != EAS_OK) return -1;
+    return eas_agent_folder_count(&R.agent) == EAS_MAX_FOLDERS ? 0 : -1;
+}
+
 TEST(agent_first_sync_of_several_carries_what_fits_half_the_request_buffer)
 {
-    /* 48 address books (the host's EAS_MAX_FOLDERS) with 64-character ServerIds and the contacts' long
-     * Supported list: the host's EAS_REQUEST_MAX / 2 takes them all (4.6 KiB); lm3s6965evb's (1 KiB: 512
-     * bytes) takes the first ones in slot order, the rest go one by one. */
+    /* With the contacts' long Supported list the host's EAS_REQUEST_MAX / 2 takes all 48 (4.6 KiB);
+     * lm3s6965evb's (1 KiB: 512 bytes) the first ones in slot order, the rest go one by one. */
     for (int board = 0; board < 2; board++) {
+        CHECK(hierarchy_of_48() == 0);
         eas_test_sync_init_body_max = board ? 1024u / 2u : EAS_REQUEST_MAX / 2u;
-        static char xml[16 * 1024];
-        static uint8_t folders[16 * 1024];
-        rig_sectors = 64;
-        rig_init();
-        R.cfg.sync_classes = EAS_SYNC_CLASS(EAS_CLASS_CONTACTS);
-        CHECK(rig_flash() == 0);
-        size_t used = (size_t)snprintf(xml, sizeof xml, "<FolderSync xmlns=\"FolderHierarchy:\"><Status>1</Status>"
-                                                        "<SyncKey>K1</SyncKey><Changes><Count>%u</Count>", EAS_MAX_FOLDERS);
-        for (unsigned i = 0; i < EAS_MAX_FOLDERS && used < sizeof xml; i++)
-            used += (size_t)snprintf(xml + used, sizeof xml - used,
-                                     "<Add><ServerId>f%02u%.61s</ServerId><ParentId>0</ParentId><DisplayName>C%u</DisplayName>"
-                                     "<Type>14</Type></Add>", i,
-                                     "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", i);
-        used += (size_t)snprintf(xml + used, sizeof xml - used, "</Changes></FolderSync>");
-        CHECK(used < sizeof xml);
-        add_response(&R.conn, 200, "MS-ASProtocolVersions: 14.1\r\n", NULL);
-        add_response(&R.conn, 200, NULL, PROVISION_NO_KEY);
-        R.conn.big_len = wbxml_response(xml, used, folders, sizeof folders);
-        R.conn.big = folders;
-        R.conn.big_at = R.conn.nresp++;
-        CHECK(R.conn.big_len > 0);
-        CHECK_OK(rig_agent());
+        new_script();
+        add_response(&R.conn, 200, NULL, foldersync_no_changes("K1"));
         /* the combined request, then no answer: the operation ends there, the request is in the log */
         CHECK(rig_run(EAS_OP_SYNC) != EAS_OK);
-        CHECK_EQ(eas_agent_folder_count(&R.agent), EAS_MAX_FOLDERS);
         const char *q = strstr(R.conn.requests, "Cmd=Sync&");
         CHECK(q != NULL);
         if (q) {
@@ -3140,5 +3147,48 @@ TEST(agent_first_sync_of_several_carries_what_fits_half_the_request_buffer)
         }
     }
     eas_test_sync_init_body_max = EAS_REQUEST_MAX / 2u;
+    rig_sectors = 16;
+}
+
+/* An Authorization value of long_auth_n bytes, streamed (as an OAuth token is). */
+static size_t long_auth_n;
+static eas_err long_auth(void *ctx, eas_sink out)
+{
+    uint8_t piece[64];
+    (void)ctx;
+    memset(piece, 'a', sizeof piece);
+    for (size_t left = long_auth_n; left > 0;) {
+        size_t n = left < sizeof piece ? left : sizeof piece;
+        eas_err e = out.write(out.ctx, piece, n);
+        if (e != EAS_OK) return e;
+        left -= n;
+    }
+    return EAS_OK;
+}
+
+TEST(agent_first_sync_of_several_that_does_not_fit_goes_one_by_one)
+{
+    /* A head so long (an 8 KiB token) that the combined request of the 48 (4.6 KiB) passes
+     * EAS_REQUEST_MAX while a single one fits: the first single key-0 Sync goes instead, the operation
+     * does not fail for it (here it ends on the missing answer). */
+    CHECK(hierarchy_of_48() == 0);
+    long_auth_n = EAS_HTTP_STREAMED_VALUE_MAX - 16;
+    R.cfg.auth = (eas_auth){NULL, NULL, long_auth};
+    new_script();
+    add_response(&R.conn, 200, NULL, foldersync_no_changes("K1"));
+    CHECK_OK(rig_agent());
+    core_log[0] = '\0';
+    eas_err e = rig_run(EAS_OP_SYNC);
+    R.cfg.auth = (eas_auth){NULL, NULL, NULL};
+    CHECK_MSG(eas_err_kind_of(e) == EAS_KIND_NETWORK, "%s", eas_err_name(e));
+    CHECK_EQ(R.conn.next, 1); /* the FolderSync's answer, then the single Sync went out unanswered */
+    CHECK_MSG(strstr(core_log, "first Sync of several collections had no usable answer") != NULL, "%s", core_log);
+    CHECK(strstr(R.conn.requests, "Cmd=Sync&") != NULL);
+    char id[EAS_FOLDER_ID_MAX];
+    snprintf(id, sizeof id, "f00%061d", 0);
+    memset(id + 3, 'x', 61);
+    eas_folder_state st;
+    CHECK_OK(eas_agent_folder_state(&R.agent, id, &st));
+    CHECK(!st.synced);
     rig_sectors = 16;
 }
