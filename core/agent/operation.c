@@ -182,14 +182,20 @@ static eas_err decide_start(eas_agent *a)
         a->phase = PH_REPROBE;
         return EAS_OK;
     }
-    if (!a->provisioned) {
+    /* Provision goes first only to a server that may want it: one that lists Provision, or lists
+     * nothing. One that lists commands without it (SOGo) is not asked; should it want a policy after
+     * all, its 449 or status 142-144 provisions then (eas_op_provision_then), for one request more. */
+    if (!a->provisioned && eas_op_offered(a, EAS_CMD_PROVISION)) {
         a->resume_phase = PH_START;
         a->phase = PH_PROVISION;
         return EAS_OK;
     }
-    /* Once provisioned, the device says what it is (Exchange's device access rules match on it), once
-     * for each change of that information. */
-    if (!a->settings_sent && settings_listed(a)) {
+    /* The device says what it is, once for each change of that information, but not before the first
+     * sync has its folders: that sync is the wait in front of the user, and at 14.1 and later the
+     * Provision request carried the same DeviceInformation already (MS-ASPROV 2.2.2.52). The next
+     * operation that syncs (the first Ping, the next sync) sends it; a lookup writes nothing, so not it. */
+    int lookup = a->op == EAS_OP_GAL_SEARCH || a->op == EAS_OP_RESOLVE || a->op == EAS_OP_FETCH;
+    if (!a->settings_sent && settings_listed(a) && strcmp(a->folder_key, "0") != 0 && !lookup) {
         a->phase = PH_SETTINGS;
         return EAS_OK;
     }

@@ -146,7 +146,7 @@ def settings_step(**kw):
     return step
 
 
-HANDSHAKE = [options(), prov1("1111"), prov2("2222"), settings_step()]
+HANDSHAKE = [options(), prov1("1111"), prov2("2222")]
 
 
 # ----------------------------------------------------------------------- request log accessors
@@ -330,10 +330,15 @@ def check_script(what, r):
 
 
 def primed(standin, name):
-    """A device that has negotiated, provisioned (key 2222) and synced the hierarchy: SyncKey 1, F3."""
+    """A device that has negotiated, provisioned (key 2222), synced the hierarchy (SyncKey 1, F3) and,
+    at the operation after that first sync, said what it is (Settings): the scenario's first request
+    is then its own."""
     d = Device(standin, name)
     r = d.run(HANDSHAKE + [fs("1", adds=F3)])
     check("%s: first run primes the state (rc %s)" % (name, r.rc), r.rc == 0 and r.folders() == as_set(F3), repr(r))
+    r = d.run([settings_step(), fs("1")])
+    check("%s: the next run sends Settings first, once (rc %s)" % (name, r.rc),
+          r.rc == 0 and cmds(r.reqs) == ["Settings", "FolderSync"] and r.folders() == as_set(F3), repr(r))
     return d
 
 
@@ -345,11 +350,10 @@ def s01_provision_449(s):
     check("449: exit 0 (rc %s)" % r.rc, r.rc == 0, r.err)
     check_script("449", r)
     q = r.reqs
-    # Settings goes once, after the first provisioning (the device information did not change since).
-    want = ["OPTIONS", "Provision", "Provision", "Settings", "FolderSync", "Provision", "Provision", "FolderSync"]
-    check("449: OPTIONS, 2-phase Provision, Settings, FolderSync, 449, 2-phase Provision, FolderSync", cmds(q) == want,
+    # No Settings in front of the first sync: it goes at the next operation.
+    want = ["OPTIONS", "Provision", "Provision", "FolderSync", "Provision", "Provision", "FolderSync"]
+    check("449: OPTIONS, 2-phase Provision, FolderSync, 449, 2-phase Provision, FolderSync", cmds(q) == want,
           repr(r))
-    q = [x for x in q if cmd_of(x) != "Settings"]
     if len(q) == 7:
         check("449: first phase 1 carries no PolicyKey", not xml_field(q[1], "PolicyKey"), q[1].get("body_xml", ""))
         check("449: phase 2 acknowledges the temporary key 1111 with status 1",
@@ -364,13 +368,13 @@ def s01_provision_449(s):
               str(header(q[6], "X-MS-PolicyKey")))
         check("449: the retried FolderSync starts from SyncKey 0", sync_key(q[6]) == "0", str(sync_key(q[6])))
     check("449: three folders listed", r.folders() == as_set(F3), r.out)
-    r = d.run([fs("2")])
-    check("449 second run: exit 0, only FolderSync, no provisioning",
-          r.rc == 0 and cmds(r.reqs) == ["FolderSync"], repr(r))
-    if r.reqs:
-        check("449 second run: X-MS-PolicyKey is the final key 4444, SyncKey 1",
-              header(r.reqs[0], "X-MS-PolicyKey") == "4444" and sync_key(r.reqs[0]) == "1",
-              "%s %s" % (header(r.reqs[0], "X-MS-PolicyKey"), sync_key(r.reqs[0])))
+    r = d.run([settings_step(), fs("2")])
+    check("449 second run: exit 0, Settings (once, after the first sync) and FolderSync, no provisioning",
+          r.rc == 0 and cmds(r.reqs) == ["Settings", "FolderSync"], repr(r))
+    if len(r.reqs) == 2:
+        check("449 second run: X-MS-PolicyKey is the final key 4444 on both, SyncKey 1",
+              [header(x, "X-MS-PolicyKey") for x in r.reqs] == ["4444"] * 2 and sync_key(r.reqs[1]) == "1",
+              "%s %s" % ([header(x, "X-MS-PolicyKey") for x in r.reqs], sync_key(r.reqs[1])))
 
 
 def s02_status_provision(s):
@@ -383,6 +387,9 @@ def s02_status_provision(s):
         check("status 142: retried FolderSync has X-MS-PolicyKey 5552 and SyncKey 0",
               header(r.reqs[6], "X-MS-PolicyKey") == "5552" and sync_key(r.reqs[6]) == "0", repr(r))
     check("status 142: three folders listed", r.folders() == as_set(F3), r.out)
+    r = d.run([settings_step(), fs("1")])
+    check("status 142: the next run sends Settings first", r.rc == 0 and cmds(r.reqs) == ["Settings", "FolderSync"],
+          repr(r))
     key = 2
     for st in (144, 143):
         r = d.run([fs(status=st), prov1("%d1" % st), prov2("%d2" % st), fs(str(key), adds=[WORK] if st == 144 else [])])
@@ -411,10 +418,11 @@ def s03_redirect(s):
     check("451: FolderSync retried at the new path", [x["path"] for x in r.reqs][-2:] ==
           ["/Microsoft-Server-ActiveSync", moved], str([x["path"] for x in r.reqs]))
     check("451: three folders", r.folders() == as_set(F3), r.out)
-    r = d.run([dict(fs("2"), expect={"cmd": "FolderSync", "path": "/Microsoft-Server-ActiveSync"})])
+    r = d.run([dict(settings_step(), expect={"cmd": "Settings", "path": "/Microsoft-Server-ActiveSync"}),
+               dict(fs("2"), expect={"cmd": "FolderSync", "path": "/Microsoft-Server-ActiveSync"})])
     check("451 over plain http: used for that run only, the second run asks the configured URL (nothing "
           "verified who answered, so nothing is stored)",
-          r.rc == 0 and [x["path"] for x in r.reqs] == ["/Microsoft-Server-ActiveSync"],
+          r.rc == 0 and [x["path"] for x in r.reqs] == ["/Microsoft-Server-ActiveSync"] * 2,
           repr(r) + str([x["path"] for x in r.reqs]))
     # A loop: every answer is 451 back to the same place.
     d2 = Device(s, "redirloop")
@@ -564,12 +572,11 @@ def s07_cut(s):
     # Kept-alive connection closed by the server under the next request (sogod does this): the
     # request is sent again, once, on a new connection.
     d3 = Device(s, "keepalive")
-    r = d3.run([options(), dict(prov1("1111"), drop=True), prov1("1111"), prov2("2222"), settings_step(),
-                fs("1", adds=F3)])
+    r = d3.run([options(), dict(prov1("1111"), drop=True), prov1("1111"), prov2("2222"), fs("1", adds=F3)])
     check("keep-alive dropped: exit 0 (rc %s)" % r.rc, r.rc == 0, repr(r))
     check_script("keep-alive dropped", r)
     q = r.reqs
-    if check("keep-alive dropped: six requests", len(q) == 6, repr(r)):
+    if check("keep-alive dropped: five requests", len(q) == 5, repr(r)):
         check("keep-alive dropped: the Provision went on the kept connection, then on a new one",
               q[1]["conn"] == q[0]["conn"] and q[2]["conn"] != q[1]["conn"] and q[2]["conn_first"], repr(r))
         check("keep-alive dropped: the same request was sent again", q[1]["body_hex"] == q[2]["body_hex"])
@@ -664,14 +671,14 @@ def s11_remote_wipe(s):
 
 def s12_versions(s):
     d = Device(s, "ver161")
-    r = d.run([options("2.5,12.0", "14.0,14.1,16.0,16.1"), prov1("1"), prov2("2"), settings_step(), fs("1", adds=F3)])
+    r = d.run([options("2.5,12.0", "14.0,14.1,16.0,16.1"), prov1("1"), prov2("2"), fs("1", adds=F3)])
     check("two MS-ASProtocolVersions headers: exit 0 (rc %s)" % r.rc, r.rc == 0, repr(r))
     check_script("two version headers", r)
     versions = [header(x, "MS-ASProtocolVersion") for x in r.reqs[1:]]
     check("two MS-ASProtocolVersions headers: 16.1 used on every request after OPTIONS",
           versions and all(v == "16.1" for v in versions), str(versions))
     d = Device(s, "ver141")
-    r = d.run([options("2.5,12.0,12.1,14.0,14.1"), prov1("1"), prov2("2"), settings_step(), fs("1")])
+    r = d.run([options("2.5,12.0,12.1,14.0,14.1"), prov1("1"), prov2("2"), fs("1")])
     check("SOGo's list (up to 14.1): 14.1 used", r.rc == 0 and header(r.reqs[-1], "MS-ASProtocolVersion") == "14.1",
           repr(r))
     d = Device(s, "ver25")
@@ -687,14 +694,14 @@ def s12_versions(s):
 def s13_connections(s):
     d = Device(s, "keep")
     r = d.run(HANDSHAKE + [fs("1", adds=F3)], trace=True)
-    check("keep-alive: exit 0 and all five requests on one connection",
-          r.rc == 0 and len({x["conn"] for x in r.reqs}) == 1 and len(r.reqs) == 5, repr(r))
+    check("keep-alive: exit 0 and all four requests on one connection",
+          r.rc == 0 and len({x["conn"] for x in r.reqs}) == 1 and len(r.reqs) == 4, repr(r))
     check("the trace shows the stand-in's Server header",
           "< Server: easagent test stand-in, not a real EAS server" in r.err)
     d = Device(s, "close")
     r = d.run([dict(st, connection="close") for st in HANDSHAKE + [fs("1", adds=F3)]])
     check("Connection: close: exit 0 and a new connection for each request",
-          r.rc == 0 and len({x["conn"] for x in r.reqs}) == 5, repr(r))
+          r.rc == 0 and len({x["conn"] for x in r.reqs}) == 4, repr(r))
     d = Device(s, "kaheader")
     r = d.run([dict(st, connection="keep-alive") for st in HANDSHAKE + [fs("1", adds=F3)]])
     check("Connection: keep-alive: exit 0 on one connection",
@@ -704,7 +711,7 @@ def s13_connections(s):
     d = Device(s, "http10")
     r = d.run([dict(st, http_version="HTTP/1.0") for st in HANDSHAKE + [fs("1", adds=F3)]])
     check("HTTP/1.0 answers without keep-alive: exit 0 and a new connection for each request",
-          r.rc == 0 and len({x["conn"] for x in r.reqs}) == 5, repr(r) + str([x["conn"] for x in r.reqs]))
+          r.rc == 0 and len({x["conn"] for x in r.reqs}) == 4, repr(r) + str([x["conn"] for x in r.reqs]))
     d = Device(s, "interim")
     r = d.run([dict(st, interim=[100]) for st in HANDSHAKE + [fs("1", adds=F3)]])
     check("100 Continue before each answer: ignored, exit 0", r.rc == 0 and r.folders() == as_set(F3), repr(r))
@@ -959,7 +966,7 @@ def sync_steps(coll, adds):
 def s18_directory(s):
     # Find at 16.1, where the server lists it.
     d = Device(s, "find161")
-    r = d.run([options_161(), prov1("1"), prov2("2"), settings_step(), fs("1", adds=F3)])
+    r = d.run([options_161(), prov1("1"), prov2("2"), fs("1", adds=F3)])
     check("16.1 device primed (rc %s)" % r.rc, r.rc == 0, repr(r))
     state_before = open(d.state, "rb").read()
     r = d.run([options_161(), {"expect": {"cmd": "Find"}, "xml": find_xml(2)}], "Pers", command="search")
@@ -1065,7 +1072,7 @@ def s18_directory(s):
     # Fetch: a body larger than the budget.
     d = Device(s, "fetch", extra={"classes": ["calendar"]})
     r = d.run(HANDSHAKE + [fs("1", adds=F3)])
-    r = d.run([fs("1")] + sync_steps("vevent%2Fpersonal", [("ev1", "Review")]), command="sync")
+    r = d.run([settings_step(), fs("1")] + sync_steps("vevent%2Fpersonal", [("ev1", "Review")]), command="sync")
     check("fetch: one event synced (rc %s)" % r.rc, r.rc == 0, repr(r) + r.err)
     big = ("Gr\u00f6\u00dfe " * 20000)
     # 8 bytes per "Größe ": byte 1003 is the first of an "ö", so 1002 bytes are whole characters.
@@ -1107,10 +1114,12 @@ def s23_anchor_mailbox(s):
     Online's consumer mailboxes need it); without it, no cookie."""
     d = Device(s, "anchor", extra={"anchor_mailbox": True, "address": "standin@outlook.test"})
     r = d.run(HANDSHAKE + [fs("1", adds=F3)])
-    cookies = [header(x, "Cookie") for x in r.reqs]
-    check("anchor_mailbox: exit 0 (rc %s)" % r.rc, r.rc == 0, repr(r))
-    check("anchor_mailbox: every request, OPTIONS and Settings included, carries the cookie",
-          len(cookies) == 5 and all(c == "DefaultAnchorMailbox=standin@outlook.test" for c in cookies), str(cookies))
+    r2 = d.run([settings_step(), fs("1")])
+    cookies = [header(x, "Cookie") for x in r.reqs + r2.reqs]
+    check("anchor_mailbox: exit 0 (rc %s, %s)" % (r.rc, r2.rc), r.rc == 0 and r2.rc == 0, repr(r) + repr(r2))
+    check("anchor_mailbox: every request, OPTIONS and Settings (the second run's) included, carries the cookie",
+          cmds(r2.reqs) == ["Settings", "FolderSync"] and len(cookies) == 6
+          and all(c == "DefaultAnchorMailbox=standin@outlook.test" for c in cookies), str(cookies))
     # device_os and friendly_name reach the DeviceInformation of Provision (at 14.1).
     d = Device(s, "devinfo", extra={"device_os": "Linux 6.1 (test)", "friendly_name": "Room 4.12 display"})
     r = d.run(HANDSHAKE + [fs("1", adds=F3)])
@@ -1155,7 +1164,8 @@ def calsynced(s, name, **kw):
     extra.update(kw.pop("extra", {}))
     d = Device(s, name, extra=extra, **kw)
     r = d.run(HANDSHAKE + [fs("1", adds=F3)])
-    r2 = d.run([fs("1"), sync_step("1"), estimate_step(), sync_step("2", items=[("ev1", "Stand-up")])], command="sync")
+    r2 = d.run([settings_step(), fs("1"), sync_step("1"), estimate_step(), sync_step("2", items=[("ev1", "Stand-up")])],
+               command="sync")
     check("%s: primed and synced (rc %s, %s)" % (name, r.rc, r2.rc), r.rc == 0 and r2.rc == 0, repr(r) + repr(r2))
     return d
 
@@ -1224,8 +1234,12 @@ def s30_eas161(s):
              "address": "standin@outlook.test"}
     d = Device(s, "settings", extra=extra)
     r = d.run(HANDSHAKE + [fs("1", adds=F3)])
-    check("Settings: sent after the two Provisions, before FolderSync (rc %s)" % r.rc,
-          r.rc == 0 and cmds(r.reqs) == ["OPTIONS", "Provision", "Provision", "Settings", "FolderSync"], repr(r))
+    check("Settings: not in front of the first sync (rc %s)" % r.rc,
+          r.rc == 0 and cmds(r.reqs) == ["OPTIONS", "Provision", "Provision", "FolderSync"], repr(r))
+    check("Settings: no primary address before it (status --json)", status_json(d).get("primary_address") is None)
+    r = d.run([settings_step(), fs("1")])
+    check("Settings: the next operation sends it first, before FolderSync (rc %s)" % r.rc,
+          r.rc == 0 and cmds(r.reqs) == ["Settings", "FolderSync"], repr(r))
     st = [x for x in r.reqs if cmd_of(x) == "Settings"]
     body = st[0].get("body_xml", "") if st else ""
     check("Settings: DeviceInformation Set with Model, FriendlyName, OS, OSLanguage, UserAgent as configured",
@@ -1246,7 +1260,8 @@ def s30_eas161(s):
                         ("HTTP 500", status_step(500, cmd="Settings")),
                         ("HTTP 403", status_step(403, cmd="Settings"))):
         d2 = Device(s, "setfail" + label.replace(" ", ""))
-        r = d2.run([options(), prov1("1"), prov2("2"), step, fs("1", adds=F3)])
+        r = d2.run([options(), prov1("1"), prov2("2"), fs("1", adds=F3)])
+        r = d2.run([step, fs("1")])
         check("Settings answered %s: the sync goes on, exit 0 (rc %s)" % (label, r.rc),
               r.rc == 0 and r.folders() == as_set(F3), repr(r))
         check_script("Settings answered %s" % label, r)
@@ -1254,8 +1269,9 @@ def s30_eas161(s):
     # OPTIONS again: after probe_interval_s (a day unless configured), a server offering only 16.1.
     d = Device(s, "reprobe", extra={"probe_interval_s": 5})
     r = d.run(HANDSHAKE + [fs("1", adds=F3)])
-    r = d.run([fs("1")])
-    check("re-probe: none within the interval (rc %s)" % r.rc, r.rc == 0 and cmds(r.reqs) == ["FolderSync"], repr(r))
+    r = d.run([settings_step(), fs("1")])
+    check("re-probe: none within the interval (rc %s)" % r.rc, r.rc == 0 and cmds(r.reqs) == ["Settings", "FolderSync"],
+          repr(r))
     time.sleep(5.2)
     r = d.run([options("16.1"), fs("1")])
     check("re-probe: OPTIONS first once the interval is over (rc %s)" % r.rc,
@@ -1315,8 +1331,8 @@ def s30_eas161(s):
     # 12.1: GetItemEstimate in the form 12.1 takes (asked only for a progress line on a terminal: stderr
     # on a pseudo-terminal here).
     d = Device(s, "est121", extra={"classes": ["calendar"]})
-    r = d.run([options("2.5,12.0,12.1"), prov1("1"), prov2("2"), settings_step(), fs("1", adds=F3)])
-    rc, reqs = run_on_tty(d, [fs("1"), sync_step("1"), estimate_step(), sync_step("2")], "sync")
+    r = d.run([options("2.5,12.0,12.1"), prov1("1"), prov2("2"), fs("1", adds=F3)])
+    rc, reqs = run_on_tty(d, [settings_step(), fs("1"), sync_step("1"), estimate_step(), sync_step("2")], "sync")
     est = [x for x in reqs if cmd_of(x) == "GetItemEstimate"]
     body = est[0].get("body_xml", "") if est else ""
     check("12.1: GetItemEstimate with Class, FilterType in the Collection, no Options (rc %s)" % rc,
@@ -1507,9 +1523,10 @@ def s29_hostile_tls(s_unused):
         r = d.run(HANDSHAKE + [status_step(451, headers=moved("/moved")), dict(fs("1", adds=F3), expect={"path": "/moved"})])
         check("451 within the host, answered 200 over TLS: exit 0, logged (rc %s)" % r.rc,
               r.rc == 0 and "moved the account to eas.test" in r.err, repr(r))
-        r = d.run([dict(fs("2"), expect={"path": "/moved"})])
+        r = d.run([dict(settings_step(), expect={"cmd": "Settings", "path": "/moved"}),
+                   dict(fs("2"), expect={"path": "/moved"})])
         check("the confirmed redirect is stored: the next run goes to /moved",
-              r.rc == 0 and [q["path"] for q in r.reqs] == ["/moved"], repr(r))
+              r.rc == 0 and [q["path"] for q in r.reqs] == ["/moved"] * 2, repr(r))
         r = d.run([dict(fs("2"), drop=True)])
         check("the stored redirect's server fails: exit 2 (rc %s)" % r.rc, r.rc == EXIT_NETWORK, repr(r))
         r = d.run([fs("2")])
@@ -1539,10 +1556,10 @@ def s29_hostile_tls(s_unused):
         check("plain-http account moved to https and answered there: exit 0 (rc %s)" % r.rc,
               r.rc == 0 and [q["path"] for q in s.requests()] == ["/tls"], repr(r) + r.err[-300:])
         d = Device(plain, "plainthentls", extra={"redirect_hosts": ["eas.test"], "ca_file": "/nonexistent/ca.pem"})
-        r = d.run([fs("2")])
+        r = d.run([settings_step(), fs("2")])
         no_crash("stored https redirect, no TLS in this run", r)
         check("stored https redirect, no TLS in this run: falls back to the configured http URL (rc %s)" % r.rc,
-              r.rc == 0 and [q["path"] for q in r.reqs] == [configured], repr(r) + r.err[-300:])
+              r.rc == 0 and [q["path"] for q in r.reqs] == [configured] * 2, repr(r) + r.err[-300:])
         # Defect 7: an IP literal is not sent as SNI nor matched; tls_server_name gives the name.
         d = tls_device("tlsip", host="127.0.0.1")
         r = d.run(HANDSHAKE + [fs("1", adds=F3)])

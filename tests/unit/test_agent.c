@@ -2590,20 +2590,30 @@ TEST(agent_settings_follows_provisioning_once_per_device_information)
     CHECK(rig_flash() == 0);
     add_response(&R.conn, 200, OPTIONS_WITH_SETTINGS, NULL);
     add_response(&R.conn, 200, NULL, PROVISION_NO_KEY);
-    add_response(&R.conn, 200, NULL, SETTINGS_OK);
     add_response(&R.conn, 200, NULL, FOLDERSYNC_K1);
     CHECK_OK(rig_agent());
     eas_err e0 = rig_run(EAS_OP_FOLDER_SYNC);
     CHECK_MSG(e0 == EAS_OK, "%s: %s\n%s", eas_err_name(e0), core_log, R.conn.requests);
-    const char *prov = strstr(R.conn.requests, "Cmd=Provision"), *set = strstr(R.conn.requests, "Cmd=Settings"),
-               *fs = strstr(R.conn.requests, "Cmd=FolderSync");
-    CHECK_MSG(prov && set && fs && prov < set && set < fs, "%s", R.conn.requests);
+    /* The first sync of the folders: no Settings in front of it (Provision carried DeviceInformation). */
+    CHECK_MSG(strstr(R.conn.requests, "Cmd=Settings") == NULL, "%s", R.conn.requests);
+    CHECK(request_of("Provision", req, sizeof req) && strstr(req, "Phone X"));
+    char addr[EAS_DISCOVER_ADDRESS_MAX];
+    CHECK_OK(eas_agent_primary_address(&R.agent, addr, sizeof addr));
+    CHECK_STR(addr, ""); /* not asked yet */
+    /* The next operation says what the device is, first. */
+    new_script();
+    add_response(&R.conn, 200, NULL, SETTINGS_OK);
+    add_response(&R.conn, 200, NULL, foldersync_no_changes("K1b"));
+    CHECK_OK(rig_agent());
+    e0 = rig_run(EAS_OP_FOLDER_SYNC);
+    CHECK_MSG(e0 == EAS_OK, "%s: %s\n%s", eas_err_name(e0), core_log, R.conn.requests);
+    const char *set = strstr(R.conn.requests, "Cmd=Settings"), *fs = strstr(R.conn.requests, "Cmd=FolderSync");
+    CHECK_MSG(set && fs && set < fs && strstr(R.conn.requests, "Cmd=Provision") == NULL, "%s", R.conn.requests);
     CHECK(request_of("Settings", req, sizeof req) != NULL);
     /* DeviceInformation as configured, OSLanguage by default, and the UserInformation Get */
     CHECK_MSG(strstr(req, "Phone X") && strstr(req, "Room 4.12") && strstr(req, "RTOS 1.0") && strstr(req, "English") &&
                   strstr(req, "easagent/test"),
               "%s", req);
-    char addr[EAS_DISCOVER_ADDRESS_MAX];
     CHECK_OK(eas_agent_primary_address(&R.agent, addr, sizeof addr));
     CHECK_STR(addr, "alice@example.test"); /* the primary one, not the first SMTPAddress */
     CHECK_EQ(eas_agent_folder_count(&R.agent), 3);
@@ -2654,6 +2664,76 @@ TEST(agent_settings_follows_provisioning_once_per_device_information)
     CHECK_OK(eas_agent_primary_address(&R.agent, addr, sizeof addr));
     CHECK_STR(addr, "bob@example.test");
     CHECK_MSG(strstr(core_log, "Settings") == NULL, "%s", core_log); /* nothing to warn about */
+}
+
+/* The number of requests of the given command (Cmd=X, or OPTIONS) in the log. */
+static int requests_of(const char *cmd)
+{
+    char needle[48];
+    int n = 0;
+    snprintf(needle, sizeof needle, strcmp(cmd, "OPTIONS") ? "Cmd=%s&" : "%s /", cmd);
+    for (const char *p = R.conn.requests; (p = strstr(p, needle)) != NULL; p++) n++;
+    return n;
+}
+
+TEST(agent_provisions_up_front_only_where_the_server_lists_provision)
+{
+    /* SOGo's shape: commands listed, Provision not among them. The first sync is OPTIONS, FolderSync,
+     * the SyncKey-0 Sync, then the windows: ceil(n / window) + 3 round trips. */
+    rig_init();
+    R.cfg.sync_classes = EAS_SYNC_CLASS(EAS_CLASS_CALENDAR);
+    CHECK(rig_flash() == 0);
+    add_response(&R.conn, 200, "MS-ASProtocolVersions: 14.1\r\nMS-ASProtocolCommands: Sync,FolderSync,Settings,Ping\r\n", NULL);
+    add_response(&R.conn, 200, NULL, FOLDERSYNC_K1);
+    add_response(&R.conn, 200, NULL, SYNC_INIT);
+    add_response(&R.conn, 200, NULL, sync_resp(0, "S2", 1, NULL, 0));
+    CHECK_OK(rig_agent());
+    eas_err e = rig_run(EAS_OP_SYNC);
+    CHECK_MSG(e == EAS_OK, "%s: %s\n%s", eas_err_name(e), core_log, R.conn.requests);
+    CHECK_EQ(requests_of("OPTIONS"), 1);
+    CHECK_EQ(requests_of("Provision"), 0);
+    CHECK_EQ(requests_of("Settings"), 0);
+    CHECK_EQ(requests_of("FolderSync"), 1);
+    CHECK_EQ(requests_of("Sync"), 2); /* the SyncKey-0 one and one window */
+    CHECK(strstr(R.conn.requests, "X-MS-PolicyKey") == NULL); /* none to send */
+    /* Such a server asking for a policy after all: 449, then both phases, then the same request. */
+    new_script();
+    add_response(&R.conn, 200, NULL, SETTINGS_OK);
+    add_response(&R.conn, 449, NULL, NULL);
+    add_response(&R.conn, 200, NULL,
+                 "<Provision xmlns=\"Provision:\"><Status>1</Status><Policies><Policy><PolicyType>MS-EAS-Provisioning-WBXML"
+                 "</PolicyType><Status>1</Status><PolicyKey>1111</PolicyKey><Data><EASProvisionDoc><DevicePasswordEnabled>0"
+                 "</DevicePasswordEnabled></EASProvisionDoc></Data></Policy></Policies></Provision>");
+    add_response(&R.conn, 200, NULL,
+                 "<Provision xmlns=\"Provision:\"><Status>1</Status><Policies><Policy><PolicyType>MS-EAS-Provisioning-WBXML"
+                 "</PolicyType><Status>1</Status><PolicyKey>2222</PolicyKey></Policy></Policies></Provision>");
+    add_response(&R.conn, 200, NULL, foldersync_no_changes("K2"));
+    CHECK_OK(rig_agent());
+    e = rig_run(EAS_OP_FOLDER_SYNC);
+    CHECK_MSG(e == EAS_OK, "%s: %s\n%s", eas_err_name(e), core_log, R.conn.requests);
+    CHECK_EQ(requests_of("Settings"), 1); /* the operation after the first sync says what the device is */
+    CHECK_EQ(requests_of("Provision"), 2);
+    CHECK_EQ(requests_of("FolderSync"), 2);
+    CHECK_STR(R.agent.policy_key, "2222");
+    CHECK(strstr(strstr(R.conn.requests, "X-MS-PolicyKey: 2222"), "Cmd=FolderSync") == NULL);
+    /* Provisioned now: the key goes on every request, and no Provision comes up front again. */
+    new_script();
+    add_response(&R.conn, 200, NULL, foldersync_no_changes("K3"));
+    CHECK_OK(rig_agent());
+    CHECK_OK(rig_run(EAS_OP_FOLDER_SYNC));
+    CHECK_EQ(requests_of("Provision"), 0);
+    CHECK(strstr(R.conn.requests, "X-MS-PolicyKey: 2222") != NULL);
+    /* A server that lists Provision (Exchange, Horde) is provisioned before anything else. */
+    rig_init();
+    R.cfg.sync_classes = EAS_SYNC_CLASS(EAS_CLASS_CALENDAR);
+    CHECK(rig_flash() == 0);
+    add_response(&R.conn, 200, OPTIONS_WITH_SETTINGS, NULL);
+    add_response(&R.conn, 200, NULL, PROVISION_NO_KEY);
+    add_response(&R.conn, 200, NULL, FOLDERSYNC_K1);
+    CHECK_OK(rig_agent());
+    CHECK_OK(rig_run(EAS_OP_FOLDER_SYNC));
+    const char *prov = strstr(R.conn.requests, "Cmd=Provision"), *fs = strstr(R.conn.requests, "Cmd=FolderSync");
+    CHECK_MSG(prov && fs && prov < fs, "%s", R.conn.requests);
 }
 
 TEST(agent_settings_and_ping_only_where_the_server_lists_them)

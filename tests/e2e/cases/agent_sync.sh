@@ -39,14 +39,22 @@ carddav_put "$U" c1.vcf "$(printf 'BEGIN:VCARD\r\nVERSION:3.0\r\nUID:c1\r\nFN:Ca
 
 # 1. First sync: everything arrives.
 config a
-agent a sync --json > "$T/sync1.json" 2> "$T/sync1.err"; rc=$?
+agent a --trace sync --json > "$T/sync1.json" 2> "$T/sync1.err"; rc=$?
 check "first sync exits 0 (got $rc)" [ $rc = 0 ]
-check "progress was shown on stderr" grep -q '^sync Calendar' "$T/sync1.err"
-# Settings went once provisioned (SOGo lists it): its UserInformation answer gives bob's primary address.
+# (With --trace the progress lines come between the trace's, where an item was decoded.)
+check "progress was shown on stderr" grep -q 'sync Calendar Personal Calendar: [0-9]' "$T/sync1.err"
+# SOGo lists no Provision in its OPTIONS answer: none is sent. Settings (which SOGo lists) waits for the
+# operation after the first sync.
+check "first sync: OPTIONS, then FolderSync, no Provision, no Settings" python3 - "$T/sync1.err" <<'PY'
+import re, sys
+cmds = re.findall(r"^> (?:OPTIONS |POST \S*Cmd=(\w+))", open(sys.argv[1], errors="replace").read(), re.M)
+cmds = [c or "OPTIONS" for c in cmds]
+assert cmds[:2] == ["OPTIONS", "FolderSync"] and "Provision" not in cmds and "Settings" not in cmds, cmds
+PY
 agent a status --json > "$T/status1.json"
-check "Settings: SOGo's UserInformation gave the primary address" python3 -c \
-    'import json,sys; s=json.load(open(sys.argv[1])); assert s["primary_address"]==sys.argv[2], s.get("primary_address")' \
-    "$T/status1.json" "$U@example.test"
+check "no primary address before Settings went" python3 -c \
+    'import json,sys; s=json.load(open(sys.argv[1])); assert s["primary_address"] is None, s.get("primary_address")' \
+    "$T/status1.json"
 agent a events --json > "$T/events1.json"
 check "three events stored with subject, times and location" python3 - "$T/events1.json" <<'PY'
 import json, sys
@@ -108,8 +116,18 @@ sleep 1.5
 # 2. A change and a deletion through CalDAV arrive with the next sync.
 caldav_put_event "$U" e2.ics "$(ics e2 'Planning (moved)' 20261202T140000Z 20261202T150000Z)" >/dev/null
 caldav_delete "$U" e3.ics >/dev/null
-agent a sync --json > "$T/sync2.json" 2>/dev/null; rc=$?
+agent a --trace sync --json > "$T/sync2.json" 2> "$T/sync2.err"; rc=$?
 check "second sync exits 0" [ $rc = 0 ]
+check "second sync: Settings first, once" python3 - "$T/sync2.err" <<'PY'
+import re, sys
+cmds = re.findall(r"^> POST \S*Cmd=(\w+)", open(sys.argv[1], errors="replace").read(), re.M)
+assert cmds[:2] == ["Settings", "FolderSync"] and cmds.count("Settings") == 1, cmds
+PY
+# Its UserInformation answer gives bob's primary address.
+agent a status --json > "$T/status2.json"
+check "Settings: SOGo's UserInformation gave the primary address" python3 -c \
+    'import json,sys; s=json.load(open(sys.argv[1])); assert s["primary_address"]==sys.argv[2], s.get("primary_address")' \
+    "$T/status2.json" "$U@example.test"
 check "second sync reports 1 changed and 1 deleted calendar item" python3 - "$T/sync2.json" <<'PY'
 import json, sys
 s = [x for x in json.load(open(sys.argv[1])) if x["folder"] == "vevent%2Fpersonal"][0]

@@ -161,9 +161,9 @@ import sys; from eastrace import parse, val
 ex = parse(sys.argv[1])
 final = val([e for e in ex if e["cmd"] == "Provision"][-1]["resp"], "PolicyKey")
 after = ex[[i for i, e in enumerate(ex) if e["cmd"] == "Provision"][-1] + 1:]
-# Settings goes once provisioned (Horde lists it), then FolderSync.
-assert [e["cmd"] for e in after[:2]] == ["Settings", "FolderSync"] and any(e["cmd"] == "Sync" for e in after), \
-    [e["cmd"] for e in after]
+# FolderSync right after the Provisions: Settings (Horde lists it) waits for the operation after this first sync.
+assert [e["cmd"] for e in after[:1]] == ["FolderSync"] and any(e["cmd"] == "Sync" for e in after) \
+    and not [e for e in after if e["cmd"] == "Settings"], [e["cmd"] for e in after]
 wrong = [(e["cmd"], e["req_h"].get("x-ms-policykey"), e["status"]) for e in after
          if e["req_h"].get("x-ms-policykey") != final or e["status"] != 200]
 assert not wrong, (final, wrong)
@@ -182,15 +182,6 @@ for c in answered:
     assert re.search(r"<SyncKey>[^<0][^<]*</SyncKey>", c) and "<Status>1</Status>" in c, c
 later = [e["req"][:200] for e in syncs[1:] if "<SyncKey>0</SyncKey>" in re.sub(r"\s+", "", e["req"])]
 assert not later, later
-PY
-check "Horde answers Settings: Status 1, DeviceInformation Status 1, UserInformation Status 1" trace_py "$T/a-sync.trace" <<'PY'
-import re, sys; from eastrace import parse
-st = [e for e in parse(sys.argv[1]) if e["cmd"] == "Settings"]
-assert len(st) == 1 and st[0]["status"] == 200, [e["cmd"] for e in parse(sys.argv[1])]
-r = re.sub(r"\s+", "", st[0]["resp"])
-assert r.startswith("<Settingsxmlns=\"Settings:\"><Status>1</Status>"), r[:300]
-# (The test user has no address in Horde: its UserInformation names the identity, no EmailAddresses.)
-assert "<DeviceInformation><Status>1</Status></DeviceInformation>" in r and "<UserInformation><Status>1</Status>" in r, r[:600]
 PY
 check "the Calendar got one item (the series)" python3 -c '
 import json, sys
@@ -213,6 +204,18 @@ ex = parse(sys.argv[1]); key = sys.argv[2]
 posts = [e for e in ex if e["cmd"] != "OPTIONS"]
 assert posts and not [e for e in posts if e["cmd"] == "Provision"], [e["cmd"] for e in posts]
 assert all(e["req_h"].get("x-ms-policykey") == key and e["status"] == 200 for e in posts), [(e["cmd"], e["req_h"].get("x-ms-policykey"), e["status"]) for e in posts]
+PY
+
+check "the next run sends Settings first, and Horde answers it: Status 1, DeviceInformation Status 1, UserInformation Status 1" trace_py "$T/a-folders.trace" <<'PY'
+import re, sys; from eastrace import parse
+ex = [e for e in parse(sys.argv[1]) if e["cmd"] != "OPTIONS"]
+assert [e["cmd"] for e in ex[:2]] == ["Settings", "FolderSync"], [e["cmd"] for e in ex]
+st = [e for e in ex if e["cmd"] == "Settings"]
+assert len(st) == 1 and st[0]["status"] == 200, [e["cmd"] for e in parse(sys.argv[1])]
+r = re.sub(r"\s+", "", st[0]["resp"])
+assert r.startswith("<Settingsxmlns=\"Settings:\"><Status>1</Status>"), r[:300]
+# (The test user has no address in Horde: its UserInformation names the identity, no EmailAddresses.)
+assert "<DeviceInformation><Status>1</Status></DeviceInformation>" in r and "<UserInformation><Status>1</Status>" in r, r[:600]
 PY
 
 # ---- 4. The server voids the key (Horde's action when policies change): the next FolderSync gets
