@@ -140,7 +140,7 @@ def settings_xml(status=1, address="standin@example.test"):
 
 
 def settings_step(**kw):
-    """The answer to the Settings the agent sends once provisioned, where OPTIONS lists Settings."""
+    """The answer to the Settings the agent sends from the operation after the first sync, where OPTIONS lists Settings."""
     step = {"expect": {"method": "POST", "cmd": "Settings"}, "xml": settings_xml()}
     step.update(kw)
     return step
@@ -1224,7 +1224,7 @@ def status_json(d):
 
 
 def s30_eas161(s):
-    """EAS 16.1 and Exchange's own behaviour: Settings once provisioned (what it carries; an error answer
+    """EAS 16.1 and Exchange's own behaviour: Settings from the operation after the first sync (what it carries; an error answer
     does not stop the sync), OPTIONS asked again after probe_interval_s (a day unless configured) and
     after a 403, moving a 14.1 state to 16.1; commands the server does not list are not sent (no
     Settings, GetItemEstimate or Ping: push becomes a timed sync); Sync status 5 again and again; the
