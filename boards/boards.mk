@@ -2,6 +2,8 @@
 #   make fw BOARD=mps2-an385 [ACCOUNT=path.json]   build/BOARD/easagent.elf (and .bin, .map)
 #        [FW_TEST_BOOTS=N FW_PING_ROUNDS=N FW_PING_SECONDS=N]  emulation tests: override the account's keys
 #        [FW_BENCH=1]                            the bench build (boards/common/fw_bench.h), into build/BOARD-bench/
+#        [FW_VARIANT=NAME FW_EXTRA_DEFS='-D...']   a variant with more defines (mbedTLS's too), into build/BOARD[-bench]-NAME/
+#                                                (tests/bench/fw_tls_options.sh: the TLS options' trade-offs)
 #   make fw-size BOARD=...                          flash and RAM per component, from the map file
 #   make size                                       also every board in BOARDS (after the core's table)
 #   make size-tables                                README's and docs/EMBEDDED.md's size tables from make size
@@ -16,7 +18,14 @@ BOARD    ?= mps2-an385
 BOARDS   := mps2-an385 lm3s6965evb
 ACCOUNT  ?= boards/common/account.example.json
 FW_BENCH ?=
-FW_DIR   := $(BUILD)/$(BOARD)$(if $(filter 1,$(FW_BENCH)),-bench)
+FW_VARIANT ?=
+FW_EXTRA_DEFS ?=
+FW_DIR   := $(BUILD)/$(BOARD)$(if $(filter 1,$(FW_BENCH)),-bench)$(if $(FW_VARIANT),-$(FW_VARIANT))
+ifneq ($(strip $(FW_EXTRA_DEFS)),)
+ifeq ($(FW_VARIANT),)
+$(error FW_EXTRA_DEFS needs FW_VARIANT: objects built with other defines need their own directory)
+endif
+endif
 FW_ELF   := $(FW_DIR)/easagent.elf
 FW_PKGS  := gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm dpkg-dev xz-utils python3
 FW_TEST_BOOTS ?=
@@ -32,10 +41,10 @@ LWIP_DIR   := $(BUILD)/src/lwip
 MBEDTLS_DIR:= $(BUILD)/src/mbedtls
 
 FW_INC   := -Icore/include -Iplatform -Iport/lwip -Iport/lwip/include -Iboards/common -Iboards/$(BOARD) \
-            -I$(FW_DIR)/gen -I$(LWIP_DIR)/src/include -I$(MBEDTLS_DIR)/include
+            -I$(FW_DIR)/gen -I$(LWIP_DIR)/src/include -I$(MBEDTLS_DIR)/include -I$(MBEDTLS_DIR)/3rdparty/everest/include
 FW_DEFS  := -DEAS_CONFIG_FILE='"eas_board_config.h"' -DMBEDTLS_CONFIG_FILE='"mbedtls_config_target.h"' \
             $(BOARD_DEFS)
-FW_DEFS  += $(if $(filter 1,$(FW_BENCH)),-DFW_BENCH=1)
+FW_DEFS  += $(if $(filter 1,$(FW_BENCH)),-DFW_BENCH=1) $(FW_EXTRA_DEFS)
 FW_BASE  := -std=c11 -Os -g $(BOARD_CPU) -ffunction-sections -fdata-sections -fno-common \
             -fno-unwind-tables -fno-asynchronous-unwind-tables
 # Our code: the project's warnings, as errors. lwIP and mbedTLS: their code, not ours to fix.
@@ -81,7 +90,12 @@ endif
 
 FW_OWN_OBJS  := $(patsubst %.c,$(FW_DIR)/obj/%.o,$(FW_OWN_SRCS)) $(FW_DIR)/obj/gen/account.o $(FW_CJSON_OBJ)
 FW_LWIP_OBJS := $(patsubst $(LWIP_DIR)/src/%.c,$(FW_DIR)/obj/lwip/%.o,$(LWIP_SRCS))
-FW_TLS_OBJS  := $(patsubst $(MBEDTLS_DIR)/library/%.c,$(FW_DIR)/obj/mbedtls/%.o,$(MBEDTLS_SRCS))
+# Everest's X25519 (HACL*, in mbedTLS's source package): compiled always, empty unless a board's
+# board_mbedtls_config.h sets EAS_TLS_X25519_EVEREST 1 (docs/EMBEDDED.md "The TLS options").
+EVEREST_DIR  := $(MBEDTLS_DIR)/3rdparty/everest
+EVEREST_SRCS := $(addprefix $(EVEREST_DIR)/library/, everest.c x25519.c Hacl_Curve25519_joined.c)
+FW_TLS_OBJS  := $(patsubst $(MBEDTLS_DIR)/library/%.c,$(FW_DIR)/obj/mbedtls/%.o,$(MBEDTLS_SRCS)) \
+                $(patsubst $(EVEREST_DIR)/library/%.c,$(FW_DIR)/obj/everest/%.o,$(EVEREST_SRCS))
 FW_CORE_OBJS := $(patsubst %.c,$(FW_DIR)/obj/%.o,$(CORE_SRCS))
 
 .PHONY: fw fw-deps fw-build fw-size size-boards size-tables qemu-test fw-riscv FORCE
@@ -128,6 +142,10 @@ $(FW_DIR)/obj/lwip/%.o: $(LWIP_DIR)/src/%.c
 $(FW_DIR)/obj/mbedtls/%.o: $(MBEDTLS_DIR)/library/%.c
 	@mkdir -p $(dir $@)
 	@$(FW_CC) $(FW_EXT_CFLAGS) -MMD -MP -c $< -o $@
+$(FW_DIR)/obj/everest/%.o: $(EVEREST_DIR)/library/%.c
+	@mkdir -p $(dir $@)
+	@$(FW_CC) $(FW_EXT_CFLAGS) -I$(EVEREST_DIR)/include/everest -I$(EVEREST_DIR)/include/everest/kremlib \
+	    -I$(MBEDTLS_DIR)/library -MMD -MP -c $< -o $@
 $(FW_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FW_CC) $(FW_CFLAGS) -MMD -MP -c $< -o $@

@@ -17,6 +17,10 @@
 #ifndef EAS_MBEDTLS_CONFIG_TARGET_H
 #define EAS_MBEDTLS_CONFIG_TARGET_H
 
+/* The board's choices (boards/NAME/board_mbedtls_config.h): what it defines here wins over the defaults
+ * below that are guarded by #ifndef. */
+#include "board_mbedtls_config.h"
+
 /* ---- system ---- */
 #define MBEDTLS_HAVE_ASM
 #define MBEDTLS_HAVE_TIME
@@ -98,8 +102,25 @@ void eas_mbedtls_exit(int status);
 #define MBEDTLS_ECP_DP_SECP384R1_ENABLED
 #define MBEDTLS_ECP_DP_CURVE25519_ENABLED
 #define MBEDTLS_ECP_NIST_OPTIM
-#define MBEDTLS_ECP_WINDOW_SIZE 2        /* RAM over speed: small precomputation tables */
+/* The speed of the handshake's elliptic-curve arithmetic against the TLS arena it borrows: a board's
+ * board_mbedtls_config.h (read first, above) may choose otherwise, as board_lwipopts.h does for lwIP.
+ * The default keeps the arena's peak smallest: comb tables of 2^(w-1) points (w = 2: 2 points), made
+ * anew for each multiplication. docs/EMBEDDED.md "The TLS options" has what each setting costs and
+ * saves on both boards. */
+#ifndef MBEDTLS_ECP_WINDOW_SIZE
+#define MBEDTLS_ECP_WINDOW_SIZE 2
+#endif
+#ifndef MBEDTLS_ECP_FIXED_POINT_OPTIM
 #define MBEDTLS_ECP_FIXED_POINT_OPTIM 0
+#endif
+/* X25519 by Everest (HACL*'s verified code, mbedTLS's 3rdparty/everest, built by boards/boards.mk) instead
+ * of mbedTLS's generic Montgomery ladder: 1 to take it. */
+#ifndef EAS_TLS_X25519_EVEREST
+#define EAS_TLS_X25519_EVEREST 0
+#endif
+#if EAS_TLS_X25519_EVEREST
+#define MBEDTLS_ECDH_VARIANT_EVEREST_ENABLED
+#endif
 
 /* ---- symmetric, hashes, DRBG ---- */
 #define MBEDTLS_CIPHER_C

@@ -1,9 +1,11 @@
 /* The bench build's counters and instruction markers (see fw_bench.h). Only in `make fw FW_BENCH=1`. */
 #include "fw_bench.h"
 
+#include "board.h"
 #include "console.h"
 #include "eas/agent.h"
 #include "eas/store.h"
+#include "eas_lwip.h"
 #include "eas_board_config.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
@@ -211,6 +213,14 @@ void fw_bench_report(const char *tag, const char *what)
         field("handshakes", t->handshakes);
         field("resumed", t->resumptions);
     }
+    /* High-water marks so far: the TLS arena's and the stack's (as the exit's "mem:" line has them, for
+     * runs that end otherwise: tests/bench/fw_tls_options.sh). */
+    uint8_t *bottom, *top, *p;
+    board_stack_bounds(&bottom, &top);
+    for (p = bottom; p < top && *p == 0xa5; p++) {
+    }
+    field("tls_peak", (uint32_t)eas_mbedtls_heap_peak());
+    field("stack_peak", (uint32_t)(top - p));
     con_puts(" wear=");
     for (unsigned i = 0; i < BOARD_FLASH_SECTORS; i++) {
         if (i) con_puts(",");
