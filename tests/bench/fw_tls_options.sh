@@ -24,7 +24,7 @@
 # toolchain, QEMU or openssl cannot be had.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-T=build/bench/tls-options
+T=${FW_TLS_DIR:-build/bench/tls-options}
 rm -rf "$T"; mkdir -p "$T"
 skip() { echo "fw tls options: SKIPPED: $*"; exit 0; }
 
