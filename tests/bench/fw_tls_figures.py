@@ -98,7 +98,7 @@ for board in boards:
     print()
     print("| variant | P-256 chain, X25519 (1st / 2nd) | P-256 chain, ECDHE P-256 | P-384 chain, X25519 | "
           "RSA-2048 chain, X25519 | RSA-2048 chain, ECDHE P-256 | RSA-2048, small leaf, X25519 | "
-          "arena peak P-256 / P-384 / RSA / RSA small | stack peak | mbedTLS flash | RAM |")
+          "arena peak P-256 / P-384 / RSA / RSA small | stack peak | mbedTLS flash | RAM (bench image) |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     bs = res[base]["size"]
     for name, _defs, what in variants:
