@@ -163,6 +163,9 @@ static eas_err start_exchange(eas_agent *a, const eas_phase *p)
     a->failure.cmd = p->cmd;
     a->body_ok = 0;
     a->body_seen = 0;
+    /* Only the Sync window about to start marks itself in flight (its decoder_init sets this): a mark
+     * left by a window whose request never went out (no connection) is not this request's. */
+    a->mark_inflight = 0;
     if (p->decoder_init) p->decoder_init(a);
     eas_exchange_request r;
     memset(&r, 0, sizeof r);

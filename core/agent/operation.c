@@ -1059,7 +1059,6 @@ static eas_err on_sync_init(void *ctx, const char *collection_id, const char *sy
 static void init_sync_all(eas_agent *a)
 {
     uint64_t set = 0;
-    a->mark_inflight = 0; /* a first request: no window is in flight (a mark left by one never sent goes) */
     /* The same set the decision found: nothing between them changes a key. */
     if (sync_init_set(a, &set) != EAS_OK) set = 0;
     eas_sync_init_decoder_init(&a->dec.sync_init.d, slot_count(set), on_sync_init, a);

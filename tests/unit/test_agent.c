@@ -47,6 +47,7 @@ typedef struct {
     uint64_t answer_delay_ms; /* each answer comes this long after its request (fake clock) */
     uint64_t hold_until;
     int refuse;               /* the next this many connects fail (a server out of reach) */
+    int refuse_from;          /* > 0: every connect after this many that succeeded fails */
 } script;
 
 /* The bytes of response i. */
@@ -69,6 +70,7 @@ static eas_err s_connect(void *ctx, const char *host, uint16_t port)
         s->refuse--;
         return EAS_ERR_NET_CONNECT;
     }
+    if (s->refuse_from > 0 && s->connects >= s->refuse_from) return EAS_ERR_NET_CONNECT;
     s->open = 1;
     s->peer_closed = 0;
     s->connects++;
@@ -3271,4 +3273,29 @@ TEST(agent_first_sync_of_several_that_does_not_fit_goes_one_by_one)
     CHECK_OK(eas_agent_folder_state(&R.agent, id, &st));
     CHECK(!st.synced);
     rig_sectors = 16;
+}
+
+TEST(agent_window_that_never_went_out_marks_nothing_lost_later)
+{
+    /* The FolderSync answered, then the window's connection cannot be made: its request never left, so
+     * nothing is in flight. The next operation's requests (FolderSync first) mark no window either: the
+     * collection goes on from its key, not from 0. */
+    CHECK(synced_two() == 0);
+    new_script();
+    add_response(&R.conn, 200, "Connection: close\r\n", foldersync_no_changes("K1"));
+    R.conn.refuse_from = 1;
+    CHECK_OK(rig_agent());
+    CHECK_EQ(eas_err_kind_of(rig_run(EAS_OP_SYNC)), EAS_KIND_NETWORK);
+    eas_folder_state st;
+    CHECK_OK(eas_agent_folder_state(&R.agent, "cal", &st));
+    CHECK(st.synced && !st.lost_window);
+    new_script(); /* the same agent (no reboot): what it keeps in RAM is what matters */
+    add_response(&R.conn, 200, NULL, foldersync_no_changes("K1"));
+    add_response(&R.conn, 200, NULL, sync_resp(0, "S3", 1, NULL, 0));
+    eas_err e = rig_run(EAS_OP_SYNC);
+    CHECK_MSG(e == EAS_OK, "%s", eas_err_name(e));
+    CHECK_MSG(strstr(nth_request("Sync", 0), "S2") != NULL, "%s", nth_request("Sync", 0));
+    CHECK_EQ(items_now().n, 2);
+    CHECK_OK(eas_agent_folder_state(&R.agent, "cal", &st));
+    CHECK(st.synced && !st.lost_window);
 }
