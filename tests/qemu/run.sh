@@ -330,6 +330,14 @@ n_fs=$(grep -c "Cmd=FolderSync&User=$E2E_USER&DeviceId=qemumain$RUN&" "$log" || 
 # SOGo's OPTIONS lists no Provision: the firmware asks none up front (it would on a 449 or status 142).
 check "no Provision to a server that lists none, on either boot (Provision requests: $n_prov)" [ "$n_prov" = 0 ]
 check "one FolderSync per boot (FolderSync requests: $n_fs)" [ "$n_fs" = 2 ]
+# Boot 1's first sync of the seven meetings, in the server's order up to the first look-up: FolderSync,
+# the SyncKey-0 Sync and one window of 16, after the OPTIONS (logged without the device's id): ceil(7 /
+# 16) + 3 round trips. Settings waits for the next operation (boot 2's sync, here).
+first=$(grep "DeviceId=qemumain$RUN&" "$log" | sed -n 's/.*[?]Cmd=\([A-Za-z]*\)&.*/\1/p' | \
+    awk '/ResolveRecipients|Search|Ping/ {exit} {printf "%s%s", sep, $0; sep = " "}')
+n_settings=$(grep -c "Cmd=Settings&User=$E2E_USER&DeviceId=qemumain$RUN&" "$log" || true)
+check "boot 1's first sync: FolderSync, Sync, Sync (got: $first), and Settings once, later ($n_settings)" \
+    bash -c "[ '$first' = 'FolderSync Sync Sync' ] && [ '$n_settings' = 1 ]"
 n_sync=$(grep -c "Cmd=Sync&User=$E2E_USER&DeviceId=qemumain$RUN&" "$log" || true)
 n_ping=$(grep -c "Cmd=Ping&User=$E2E_USER&DeviceId=qemumain$RUN&" "$log" || true)
 check "calendar Sync on both boots and after the Ping (Sync requests: $n_sync)" [ "$n_sync" -ge 3 ]
