@@ -177,6 +177,14 @@ static const char *const FOLDERSYNC_K2 =
     "<Update><ServerId>cal</ServerId><ParentId>0</ParentId><DisplayName>Main calendar</DisplayName><Type>8</Type></Update>"
     "<Delete><ServerId>tasks</ServerId></Delete>"
     "</Changes></FolderSync>";
+/* Both phases of a server with a policy: the temporary key 1111 with the policy, then the final 2222. */
+static const char *const PROVISION_TEMP_1111 =
+    "<Provision xmlns=\"Provision:\"><Status>1</Status><Policies><Policy><PolicyType>MS-EAS-Provisioning-WBXML"
+    "</PolicyType><Status>1</Status><PolicyKey>1111</PolicyKey><Data><EASProvisionDoc><DevicePasswordEnabled>0"
+    "</DevicePasswordEnabled></EASProvisionDoc></Data></Policy></Policies></Provision>";
+static const char *const PROVISION_FINAL_2222 =
+    "<Provision xmlns=\"Provision:\"><Status>1</Status><Policies><Policy><PolicyType>MS-EAS-Provisioning-WBXML"
+    "</PolicyType><Status>1</Status><PolicyKey>2222</PolicyKey></Policy></Policies></Provision>";
 static const char *const PROVISION_NO_KEY =
     "<Provision xmlns=\"Provision:\"><Status>1</Status><Policies><Policy><PolicyType>MS-EAS-Provisioning-WBXML</PolicyType>"
     "<Status>1</Status></Policy></Policies></Provision>";
@@ -414,13 +422,8 @@ TEST(agent_449_provisions_with_both_phases_then_retries)
     memset(&R.conn, 0, sizeof R.conn);
     R.conn.serving = -1;
     add_response(&R.conn, 449, NULL, NULL);
-    add_response(&R.conn, 200, NULL,
-                 "<Provision xmlns=\"Provision:\"><Status>1</Status><Policies><Policy><PolicyType>MS-EAS-Provisioning-WBXML"
-                 "</PolicyType><Status>1</Status><PolicyKey>1111</PolicyKey><Data><EASProvisionDoc><DevicePasswordEnabled>0"
-                 "</DevicePasswordEnabled></EASProvisionDoc></Data></Policy></Policies></Provision>");
-    add_response(&R.conn, 200, NULL,
-                 "<Provision xmlns=\"Provision:\"><Status>1</Status><Policies><Policy><PolicyType>MS-EAS-Provisioning-WBXML"
-                 "</PolicyType><Status>1</Status><PolicyKey>2222</PolicyKey></Policy></Policies></Provision>");
+    add_response(&R.conn, 200, NULL, PROVISION_TEMP_1111);
+    add_response(&R.conn, 200, NULL, PROVISION_FINAL_2222);
     add_response(&R.conn, 200, NULL, FOLDERSYNC_K2);
     CHECK_OK(rig_agent());
     CHECK_OK(rig_run(EAS_OP_FOLDER_SYNC));
@@ -2702,13 +2705,8 @@ TEST(agent_provisions_up_front_only_where_the_server_lists_provision)
     new_script();
     add_response(&R.conn, 200, NULL, SETTINGS_OK);
     add_response(&R.conn, 449, NULL, NULL);
-    add_response(&R.conn, 200, NULL,
-                 "<Provision xmlns=\"Provision:\"><Status>1</Status><Policies><Policy><PolicyType>MS-EAS-Provisioning-WBXML"
-                 "</PolicyType><Status>1</Status><PolicyKey>1111</PolicyKey><Data><EASProvisionDoc><DevicePasswordEnabled>0"
-                 "</DevicePasswordEnabled></EASProvisionDoc></Data></Policy></Policies></Provision>");
-    add_response(&R.conn, 200, NULL,
-                 "<Provision xmlns=\"Provision:\"><Status>1</Status><Policies><Policy><PolicyType>MS-EAS-Provisioning-WBXML"
-                 "</PolicyType><Status>1</Status><PolicyKey>2222</PolicyKey></Policy></Policies></Provision>");
+    add_response(&R.conn, 200, NULL, PROVISION_TEMP_1111);
+    add_response(&R.conn, 200, NULL, PROVISION_FINAL_2222);
     add_response(&R.conn, 200, NULL, foldersync_no_changes("K2"));
     CHECK_OK(rig_agent());
     e = rig_run(EAS_OP_FOLDER_SYNC);
